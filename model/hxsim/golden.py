@@ -1,0 +1,124 @@
+"""Golden reference: ideal VMM values and cycle-exact VMM timing. Pure functions, no noise.
+
+Values follow hxtorch's mock mode with noise 0 (SPEC.md section 1; ref/bss2-facts.md section 6):
+for every 128-row tile ``c`` of the matrix,
+``local_c = clamp(floor(gain * (num_sends * sum_{i in c} x_i * w_ij)), -128, 127)``, and the tiles'
+int8 results are added digitally and saturated to -128..127 once more.
+
+Timing follows docs/interfaces.md section 2 (the contract the RTL implements).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from hxsim.checks import check_int, int_array
+from hxsim.timing import Timing
+
+#: Rows of one hardware tile (synapse drivers, i.e. signed logical rows, per hemisphere).
+TILE_ROWS = 128
+#: Columns of one hardware tile (neurons / CADC channels per hemisphere).
+TILE_COLS = 256
+#: Input range (UInt5) and weight range (6-bit magnitude with sign).
+X_MAX = 31
+W_MAX = 63
+INT8_MIN, INT8_MAX = -128, 127
+
+PHASES = ("reset", "baseline", "events", "settle", "result", "post")
+
+
+def check_gain(gain: float) -> float:
+    """Gain in LSB per unit x*w per send; hxtorch accepts (0, 1]."""
+    g = float(gain)
+    if not np.isfinite(g) or not 0.0 < g <= 1.0:
+        raise ValueError(f"gain: value {gain!r} is outside the allowed range (0, 1]")
+    return g
+
+
+def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
+                    num_sends: int) -> npt.NDArray[np.float64]:
+    """``num_sends * (x @ w)`` for one tile as exact float64 (the charge in units of x*w)."""
+    return (num_sends * (x @ w)).astype(np.float64)
+
+
+def ideal_vmm(x: object, w: object, gain: float = 0.002, num_sends: int = 1) -> npt.NDArray[np.int8]:
+    """Ideal chip VMM of any size: ``x[..., K]`` (0..31) times ``w[K, N]`` (-63..63) -> int8 ``[..., N]``.
+
+    Rows are split into 128-row tiles (the last may be shorter); each tile is digitized separately
+    and the tiles are added with int8 saturation. Columns are independent (256-column tiles only
+    concatenate), so they need no split here.
+    """
+    g = check_gain(gain)
+    n = check_int(num_sends, "num_sends", 1, 63)
+    wa = int_array(w, "w", -W_MAX, W_MAX, ndim=2)
+    xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
+    if xa.shape[-1] != wa.shape[0]:
+        raise ValueError(f"x: last dimension {xa.shape[-1]} does not match w's rows {wa.shape[0]}")
+    total = np.zeros(xa.shape[:-1] + (wa.shape[1],), dtype=np.int64)
+    for r0 in range(0, wa.shape[0], TILE_ROWS):
+        charge = tile_analog_sum(xa[..., r0:r0 + TILE_ROWS], wa[r0:r0 + TILE_ROWS], n)
+        local = np.clip(np.floor(g * charge), INT8_MIN, INT8_MAX)
+        total += local.astype(np.int64)
+    return np.clip(total, INT8_MIN, INT8_MAX).astype(np.int8)
+
+
+@dataclass(frozen=True)
+class VmmTiming:
+    """Cycle-exact schedule of one VMM (cycle 0 = first cycle of the RESET phase).
+
+    Attributes:
+        phase_start: cycle at which each phase of ``PHASES`` begins.
+        phase_length: length of each phase in cycles.
+        event_cycles: cycle of each event, in emission order.
+        event_drivers: driver (logical row) of each event.
+        event_codes: 5-bit code on the wire of each event (``32 - x``).
+        total_cycles: cycles of the whole VMM; the value of the ``CYCLES_LAST`` counter.
+    """
+
+    phase_start: dict[str, int]
+    phase_length: dict[str, int]
+    event_cycles: npt.NDArray[np.int64]
+    event_drivers: npt.NDArray[np.int64]
+    event_codes: npt.NDArray[np.int64]
+    total_cycles: int
+
+    @property
+    def num_events(self) -> int:
+        return int(self.event_cycles.size)
+
+
+def vmm_timing(timing: Timing, x: object) -> VmmTiming:
+    """Cycle-exact timing of one VMM with input vector ``x`` (length 128, values 0..31)."""
+    xa = int_array(x, "x", 0, X_MAX, shape=(TILE_ROWS,))
+    conv = timing.conversion_cycles
+    rows = np.flatnonzero(xa)
+    n_ev = rows.size * timing.num_sends
+    lengths = {
+        "reset": timing.reset_cycles,
+        "baseline": conv,
+        "events": n_ev * timing.event_wait,
+        "settle": timing.settle_cycles,
+        "result": conv,
+        "post": 1,
+    }
+    starts: dict[str, int] = {}
+    t = 0
+    for p in PHASES:
+        starts[p] = t
+        t += lengths[p]
+    drivers = np.tile(rows, timing.num_sends).astype(np.int64)
+    cycles = starts["events"] + np.arange(n_ev, dtype=np.int64) * timing.event_wait
+    return VmmTiming(phase_start=starts, phase_length=lengths, event_cycles=cycles,
+                     event_drivers=drivers, event_codes=(32 - xa[drivers]).astype(np.int64),
+                     total_cycles=t)
+
+
+def vmm_total_cycles(timing: Timing, x: object) -> npt.NDArray[np.int64]:
+    """``CYCLES_LAST`` for each vector of a batch ``x[B, 128]`` (vectorized ``vmm_timing``)."""
+    xa = int_array(x, "x", 0, X_MAX, ndim=2)
+    n_ev = np.count_nonzero(xa, axis=-1).astype(np.int64) * timing.num_sends
+    return (timing.reset_cycles + 2 * timing.conversion_cycles + n_ev * timing.event_wait
+            + timing.settle_cycles + 1)
