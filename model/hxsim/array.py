@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.checks import int_array
-from hxsim.noise import standard_normal
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.noise import standard_normal
 from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
@@ -290,7 +290,9 @@ class ChipInstance:
             for s in range(t.num_sends):
                 # Event of row i in send s has slot s*nnz + rank; its distance to the result read:
                 dt_event = (n_ev - s * nnz - rank) * t.event_wait + t.settle_cycles
-                contrib = pulses * self._order_factor(dt_event)
+                factor = self._order_factor(dt_event)
+                assert factor is not None  # the order effect is on in this branch
+                contrib = pulses * factor
                 drive = contrib if drive is None else drive + contrib
         assert drive is not None
         signal = self._signal(drive, self._effective_weights(inh, exc))
@@ -366,9 +368,9 @@ class EventSession:
     """Event-level view of the array for one sequence of VMMs (the co-simulation bridge's API).
 
     Assumes the RTL's order of operations: ``reset(cycle)``, a baseline ``convert``, events, a
-    result ``convert``; cycles are clock cycles on any common time base. Every conversion after the
-    first since a reset is a result read relative to that first (baseline) one. Events are integrated
-    at the next conversion, weighted by their distance to it.
+    result ``convert``; cycles are clock cycles on any common time base. Every conversion after
+    the first since a reset is a result read relative to that first (baseline) one. Events are
+    integrated at the next conversion, weighted by their distance to it.
     """
 
     def __init__(self, chip: ChipInstance, weights_phys: object, dac_offsets: I64) -> None:

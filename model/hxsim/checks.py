@@ -37,12 +37,11 @@ def int_array(
         if arr.ndim not in allowed:
             raise ValueError(f"{name}: expected {' or '.join(map(str, allowed))} dimensions, "
                              f"got shape {arr.shape}")
-    if shape is not None:
-        if arr.ndim != len(shape) or any(
-            s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
-        ):
-            want = "x".join("N" if s is None else str(s) for s in shape)
-            raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
+    if shape is not None and (arr.ndim != len(shape) or any(
+        s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
+    )):
+        want = "x".join("N" if s is None else str(s) for s in shape)
+        raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: contains NaN or infinity; allowed are integers {lo}..{hi}")

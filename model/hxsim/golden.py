@@ -44,8 +44,10 @@ def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
     return (num_sends * (x @ w)).astype(np.float64)
 
 
-def ideal_vmm(x: object, w: object, gain: float = 0.002, num_sends: int = 1) -> npt.NDArray[np.int8]:
-    """Ideal chip VMM of any size: ``x[..., K]`` (0..31) times ``w[K, N]`` (-63..63) -> int8 ``[..., N]``.
+def ideal_vmm(x: object, w: object, gain: float = 0.002,
+              num_sends: int = 1) -> npt.NDArray[np.int8]:
+    """Ideal chip VMM of any size: ``x[..., K]`` (0..31) times ``w[K, N]`` (-63..63) -> int8
+    ``[..., N]``.
 
     Rows are split into 128-row tiles (the last may be shorter); each tile is digitized separately
     and the tiles are added with int8 saturation. Columns are independent (256-column tiles only
