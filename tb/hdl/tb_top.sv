@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// tb_top: testbench-side HDL around the RTL top `hx_top` (docs/interfaces.md section 3).
+//
+// It contains what belongs to the analog world and to the observation of the chip, never to the RTL:
+//   * the analog array shell: 256 column comparators driven from 256 crossing codes
+//     (`cadc_cmp[j] = cadc_ramp_valid && (cadc_ramp >= cross_j)`). The crossing codes come either from
+//     the Python bridge (input port `cross_codes_i`, written in one go at each conversion start) or,
+//     with IDEAL_ARRAY = 1, from a pure-HDL ideal array (speed baseline, no Python at all);
+//   * an event recorder: every event of the RTL's event bus is stored as {cycle, driver, code}
+//     (cycle relative to the VMM start) in pages of 128 events, so Python reads whole pages once;
+//   * phase time stamps of the running VMM (neuron reset length, CADC starts, ramp windows, done);
+//   * a change tracker for the synapse SRAM (rows possibly written since the last baseline
+//     conversion), so the bridge re-reads only SRAM rows that may have changed.
+// Python never runs per clock: it wakes on edges of `cadc_start_o` and `irq_o` only.
+//
+// VMM start (cycle 0) is detected from the RTL's outputs alone: the first cycle of `nrn_reset_o`
+// or, when reset_cycles = 0, a baseline `cadc_start_o` that is not preceded by a neuron reset.
+
+`default_nettype none
+
+module tb_top #(
+  // 1: crossing codes from the HDL ideal array (gain 1/500, baseline code 128); 0: from Python.
+  parameter IDEAL_ARRAY = 0
+) (
+  input  wire            clk_i,
+  input  wire            rst_ni,
+  // AXI4-Lite slave of hx_top, passed through
+  input  wire [11:0]     s_axil_awaddr,
+  input  wire [2:0]      s_axil_awprot,
+  input  wire            s_axil_awvalid,
+  output wire            s_axil_awready,
+  input  wire [31:0]     s_axil_wdata,
+  input  wire [3:0]      s_axil_wstrb,
+  input  wire            s_axil_wvalid,
+  output wire            s_axil_wready,
+  output wire [1:0]      s_axil_bresp,
+  output wire            s_axil_bvalid,
+  input  wire            s_axil_bready,
+  input  wire [11:0]     s_axil_araddr,
+  input  wire [2:0]      s_axil_arprot,
+  input  wire            s_axil_arvalid,
+  output wire            s_axil_arready,
+  output wire [31:0]     s_axil_rdata,
+  output wire [1:0]      s_axil_rresp,
+  output wire            s_axil_rvalid,
+  input  wire            s_axil_rready,
+  // vector port of hx_top, passed through
+  input  wire            vreq_valid_i,
+  output wire            vreq_ready_o,
+  input  wire            vreq_we_i,
+  input  wire [15:0]     vreq_addr_i,
+  input  wire [1023:0]   vreq_wdata_i,
+  output wire            vrsp_valid_o,
+  input  wire            vrsp_ready_i,
+  output wire [1023:0]   vrsp_rdata_o,
+  output wire            vrsp_err_o,
+  output wire            irq_o,
+  // analog side, observed
+  output wire            ev_valid_o,
+  output wire [6:0]      ev_driver_o,
+  output wire [4:0]      ev_code_o,
+  output wire            nrn_reset_o,
+  output wire            cadc_start_o,
+  output wire            cadc_sel_o,
+  output wire            cadc_ramp_valid_o,
+  output wire [7:0]      cadc_ramp_o,
+  output wire [767:0]    dac_offset_o,
+  // crossing codes of the 256 columns from the Python bridge, column j at [8*j +: 8]
+  input  wire [2047:0]   cross_codes_i
+);
+
+  localparam integer EvPerPage = 128;
+  localparam integer NumPages = 64;          // 8192 >= 128 drivers * 63 sends
+  localparam integer EvBits = 48;            // {cycle[31:0], 1'b0, driver[6:0], 3'b0, code[4:0]}
+
+  wire [255:0] cadc_cmp;
+
+  hx_top u_dut (
+    .clk_i            (clk_i),
+    .rst_ni           (rst_ni),
+    .s_axil_awaddr    (s_axil_awaddr),
+    .s_axil_awprot    (s_axil_awprot),
+    .s_axil_awvalid   (s_axil_awvalid),
+    .s_axil_awready   (s_axil_awready),
+    .s_axil_wdata     (s_axil_wdata),
+    .s_axil_wstrb     (s_axil_wstrb),
+    .s_axil_wvalid    (s_axil_wvalid),
+    .s_axil_wready    (s_axil_wready),
+    .s_axil_bresp     (s_axil_bresp),
+    .s_axil_bvalid    (s_axil_bvalid),
+    .s_axil_bready    (s_axil_bready),
+    .s_axil_araddr    (s_axil_araddr),
+    .s_axil_arprot    (s_axil_arprot),
+    .s_axil_arvalid   (s_axil_arvalid),
+    .s_axil_arready   (s_axil_arready),
+    .s_axil_rdata     (s_axil_rdata),
+    .s_axil_rresp     (s_axil_rresp),
+    .s_axil_rvalid    (s_axil_rvalid),
+    .s_axil_rready    (s_axil_rready),
+    .vreq_valid_i     (vreq_valid_i),
+    .vreq_ready_o     (vreq_ready_o),
+    .vreq_we_i        (vreq_we_i),
+    .vreq_addr_i      (vreq_addr_i),
+    .vreq_wdata_i     (vreq_wdata_i),
+    .vrsp_valid_o     (vrsp_valid_o),
+    .vrsp_ready_i     (vrsp_ready_i),
+    .vrsp_rdata_o     (vrsp_rdata_o),
+    .vrsp_err_o       (vrsp_err_o),
+    .irq_o            (irq_o),
+    .ev_valid_o       (ev_valid_o),
+    .ev_driver_o      (ev_driver_o),
+    .ev_code_o        (ev_code_o),
+    .nrn_reset_o      (nrn_reset_o),
+    .cadc_start_o     (cadc_start_o),
+    .cadc_sel_o       (cadc_sel_o),
+    .cadc_ramp_valid_o(cadc_ramp_valid_o),
+    .cadc_ramp_o      (cadc_ramp_o),
+    .cadc_cmp_i       (cadc_cmp),
+    .dac_offset_o     (dac_offset_o)
+  );
+
+  // ---------------------------------------------------------------- cycle counter, VMM start
+  reg  [31:0] cycle_q;          // free-running, cycles since reset release
+  reg         nrn_q;            // nrn_reset_o one cycle ago
+  reg  [31:0] start_q;          // cycle_q of the current VMM's cycle 0
+  reg  [31:0] vmm_starts_q;     // VMM starts seen (completed, aborted or not)
+  wire        vmm_start = (nrn_reset_o && !nrn_q) || (cadc_start_o && !cadc_sel_o && !nrn_q);
+  wire [31:0] rel_cycle = cycle_q - (vmm_start ? cycle_q : start_q);
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cycle_q      <= 32'd0;
+      nrn_q        <= 1'b0;
+      start_q      <= 32'd0;
+      vmm_starts_q <= 32'd0;
+    end else begin
+      cycle_q <= cycle_q + 32'd1;
+      nrn_q   <= nrn_reset_o;
+      if (vmm_start) begin
+        start_q      <= cycle_q;
+        vmm_starts_q <= vmm_starts_q + 32'd1;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- event recorder
+  reg [EvPerPage*EvBits-1:0] ev_page [0:NumPages-1];
+  reg [31:0]                 ev_count_q;     // events of the current VMM (saturates at 8192)
+  reg                        ev_overflow_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      ev_count_q    <= 32'd0;
+      ev_overflow_q <= 1'b0;
+    end else if (vmm_start) begin
+      ev_count_q    <= 32'd0;
+      ev_overflow_q <= 1'b0;
+    end else if (ev_valid_o) begin
+      if (ev_count_q < EvPerPage * NumPages) begin
+        ev_page[ev_count_q[12:7]][EvBits*ev_count_q[6:0] +: EvBits] <=
+            {rel_cycle, 1'b0, ev_driver_o, 3'b000, ev_code_o};
+        ev_count_q <= ev_count_q + 32'd1;
+      end else begin
+        ev_overflow_q <= 1'b1;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- phase time stamps
+  // All relative to the VMM start; index 0 = baseline conversion, 1 = result conversion.
+  // 32'hFFFF_FFFF = "did not happen in this VMM".
+  reg [31:0] nrn_len_q;         // cycles with nrn_reset_o high in this VMM
+  reg [31:0] cadc_start_at_q [0:1];
+  reg [31:0] cadc_starts_q;     // cadc_start_o pulses in this VMM
+  reg [31:0] ramp_first_q [0:1];
+  reg [31:0] ramp_len_q [0:1];  // cycles with cadc_ramp_valid_o high
+  reg [31:0] ramp_err_q;        // ramp cycles whose value went backwards within one conversion
+  reg [7:0]  ramp_prev_q;
+  reg        sel_q;
+  reg        irq_q;
+  reg [31:0] irq_rise_at_q;     // last rising edge of irq_o, relative to the VMM start
+  wire       cur_sel = cadc_start_o ? cadc_sel_o : sel_q;
+  integer    k;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      nrn_len_q     <= 32'd0;
+      cadc_starts_q <= 32'd0;
+      ramp_err_q    <= 32'd0;
+      ramp_prev_q   <= 8'd0;
+      sel_q         <= 1'b0;
+      irq_q         <= 1'b0;
+      irq_rise_at_q <= 32'hFFFF_FFFF;
+      for (k = 0; k < 2; k = k + 1) begin
+        cadc_start_at_q[k] <= 32'hFFFF_FFFF;
+        ramp_first_q[k]    <= 32'hFFFF_FFFF;
+        ramp_len_q[k]      <= 32'd0;
+      end
+    end else begin
+      irq_q <= irq_o;
+      if (irq_o && !irq_q) irq_rise_at_q <= rel_cycle;
+      if (cadc_start_o) sel_q <= cadc_sel_o;
+      if (vmm_start) begin
+        // first cycle of a VMM: restart every stamp, counting this cycle
+        nrn_len_q     <= {31'd0, nrn_reset_o};
+        cadc_starts_q <= {31'd0, cadc_start_o};
+        ramp_err_q    <= 32'd0;
+        for (k = 0; k < 2; k = k + 1) begin
+          cadc_start_at_q[k] <= (cadc_start_o && cadc_sel_o == k[0]) ? 32'd0 : 32'hFFFF_FFFF;
+          ramp_first_q[k]    <= (cadc_ramp_valid_o && cur_sel == k[0]) ? 32'd0 : 32'hFFFF_FFFF;
+          ramp_len_q[k]      <= (cadc_ramp_valid_o && cur_sel == k[0]) ? 32'd1 : 32'd0;
+        end
+      end else begin
+        if (nrn_reset_o) nrn_len_q <= nrn_len_q + 32'd1;
+        if (cadc_start_o) begin
+          cadc_starts_q <= cadc_starts_q + 32'd1;
+          cadc_start_at_q[cadc_sel_o] <= rel_cycle;
+        end
+        if (cadc_ramp_valid_o) begin
+          if (ramp_len_q[cur_sel] == 32'd0) ramp_first_q[cur_sel] <= rel_cycle;
+          ramp_len_q[cur_sel] <= ramp_len_q[cur_sel] + 32'd1;
+          if (ramp_len_q[cur_sel] != 32'd0 && cadc_ramp_o < ramp_prev_q)
+            ramp_err_q <= ramp_err_q + 32'd1;
+        end
+      end
+      if (cadc_ramp_valid_o) ramp_prev_q <= cadc_ramp_o;
+    end
+  end
+
+  // ---------------------------------------------------------------- SRAM change tracker
+  // Rows that a vector store may have changed since the last baseline conversion started. A store
+  // to any non-SRAM address sets `sram_other_q` (an RTL bug could write the SRAM from there), and
+  // the bridge then re-reads every row. Cleared at the end of each baseline `cadc_start_o` cycle;
+  // the bridge reads both during that cycle.
+  reg [255:0] sram_touched_q;
+  reg         sram_other_q;
+  reg [31:0]  stores_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      sram_touched_q <= {256{1'b1}};
+      sram_other_q   <= 1'b1;
+      stores_q       <= 32'd0;
+    end else begin
+      if (cadc_start_o && !cadc_sel_o) begin
+        sram_touched_q <= 256'd0;
+        sram_other_q   <= 1'b0;
+      end
+      if (vreq_valid_i && vreq_ready_o && vreq_we_i) begin
+        stores_q <= stores_q + 32'd1;
+        if (vreq_addr_i[15:9] == 7'd0) sram_touched_q[vreq_addr_i[8:1]] <= 1'b1;
+        else sram_other_q <= 1'b1;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- analog array shell
+  wire [2047:0] cross_codes;
+
+  generate
+    if (IDEAL_ARRAY != 0) begin : g_ideal
+      // Pure-HDL ideal array: acc_j = sum over events of x * (w_exc - w_inh), x = 32 - code; the
+      // crossing code is clamp(floor(128 + acc_j / 500), 0, 255) (128 at the baseline). The codes
+      // are recomputed in the cycle of each event, so they are final one cycle after the last one.
+      reg signed [31:0] acc [0:255];
+      reg [2047:0]      codes_q;
+      integer           j;
+      reg [1535:0]      row_inh;
+      reg [1535:0]      row_exc;
+      reg signed [31:0] q;
+      reg signed [31:0] xin;
+
+      always @(posedge clk_i) begin
+        if (vmm_start) begin
+          for (j = 0; j < 256; j = j + 1) acc[j] = 32'sd0;
+          codes_q <= {256{8'd128}};
+        end else if (ev_valid_o) begin
+          row_inh = u_dut.u_sram.mem[{ev_driver_o, 1'b0}];
+          row_exc = u_dut.u_sram.mem[{ev_driver_o, 1'b1}];
+          xin = 32'sd32 - $signed({27'd0, ev_code_o});
+          for (j = 0; j < 256; j = j + 1) begin
+            acc[j] = acc[j] + xin * ($signed({26'd0, row_exc[6*j +: 6]})
+                                     - $signed({26'd0, row_inh[6*j +: 6]}));
+            q = acc[j] / 500;
+            if (acc[j] < 0 && (acc[j] % 500) != 0) q = q - 1;
+            q = q + 128;
+            if (q < 0) q = 0;
+            if (q > 255) q = 255;
+            codes_q[8*j +: 8] <= q[7:0];
+          end
+        end
+      end
+      assign cross_codes = codes_q;
+    end else begin : g_bridge
+      assign cross_codes = cross_codes_i;
+    end
+  endgenerate
+
+  genvar gc;
+  generate
+    for (gc = 0; gc < 256; gc = gc + 1) begin : g_cmp
+      assign cadc_cmp[gc] = cadc_ramp_valid_o && (cadc_ramp_o >= cross_codes[8*gc +: 8]);
+    end
+  endgenerate
+
+endmodule
+
+`default_nettype wire
