@@ -56,8 +56,13 @@ lint-rtl: $(STAMP)
 	  verilator --lint-only -Wall $(RTL_VLT) $(RTL_SRCS) --top-module hx_top && echo "verilator lint: 0 warnings"; \
 	fi
 
-bench: $(STAMP)
-	$(PY) -m bench.bench_model
+bench: $(STAMP) check-iverilog
+	$(PY) bench/bench_model.py
+	$(PY) bench/bench_cosim.py
+
+# One co-simulation test: make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
+sim: $(STAMP) check-iverilog
+	$(PY) tb/run_sim.py --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
 
 clean:
 	rm -rf sim_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis
