@@ -1,0 +1,112 @@
+"""Calibration (hxsim.calibration): shrinks the driver and column spreads by stated factors.
+
+The hidden fixed pattern is read here only to check the result, never by the calibration.
+Expected numbers (default ChipParams: driver offsets 1.0 input units std, DAC step 0.1, column
+offsets 2 LSB std plus leak 0.1 LSB/us over the 4 us baseline-to-result interval, noise ~2 LSB):
+
+* driver intercept: DAC quantization 0.1/sqrt(12) = 0.03 plus measurement noise ~0.03 input
+  units, against ~1.0 before: we require a factor >= 10 (observed ~20);
+* measured driver response std at input 2: the offset dominates before (~1.5 LSB), the drivers'
+  gain mismatch (7 %, not trimmed by the DAC offset) after (~0.25 LSB): factor >= 4 (observed 6-7);
+* column offset (truth): integer rounding 0.29 plus noise of a 64-repetition mean 0.25 = 0.38 LSB
+  against ~2.0 LSB: factor >= 3.5 (observed ~5); measured (with the verification noise): >= 3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hxsim import ChipInstance, ChipParams, Timing
+from hxsim.array import CYCLE_US
+from hxsim.calibration import (
+    CalibrationResult,
+    CalibrationSettings,
+    calibrate,
+    measure_column_offsets,
+    measure_drivers,
+)
+
+
+@pytest.fixture(scope="module")
+def calibrated() -> tuple[ChipInstance, CalibrationResult]:
+    chip = ChipInstance(ChipParams(), fixed_seed=21, noise_seed=22)
+    return chip, calibrate(chip)
+
+
+def test_driver_spread_shrinks(calibrated: tuple[ChipInstance, CalibrationResult]) -> None:
+    chip, res = calibrated
+    fp, p = chip.pattern, chip.params
+    before = fp.driver_offset_x
+    after = fp.driver_offset_x + p.dac_offset_step_x * (res.dac_offsets - 32)
+    assert before.std() / after.std() >= 10.0
+    assert res.driver_spread_low_before / res.driver_spread_low_after >= 4.0
+    # The DAC offset does not trim the gain: the large-input spread must not grow.
+    assert res.driver_spread_high_after <= 1.05 * res.driver_spread_high_before
+    assert res.intercept_spread_after < 0.1
+    assert abs(res.dac_step_x - p.dac_offset_step_x) < 0.01
+
+
+def test_column_spread_shrinks(calibrated: tuple[ChipInstance, CalibrationResult]) -> None:
+    chip, res = calibrated
+    fp = chip.pattern
+    timing = Timing()
+    dt_us = (timing.conversion_cycles + timing.settle_cycles) * CYCLE_US  # baseline -> result
+    truth = fp.column_offset_lsb + fp.leak_lsb_per_us * dt_us
+    assert truth.std() / (truth + res.column_offsets).std() >= 3.5
+    assert res.column_spread_before / res.column_spread_after >= 3.0
+    assert (truth + res.column_offsets).std() >= 0.25  # integer registers: cannot beat rounding
+
+
+def test_summary_and_json_roundtrip(tmp_path: Path,
+                                    calibrated: tuple[ChipInstance, CalibrationResult]) -> None:
+    _, res = calibrated
+    text = res.summary()
+    assert "before" in text and "column zero-input offset std" in text
+    path = tmp_path / "cal.json"
+    res.save(path)
+    back = CalibrationResult.load(path)
+    np.testing.assert_array_equal(back.dac_offsets, res.dac_offsets)
+    np.testing.assert_array_equal(back.column_offsets, res.column_offsets)
+    assert back.column_spread_after == pytest.approx(res.column_spread_after)
+    assert back.settings == res.settings
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("low_input", 0), ("high_input", 32), ("num_sends", 0), ("weight", 64),
+    ("driver_repetitions", 0), ("offset_repetitions", 0), ("probe_dacs", (63, 48)),
+    ("refine", 1), ("event_wait", 0), ("low_input", 1.5),
+])
+def test_bad_settings(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        dataclasses.replace(CalibrationSettings(), **{field: value})  # type: ignore[arg-type]
+
+
+def test_bad_device_and_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="device"):
+        calibrate(object())  # type: ignore[arg-type]
+    chip = ChipInstance(ChipParams.ideal(), 0, 0)
+    with pytest.raises(ValueError, match="settings"):
+        calibrate(chip, settings="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="dac_offsets"):
+        measure_drivers(chip, np.full(127, 32))
+    with pytest.raises(ValueError, match="dac_offsets"):
+        measure_drivers(chip, np.full(128, 64))
+    with pytest.raises(ValueError, match="repetitions"):
+        measure_column_offsets(chip, 0)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        CalibrationResult.load(bad)
+    bad.write_text('{"format": "other"}')
+    with pytest.raises(ValueError, match="format"):
+        CalibrationResult.load(bad)
+
+
+def test_dead_dac_is_reported() -> None:
+    """A chip whose DAC offset does nothing: calibrate says so instead of writing garbage."""
+    chip = ChipInstance(ChipParams().with_(enable_dac_offsets=False), 1, 2)
+    with pytest.raises(ValueError, match="device: the DAC offset does not shift"):
+        calibrate(chip, CalibrationSettings(driver_repetitions=2, offset_repetitions=4))
