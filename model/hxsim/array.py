@@ -199,15 +199,14 @@ class ChipInstance:
         var = (mem * mem + read * read) + (drift * drift) * (dt_cycles * CYCLE_US)
         return np.sqrt(var)
 
-    def _adc_code(self, residual: F64) -> npt.NDArray[np.uint8]:
-        """CADC code for membrane voltage ``baseline_int + residual`` (floor of the ramp crossing).
+    def _adc_code(self, v: F64) -> npt.NDArray[np.uint8]:
+        """CADC codes for membrane voltages ``baseline_int + v`` (floor of the ramp crossing).
 
-        Overwrites ``residual``. Without compression the code is ``baseline_int + floor(residual)``
-        (exact: the ideal model equals the golden reference bit for bit). With compression,
-        voltages beyond the reliable range are compressed towards the rails: ``hi + d*k/(k+d)``
-        above ``hi`` with ``k = 255 - hi``, mirrored below ``lo`` with ``k = lo``."""
+        Overwrites ``v`` (any shape ending in 256). Without compression the code is
+        ``baseline_int + floor(v)`` (exact: the ideal model equals the golden reference bit for
+        bit). With compression, voltages beyond the reliable range are compressed towards the
+        rails: ``hi + d*k/(k+d)`` above ``hi`` with ``k = 255 - hi``, mirrored below ``lo``."""
         p = self.params
-        v = residual
         if p.enable_adc_compression:
             v += self._baseline_int
             lo, hi = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
@@ -227,26 +226,19 @@ class ChipInstance:
         np.clip(v, 0.0, 255.0, out=out, casting="unsafe")
         return out
 
-    def _conversion(self, signal: F64 | None, dt_cycles: I64 | None, z: F64 | None,
-                    batch: int) -> npt.NDArray[np.uint8]:
-        """Codes ``[batch, 256]`` of one conversion: the baseline read (``dt_cycles`` None) or a
-        read ``dt_cycles[batch, 1]`` after the baseline read. ``signal``: integrated charge in LSB
-        (None: nothing integrated); ``z``: standard normals ``[batch, 256]``. Overwrites both."""
+    def _conversion(self, signal: F64 | None, dt_cycles: I64 | None, z: F64 | None
+                    ) -> npt.NDArray[np.uint8]:
+        """Codes ``[1, 256]`` of one conversion (event level): the baseline read (``dt_cycles``
+        None) or a read ``dt_cycles[1, 1]`` after it. The fast path forms the same sums in the
+        same order for a whole batch (``vmm_detail``): ``((z*sigma + signal) + static) + leak``."""
         fp = self.pattern
-        static = self._static if dt_cycles is None else self._static_result
         if z is not None:
-            z *= self._sigma(dt_cycles)
-        if signal is None:
-            if z is None:
-                r = np.repeat(static[None, :], batch, axis=0)
-            else:
-                r = z
-                r += static
+            r = z * self._sigma(dt_cycles)
+            if signal is not None:
+                r += signal
         else:
-            r = signal
-            r += static
-            if z is not None:
-                r += z
+            r = np.zeros((1, TILE_COLS)) if signal is None else signal
+        r += self._static if dt_cycles is None else self._static_result
         if dt_cycles is not None and self.params.enable_leak:
             r += np.multiply.outer((dt_cycles * CYCLE_US).reshape(-1), fp.leak_lsb_per_us)
         return self._adc_code(r)
@@ -273,37 +265,48 @@ class ChipInstance:
         inh, exc = split_weights(w)
         dac = self._dac(dac_offsets)
         off = self._offsets(column_offsets)
+        batch = xb.shape[0]
 
         table = self._pulse_table(dac).ravel()
         pulses = np.take(table, xb * TILE_ROWS + np.arange(TILE_ROWS))
         nnz = np.count_nonzero(xb, axis=1).reshape(-1, 1)
         n_ev = nnz * t.num_sends
-        drive: F64 | None = None
         if self._order_rate == 0.0:
             # Every event weighs 1: the same sum the event path forms, one send at a time.
             drive = pulses
             for _ in range(1, t.num_sends):
                 drive = drive + pulses
         else:
-            rank = np.cumsum(xb > 0, axis=1, dtype=np.int32)
-            rank -= 1
-            for s in range(t.num_sends):
-                # Event of row i in send s has slot s*nnz + rank; its distance to the result read:
-                dt_event = (n_ev - s * nnz - rank) * t.event_wait + t.settle_cycles
-                factor = self._order_factor(dt_event)
-                assert factor is not None  # the order effect is on in this branch
-                contrib = pulses * factor
-                drive = contrib if drive is None else drive + contrib
-        assert drive is not None
+            # Event of row i in send s has slot s*nnz + rank; m = n_ev - slot events are sent
+            # from it on, so it lies m*event_wait + settle cycles before the result read.
+            ms = np.arange(TILE_ROWS * t.num_sends + 1)
+            factor = self._order_factor(ms * t.event_wait + t.settle_cycles)
+            assert factor is not None  # the order effect is on in this branch
+            m_first = n_ev - np.cumsum(xb > 0, axis=1, dtype=np.int64) + 1
+            drive = pulses * np.take(factor, m_first)
+            for s in range(1, t.num_sends):
+                drive = drive + pulses * np.take(factor, m_first - s * nnz)
         signal = self._signal(drive, self._effective_weights(inh, exc))
         dt_read = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
 
-        z_b = z_r = None
+        # Both conversions of the whole batch at once, [B, 2, 256]; the sums and their order are
+        # those of _conversion: ((z*sigma + signal) + static) + leak.
         if self.params.any_noise:
-            z = standard_normal(self._rng, xb.shape[0] * 2 * TILE_COLS).reshape(-1, 2, TILE_COLS)
-            z_b, z_r = z[:, 0], z[:, 1]
-        cb = self._conversion(None, None, z_b, xb.shape[0])
-        cr = self._conversion(signal, dt_read, z_r, xb.shape[0])
+            r = standard_normal(self._rng, batch * 2 * TILE_COLS).reshape(batch, 2, TILE_COLS)
+            sigma = np.empty((batch, 2, 1))
+            sigma[:, 0] = self._sigma(None)
+            sigma[:, 1] = self._sigma(dt_read)
+            r *= sigma
+            r[:, 1] += signal
+        else:
+            r = np.zeros((batch, 2, TILE_COLS))
+            r[:, 1] = signal
+        r += np.stack([self._static, self._static_result])
+        if self.params.enable_leak:
+            r[:, 1] += np.multiply.outer((dt_read * CYCLE_US).reshape(-1),
+                                         self.pattern.leak_lsb_per_us)
+        codes = self._adc_code(r)
+        cb, cr = codes[:, 0], codes[:, 1]
         diff = cr.astype(np.int16)
         diff -= cb
         diff += off.astype(np.int16)
@@ -439,8 +442,8 @@ class EventSession:
              if chip.params.any_noise else None)
         if self._baseline_cycle is None:
             self._baseline_cycle = int(cycle)
-            codes = chip._conversion(signal, None, z, 1)
+            codes = chip._conversion(signal, None, z)
         else:
             dt = np.asarray([[int(cycle) - self._baseline_cycle]], dtype=np.int64)
-            codes = chip._conversion(signal, dt, z, 1)
+            codes = chip._conversion(signal, dt, z)
         return codes[0]
