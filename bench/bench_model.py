@@ -57,7 +57,8 @@ def main() -> int:
         def model(x: np.ndarray = x) -> object:
             return chip.vmm(x, w, timing)
 
-        def baseline(xf: np.ndarray = xf, batch: int = batch) -> object:
+        def baseline(xf: np.ndarray = xf, wf: np.ndarray = wf, batch: int = batch,
+                     noise: np.random.Generator = noise) -> object:
             return xf @ wf + noise.standard_normal((batch, 256), dtype=np.float32)
 
         r_model = rate(model, batch, args.seconds)

@@ -1,4 +1,5 @@
-"""Golden reference: values against an independent loop implementation, timing against hand counts."""
+"""Golden reference: values against an independent loop implementation, timing against hand
+counts."""
 
 from __future__ import annotations
 

@@ -75,7 +75,8 @@ def test_matmul_bad_input() -> None:
         ChipInstance().matmul(np.ones(3, dtype=int), np.ones((4, 2), dtype=int))
 
 
-@pytest.mark.parametrize(("name", "lo", "hi"), [(k, lo, hi) for k, (lo, hi) in TIMING_RANGES.items()])
+@pytest.mark.parametrize(("name", "lo", "hi"),
+                         [(k, lo, hi) for k, (lo, hi) in TIMING_RANGES.items()])
 def test_timing_ranges(name: str, lo: int, hi: int) -> None:
     Timing(**{name: lo})
     Timing(**{name: hi})

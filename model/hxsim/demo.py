@@ -17,7 +17,7 @@ from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run VMMs and print them next to the golden reference")
     p.add_argument("--seed", type=int, default=2026, help="stimulus seed (default 2026)")
     p.add_argument("--fixed-seed", type=int, default=1, help="chip instance (fixed pattern) seed")
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     chip = ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed)
     noisy = chip.vmm(np.stack([x] * 30), w, timing)
     cols = slice(0, args.columns)
-    print(f"\nOne 128x256 VMM, {np.count_nonzero(x)} non-zero inputs, first {args.columns} columns:")
+    print(f"\nOne 128x256 VMM, {np.count_nonzero(x)} non-zero inputs, "
+          f"first {args.columns} columns:")
     print(_row("golden", golden[cols]))
     print(_row("ideal chip", ideal[cols]))
     print(_row("noisy chip, trial 0", noisy[0, cols]))
