@@ -16,6 +16,7 @@ from collections.abc import Sequence
 #: Modules that contribute sub-commands (each has ``register(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
     "hxsim.demo",
+    "hxsim.bringup.commands",
     "hxsim.nn.commands",
 )
 

@@ -1,0 +1,332 @@
+"""Register-level programs: the AXI4-Lite writes and vector-port accesses that run VMMs on the chip
+(docs/interfaces.md sections 4 and 5), as a list of JSON-able operations, and a model-backed
+register target that executes them.
+
+Operations (each a dict with key ``op``):
+
+* ``{"op": "axi_write", "addr": A, "data": D}``: one 32-bit register write (must answer OKAY);
+* ``{"op": "axi_read", "addr": A, "expect": D or null, "name": N}``: one register read;
+* ``{"op": "vstore", "addr": A, "lanes": [128 x 0..255]}``: one vector store (must not error);
+* ``{"op": "vload", "addr": A, "expect": [128] or null, "name": N}``: one vector load;
+* ``{"op": "wait_done", "max_cycles": C}``: wait until STATUS.DONE = 1 and BUSY = 0;
+* ``{"op": "mark", "vmm": n}``: start of VMM ``n`` (no bus activity).
+
+A target executes them one by one (``RegisterTarget``) and ``execute`` collects the read values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from hxsim.array import ChipInstance
+from hxsim.golden import TILE_COLS, TILE_ROWS, vmm_total_cycles
+from hxsim.timing import TIMING_RANGES, Timing
+
+I64 = npt.NDArray[np.int64]
+Op = dict[str, Any]
+
+# ---- register map (docs/interfaces.md section 4) ------------------------------------------------
+REG_ID = 0x000
+REG_VERSION = 0x004
+REG_CTRL = 0x008
+REG_STATUS = 0x00C
+REG_IRQ_STATUS = 0x010
+REG_IRQ_ENABLE = 0x014
+TIMING_REGS: dict[str, int] = {
+    "reset_cycles": 0x020, "settle_cycles": 0x024, "event_wait": 0x028, "num_sends": 0x02C,
+    "adc_reset_wait": 0x030, "adc_step": 0x034, "adc_dead_time": 0x038,
+}
+REG_CYCLES_LAST = 0x040
+REG_VMM_COUNT = 0x044
+REG_ERROR_COUNT = 0x048
+REG_EVENTS_LAST = 0x04C
+ID_VALUE = 0x4858_5641
+VERSION_VALUE = 0x0001_0000
+CTRL_START = 1
+STATUS_BUSY = 1
+STATUS_DONE = 2
+# ---- vector addresses (section 5) ---------------------------------------------------------------
+V_SYNRAM = 0x000
+V_INPUT = 0x200
+V_RESULT = 0x210
+V_BASELINE = 0x220
+V_RAW_RESULT = 0x230
+V_DAC_OFFSETS = 0x240
+V_COL_OFFSETS = 0x250
+LANES = 128
+
+
+def halves(row: I64) -> tuple[I64, I64]:
+    """A 256-column row -> (even columns, odd columns), the two vectors of section 5."""
+    return row[0::2], row[1::2]
+
+
+def unhalves(even: object, odd: object) -> I64:
+    out = np.empty(TILE_COLS, dtype=np.int64)
+    out[0::2] = np.asarray(even)
+    out[1::2] = np.asarray(odd)
+    return out
+
+
+def to_lanes(values: object) -> list[int]:
+    """Signed or unsigned bytes -> lane values 0..255 (two's complement)."""
+    return [int(v) & 0xFF for v in np.asarray(values).tolist()]
+
+
+def from_lanes_int8(lanes: object) -> I64:
+    a = np.asarray(lanes, dtype=np.int64)
+    return np.where(a >= 128, a - 256, a)
+
+
+def physical_rows(w: I64) -> I64:
+    """Signed ``w[128, 256]`` -> SRAM image ``[256, 256]``: row 2i inhibitory, 2i+1 excitatory."""
+    phys = np.empty((2 * TILE_ROWS, TILE_COLS), dtype=np.int64)
+    phys[0::2] = np.maximum(-w, 0)
+    phys[1::2] = np.maximum(w, 0)
+    return phys
+
+
+def setup_ops(w: I64 | None, timing: Timing | None, dac_offsets: I64 | None,
+              column_offsets: I64 | None) -> list[Op]:
+    """Register writes and vector stores that configure the chip (only the parts not None)."""
+    ops: list[Op] = []
+    if timing is not None:
+        for name, addr in TIMING_REGS.items():
+            ops.append({"op": "axi_write", "addr": addr, "data": int(getattr(timing, name))})
+    if w is not None:
+        phys = physical_rows(w)
+        for r in range(phys.shape[0]):
+            for h, part in enumerate(halves(phys[r])):
+                ops.append({"op": "vstore", "addr": V_SYNRAM + 2 * r + h, "lanes": to_lanes(part)})
+    if dac_offsets is not None:
+        ops.append({"op": "vstore", "addr": V_DAC_OFFSETS, "lanes": to_lanes(dac_offsets)})
+    if column_offsets is not None:
+        for h, part in enumerate(halves(column_offsets)):
+            ops.append({"op": "vstore", "addr": V_COL_OFFSETS + h, "lanes": to_lanes(part)})
+    return ops
+
+
+def vmm_ops(index: int, x: I64, timing: Timing, expect_y: I64 | None = None,
+            raw: bool = False, expect_events: bool = True) -> list[Op]:
+    """One VMM: store the input, START, wait for DONE, read counters and the result vectors.
+
+    With ``expect_y`` the result loads carry the expected lanes and ``CYCLES_LAST`` /
+    ``EVENTS_LAST`` their expected values (golden timing). ``raw`` adds the raw-code loads.
+    """
+    total = int(vmm_total_cycles(timing, x[None, :])[0])
+    events = int(np.count_nonzero(x)) * timing.num_sends
+    exp = expect_y is not None
+    ops: list[Op] = [
+        {"op": "mark", "vmm": index},
+        {"op": "vstore", "addr": V_INPUT, "lanes": to_lanes(x)},
+        {"op": "axi_write", "addr": REG_CTRL, "data": CTRL_START},
+        {"op": "wait_done", "max_cycles": total + 16},
+        {"op": "axi_read", "addr": REG_CYCLES_LAST, "name": "CYCLES_LAST",
+         "expect": total if exp else None},
+        {"op": "axi_read", "addr": REG_EVENTS_LAST, "name": "EVENTS_LAST",
+         "expect": events if exp and expect_events else None},
+    ]
+    for h in range(2):
+        lanes = to_lanes(halves(expect_y)[h]) if expect_y is not None else None
+        ops.append({"op": "vload", "addr": V_RESULT + h, "name": f"result[{h}]", "expect": lanes})
+    if raw:
+        for base, name in ((V_BASELINE, "baseline"), (V_RAW_RESULT, "raw_result")):
+            for h in range(2):
+                ops.append({"op": "vload", "addr": base + h, "name": f"{name}[{h}]",
+                            "expect": None})
+    return ops
+
+
+class RegisterTarget(Protocol):
+    """A chip (real, co-simulated or modelled) at its bus interfaces."""
+
+    def axi_write(self, addr: int, data: int) -> bool:
+        """Write; True when the slave answered OKAY."""
+        ...
+
+    def axi_read(self, addr: int) -> tuple[int, bool]:
+        """Read: (data, OKAY)."""
+        ...
+
+    def vstore(self, addr: int, lanes: list[int]) -> bool:
+        """Vector store; True when the response had ``err`` set."""
+        ...
+
+    def vload(self, addr: int) -> tuple[list[int], bool]:
+        """Vector load: (128 lanes, err)."""
+        ...
+
+    def wait_done(self, max_cycles: int) -> bool:
+        """Wait for DONE; True when it came within ``max_cycles``."""
+        ...
+
+
+@dataclass
+class ExecResult:
+    """What a program's reads returned, and every mismatch against its expectations."""
+
+    reads: list[tuple[Op, Any]] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    vmms: int = 0
+
+
+def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
+            max_mismatches: int = 20) -> ExecResult:
+    """Run ``ops`` on ``target``; with ``check`` compare reads with their ``expect``."""
+    res = ExecResult()
+    vmm = -1
+    for k, op in enumerate(ops):
+        kind = op.get("op")
+        where = f"op {k} (vmm {vmm})"
+        if kind == "mark":
+            vmm = int(op["vmm"])
+            res.vmms += 1
+        elif kind == "axi_write":
+            if not target.axi_write(int(op["addr"]), int(op["data"])):
+                res.mismatches.append(f"{where}: AXI write 0x{int(op['addr']):03x} refused")
+        elif kind == "axi_read":
+            data, ok = target.axi_read(int(op["addr"]))
+            res.reads.append((op, data))
+            exp = op.get("expect")
+            if check and (not ok or (exp is not None and data != exp)):
+                res.mismatches.append(f"{where}: {op.get('name', hex(op['addr']))} read "
+                                      f"{data} (ok={ok}), expected {exp}")
+        elif kind == "vstore":
+            if target.vstore(int(op["addr"]), list(op["lanes"])):
+                res.mismatches.append(f"{where}: vector store 0x{int(op['addr']):03x} refused")
+        elif kind == "vload":
+            lanes, err = target.vload(int(op["addr"]))
+            res.reads.append((op, lanes))
+            exp = op.get("expect")
+            if check and (err or (exp is not None and list(lanes) != list(exp))):
+                diff = [i for i in range(LANES) if exp is not None and lanes[i] != exp[i]]
+                res.mismatches.append(f"{where}: {op.get('name', hex(op['addr']))} err={err}, "
+                                      f"{len(diff)} lanes differ (first {diff[:4]})")
+        elif kind == "wait_done":
+            if not target.wait_done(int(op["max_cycles"])):
+                res.mismatches.append(f"{where}: DONE not within {op['max_cycles']} cycles")
+        else:
+            raise ValueError(f"op: unknown operation {kind!r} at index {k}")
+        if len(res.mismatches) >= max_mismatches:
+            break
+    return res
+
+
+class ModelRegisterTarget:
+    """The register and vector-port behaviour of ``hx_top`` (docs/interfaces.md) on top of the
+    model: each START runs one VMM on ``chip`` with the SRAM, input, DAC and digital offsets and
+    timing registers as stored. DONE is immediate (no clock). Used to test register-level programs
+    and as the model stand-in for the co-simulation target."""
+
+    def __init__(self, chip: ChipInstance) -> None:
+        self.chip = chip
+        self.timing = Timing().to_dict()
+        self.sram = np.zeros((2 * TILE_ROWS, TILE_COLS), dtype=np.int64)
+        self.x = np.zeros(TILE_ROWS, dtype=np.int64)
+        self.dac = np.full(TILE_ROWS, 32, dtype=np.int64)
+        self.col = np.zeros(TILE_COLS, dtype=np.int64)
+        self.result: tuple[I64, I64, I64] | None = None
+        self.cycles_last = 0
+        self.events_last = 0
+        self.vmm_count = 0
+        self.error_count = 0
+
+    def axi_write(self, addr: int, data: int) -> bool:
+        for name, a in TIMING_REGS.items():
+            if a == addr:
+                lo, hi = TIMING_RANGES[name]
+                if not lo <= data <= hi:
+                    self.error_count += 1
+                    return False
+                self.timing[name] = int(data)
+                return True
+        if addr == REG_CTRL:
+            if data & CTRL_START:
+                self._run()
+            return True
+        if addr in (REG_IRQ_STATUS, REG_IRQ_ENABLE):
+            return True
+        self.error_count += 1
+        return False
+
+    def axi_read(self, addr: int) -> tuple[int, bool]:
+        values = {REG_ID: ID_VALUE, REG_VERSION: VERSION_VALUE, REG_CTRL: 0,
+                  REG_STATUS: STATUS_DONE if self.result is not None else 0,
+                  REG_CYCLES_LAST: self.cycles_last, REG_VMM_COUNT: self.vmm_count,
+                  REG_ERROR_COUNT: self.error_count, REG_EVENTS_LAST: self.events_last}
+        values.update({a: self.timing[n] for n, a in TIMING_REGS.items()})
+        if addr in values:
+            return values[addr], True
+        self.error_count += 1
+        return 0, False
+
+    def vstore(self, addr: int, lanes: list[int]) -> bool:
+        v = np.asarray(lanes, dtype=np.int64)
+        if v.shape != (LANES,) or v.min() < 0 or v.max() > 255:
+            self.error_count += 1
+            return True
+        if V_SYNRAM <= addr < V_SYNRAM + 2 * 2 * TILE_ROWS:
+            if v.max() > 63:
+                self.error_count += 1
+                return True
+            r, h = divmod(addr - V_SYNRAM, 2)
+            self.sram[r, h::2] = v
+        elif addr == V_INPUT:
+            if v.max() > 31:
+                self.error_count += 1
+                return True
+            self.x = v
+        elif addr == V_DAC_OFFSETS:
+            if v.max() > 63:
+                self.error_count += 1
+                return True
+            self.dac = v
+        elif addr in (V_COL_OFFSETS, V_COL_OFFSETS + 1):
+            self.col[addr - V_COL_OFFSETS::2] = from_lanes_int8(v)
+        else:
+            self.error_count += 1
+            return True
+        return False
+
+    def vload(self, addr: int) -> tuple[list[int], bool]:
+        if V_SYNRAM <= addr < V_SYNRAM + 2 * 2 * TILE_ROWS:
+            r, h = divmod(addr - V_SYNRAM, 2)
+            return self.sram[r, h::2].tolist(), False
+        if addr == V_INPUT:
+            return self.x.tolist(), False
+        if addr == V_DAC_OFFSETS:
+            return self.dac.tolist(), False
+        if addr in (V_COL_OFFSETS, V_COL_OFFSETS + 1):
+            return to_lanes(self.col[addr - V_COL_OFFSETS::2]), False
+        for base, k in ((V_RESULT, 2), (V_BASELINE, 0), (V_RAW_RESULT, 1)):
+            if addr in (base, base + 1):
+                if self.result is None:
+                    self.error_count += 1
+                    return [0] * LANES, True
+                return to_lanes(self.result[k][addr - base::2]), False
+        self.error_count += 1
+        return [0] * LANES, True
+
+    def wait_done(self, max_cycles: int) -> bool:
+        return self.result is not None and self.cycles_last <= max_cycles
+
+    def _run(self) -> None:
+        t = Timing.from_dict(self.timing)
+        inh, exc = self.sram[0::2], self.sram[1::2]
+        if np.any((inh > 0) & (exc > 0)):
+            raise ValueError("sram: the model target needs at most one of the two synapses of a "
+                             "logical weight non-zero")
+        w = exc - inh
+        b, r, y = self.chip.vmm_detail(self.x, w, t, self.dac, self.col)
+        self.result = (b.astype(np.int64), r.astype(np.int64), y.astype(np.int64))
+        self.cycles_last = int(vmm_total_cycles(t, self.x[None, :])[0])
+        self.events_last = int(np.count_nonzero(self.x)) * t.num_sends
+        self.vmm_count += 1
+
+    def execute(self, ops: list[Op]) -> ExecResult:
+        """Batch interface (what a co-simulation target offers): run a program."""
+        return execute(ops, self, check=True)
