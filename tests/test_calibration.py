@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from hxsim import ChipInstance, ChipParams, Timing
 from hxsim.array import CYCLE_US
 from hxsim.calibration import (

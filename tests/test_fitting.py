@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 import pytest
+
 from hxsim import ChipInstance, ChipParams
 from hxsim.fitting import fit_vmm_data, ideal_sums
 

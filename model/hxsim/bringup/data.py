@@ -260,7 +260,7 @@ class MeasuredData:
                     raise DataFormatError("weights", f"{name}: matrix {mi} row {r} missing")
         if any(k[1] >= TILE_ROWS for k in weights):
             raise DataFormatError("weights", f"{name}: row index beyond {TILE_ROWS - 1}")
-        n = max(inputs) + 1
+        n = max(max(inputs), max(k[0] for k in outputs)) + 1
         missing = sorted(set(range(n)) - set(inputs))
         if missing:
             raise DataFormatError("inputs", f"{name}: vector {missing[0]} missing")
