@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,7 @@ def test_validation_names_field(change: dict[str, object], name: str) -> None:
     kw = {k: getattr(d, k) for k in ("inputs", "weights", "weight_index", "outputs", "metadata")}
     kw.update(change)
     with pytest.raises(DataFormatError, match=f"field '{name}'"):
-        MeasuredData(**kw)  # type: ignore[arg-type]
+        MeasuredData(**kw)
 
 
 def _csv_lines(tmp_path: Path) -> list[str]:
@@ -79,7 +80,8 @@ def _csv_lines(tmp_path: Path) -> list[str]:
     (lambda L: L + ["bogus,0,0,1"], "record"),
     (lambda L: [x.replace("output,0,0,", "output,0,0,x", 1) for x in L], "outputs"),
 ])
-def test_csv_errors_name_field(tmp_path: Path, edit, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_csv_errors_name_field(tmp_path: Path, edit: Callable[[list[str]], list[str]],
+                               name: str) -> None:
     lines = edit(_csv_lines(tmp_path))
     p = tmp_path / "bad.csv"
     p.write_text("\n".join(lines) + "\n")
