@@ -249,8 +249,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
     elif args.mode == "golden":
         backend = GoldenBackend(net.gain)
     t0 = time.perf_counter()
-    acc = accuracy(net, te, args.mode, backend, args.batch_size, not args.no_progress,
-                   f"infer ({args.mode})")
+    acc = accuracy(net, te, "float" if args.mode == "float" else "chip", backend,
+                   args.batch_size, not args.no_progress, f"infer ({args.mode})")
     dt = time.perf_counter() - t0
     vmms = getattr(backend, "vmms", 0)
     _log(f"test accuracy ({args.mode}): {100 * acc:.2f} % on {len(te)} images, {dt:.1f} s"
