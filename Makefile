@@ -38,6 +38,7 @@ check-iverilog:
 
 demo: $(STAMP)
 	$(PY) -m hxsim demo
+	$(PY) -m hxsim characterize --fast --force --out out/characterize
 
 test: $(STAMP) check-iverilog
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
