@@ -9,7 +9,6 @@ test set, optionally cross-checking the first N images against the RTL co-simula
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -262,8 +261,3 @@ def cmd_infer(args: argparse.Namespace) -> int:
         return 0 if ok else 1
     return 0
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from hxsim.cli import main
-
-    sys.exit(main(["train", *sys.argv[1:]]))
