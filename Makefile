@@ -19,7 +19,7 @@ WAVES ?= 0
 RTL_SRCS := $(sort $(wildcard rtl/*.sv))
 RTL_VLT := $(wildcard rtl/*.vlt)
 
-.PHONY: all venv demo test test-slow lint lint-py lint-rtl bench sim regress mutate clean check-iverilog
+.PHONY: all venv demo test test-slow lint lint-py lint-rtl bench sim train regress mutate clean check-iverilog
 
 all: test
 
@@ -64,6 +64,11 @@ bench: $(STAMP) check-iverilog
 # One co-simulation test: make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
 sim: $(STAMP) check-iverilog
 	$(PY) tb/run_sim.py --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
+
+# Fashion-MNIST training, float and chip-in-the-loop, with the report (docs/nn.md). Needs Debian's
+# dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir with IDX files.
+train: $(STAMP)
+	$(PY) -m hxsim train $(if $(DATA),--data $(DATA),)
 
 clean:
 	rm -rf sim_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -146,3 +146,17 @@ def test_event_session_ignores_events_after_conversion(sends: int) -> None:
     assert np.all(early == 128)
     late = s.convert(vt.phase_start["result"])
     assert np.array_equal(late.astype(int) - 128, ideal_vmm(x[0], w, 0.002, sends))
+
+
+def test_noise_state_carries_the_stream_across_instances() -> None:
+    """Splitting a VMM sequence over two instances (two processes) with the state handed over
+    draws the same noise as one instance."""
+    x, w = random_stimulus(8, 6, 0.6)
+    whole = ChipInstance(ChipParams(), 4, 5).vmm(x, w)
+    first = ChipInstance(ChipParams(), 4, 5)
+    part1 = first.vmm(x[:3], w)
+    second = ChipInstance(ChipParams(), 4, 5)
+    second.noise_state = first.noise_state
+    assert np.array_equal(np.concatenate([part1, second.vmm(x[3:], w)]), whole)
+    with pytest.raises(ValueError, match="^noise_state"):
+        second.noise_state = {"bit_generator": "MT19937"}

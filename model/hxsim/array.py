@@ -19,6 +19,7 @@ any machine.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -151,6 +152,20 @@ class ChipInstance:
         if noise_seed is not None:
             self.noise_seed = int(noise_seed)
         self._rng = np.random.Generator(np.random.PCG64(self.noise_seed))
+
+    @property
+    def noise_state(self) -> dict[str, Any]:
+        """Position in the trial-noise stream (a JSON-serializable PCG64 state). Setting it moves
+        the stream there, so a sequence of VMMs split across processes (e.g. several simulator
+        runs) draws exactly the noise one process would."""
+        return dict(self._rng.bit_generator.state)
+
+    @noise_state.setter
+    def noise_state(self, state: dict[str, Any]) -> None:
+        if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
+            raise ValueError("noise_state: expected a PCG64 state dict "
+                             "(from ChipInstance.noise_state)")
+        self._rng.bit_generator.state = state
 
     # ---- shared physics -------------------------------------------------------------------
     def _pulse_table(self, dac_offsets: I64) -> F64:

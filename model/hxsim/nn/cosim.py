@@ -90,7 +90,7 @@ class CosimVmmBackend:
         run_dir.mkdir(parents=True, exist_ok=True)
         head = {"params": self.chip.params.to_dict(), "fixed_seed": self.chip.fixed_seed,
                 "noise_seed": self.chip.noise_seed, "timing": timing.to_dict(),
-                "rng_state": self.chip._rng.bit_generator.state}
+                "rng_state": self.chip.noise_state}
         job, out = run_dir / "job.npz", run_dir / "out.npz"
         with job.open("wb") as f:
             np.savez(f, head=np.array(json.dumps(head)), x=np.asarray(x, dtype=np.int64),
@@ -106,7 +106,7 @@ class CosimVmmBackend:
                                "(see its results.xml / log)")
         with np.load(out, allow_pickle=False) as z:
             y = z["y"].astype(np.int8)
-            self.chip._rng.bit_generator.state = json.loads(str(z["state"]))
+            self.chip.noise_state = json.loads(str(z["state"]))
         self.runs += 1
         self.vmms += int(x.shape[0])
         return y

@@ -36,7 +36,7 @@ async def test_nn_batch(dut: object) -> None:
         w = z["w"].astype(np.int64)
     chip = ChipInstance(ChipParams.from_dict(head["params"]), int(head["fixed_seed"]),
                         int(head["noise_seed"]))
-    chip._rng.bit_generator.state = head["rng_state"]
+    chip.noise_state = head["rng_state"]
     timing = Timing.from_dict(head["timing"])
     tb = Testbench(dut, chip=chip, seed=0, backpressure=0.0)
     await tb.start()
@@ -52,4 +52,4 @@ async def test_nn_batch(dut: object) -> None:
     out = Path(os.environ["HX_NN_OUT"])
     with out.open("wb") as f:
         np.savez(f, y=y.astype(np.int8),
-                 state=np.array(json.dumps(chip._rng.bit_generator.state)))
+                 state=np.array(json.dumps(chip.noise_state)))
