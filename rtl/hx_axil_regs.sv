@@ -204,44 +204,38 @@ module hx_axil_regs
   endfunction
 
   // ---------------------------------------------------------------------------------------------
-  // Read decode
-  // ---------------------------------------------------------------------------------------------
-  logic [31:0] rd_value;
-  logic        rd_err;
-
-  always_comb begin
-    rd_value = 32'h0;
-    rd_err   = 1'b0;
-    case (araddr_i)
-      RegId:            rd_value = IdValue;
-      RegVersion:       rd_value = VersionValue;
-      RegCtrl:          rd_value = 32'h0;
-      RegStatus:        rd_value = {16'h0, err_code_q, 1'b0, phase_i, 1'b0, err_q, done_i, busy_i};
-      RegIrqStatus:     rd_value = {30'h0, irq_status_q};
-      RegIrqEnable:     rd_value = {30'h0, irq_enable_q};
-      RegTReset:        rd_value = {16'h0, t_reset_q};
-      RegTSettle:       rd_value = {16'h0, t_settle_q};
-      RegTEventWait:    rd_value = {24'h0, t_event_wait_q};
-      RegNumSends:      rd_value = {26'h0, num_sends_q};
-      RegTAdcResetWait: rd_value = {24'h0, t_adc_reset_wait_q};
-      RegTAdcStep:      rd_value = {28'h0, t_adc_step_q};
-      RegTAdcDeadTime:  rd_value = {24'h0, t_adc_dead_time_q};
-      RegCyclesLast:    rd_value = cycles_last_i;
-      RegVmmCount:      rd_value = vmm_count_i;
-      RegErrorCount:    rd_value = err_count_q;
-      RegEventsLast:    rd_value = events_last_i;
-      default:          rd_err   = 1'b1;
-    endcase
-  end
-
-  // ---------------------------------------------------------------------------------------------
   // Next state
   // ---------------------------------------------------------------------------------------------
+  // Read decode: only addresses of readable registers are mapped (CTRL reads 0)
+  logic rd_bad;
+  assign rd_bad = !reg_readable(araddr_i);
+
+  function automatic logic reg_readable(logic [11:0] addr);
+    logic ok;
+    case (addr)
+      RegId, RegVersion, RegCtrl, RegStatus, RegIrqStatus, RegIrqEnable, RegTReset, RegTSettle,
+      RegTEventWait, RegNumSends, RegTAdcResetWait, RegTAdcStep, RegTAdcDeadTime, RegCyclesLast,
+      RegVmmCount, RegErrorCount, RegEventsLast: ok = 1'b1;
+      default:                                  ok = 1'b0;
+    endcase
+    return ok;
+  endfunction
+
   logic       wr_ok;
   logic [1:0] err_inc;
 
+  // IRQ_STATUS and ERROR_COUNT after this cycle's write / soft reset, before this cycle's sets
+  logic [1:0]  irq_status_base, irq_set;
+  logic [31:0] err_count_base;
+  assign irq_status_base = soft_reset_o ? 2'b00 :
+                           (wr_ok && (awaddr_i == RegIrqStatus)) ? (irq_status_q & ~2'(wdata_i)) :
+                           irq_status_q;
+  assign irq_set         = (vmm_done_i ? IrqDoneMask : 2'b00) |
+                           ((err_inc != 2'd0) ? IrqErrorMask : 2'b00);
+  assign err_count_base  = soft_reset_o ? 32'h0 : err_count_q;
+
   assign wr_ok   = wr_fire & ~wr_err;
-  assign err_inc = {1'b0, wr_err} + {1'b0, rd_fire & rd_err} + {1'b0, vec_err_i};
+  assign err_inc = {1'b0, wr_err} + {1'b0, rd_fire & rd_bad} + {1'b0, vec_err_i};
 
   always_comb begin
     t_reset_d          = t_reset_q;
@@ -290,14 +284,13 @@ module hx_axil_regs
       err_code_d = ErrNone;
     end
 
-    // Sets
-    if (vmm_done_i) begin
-      irq_status_d = irq_status_d | IrqDoneMask;
+    // Sets (no variable of this block is read back: Icarus 11 would re-trigger the block)
+    if (vmm_done_i || (err_inc != 2'd0)) begin
+      irq_status_d = irq_status_base | irq_set;
     end
     if (err_inc != 2'd0) begin
-      err_d                     = 1'b1;
-      irq_status_d = irq_status_d | IrqErrorMask;
-      err_count_d               = err_count_d + {30'h0, err_inc};
+      err_d       = 1'b1;
+      err_count_d = err_count_base + {30'h0, err_inc};
       if (vec_err_i) begin
         err_code_d = vec_err_code_i;
       end else if (wr_err) begin
@@ -322,8 +315,26 @@ module hx_axil_regs
     end
     if (rd_fire) begin
       rvalid_d = 1'b1;
-      rdata_d  = rd_value;
-      rresp_d  = rd_err ? RespSlverr : RespOkay;
+      rresp_d  = rd_bad ? RespSlverr : RespOkay;
+      case (araddr_i)
+        RegId:            rdata_d = IdValue;
+        RegVersion:       rdata_d = VersionValue;
+        RegStatus:        rdata_d = {16'h0, err_code_q, 1'b0, phase_i, 1'b0, err_q, done_i, busy_i};
+        RegIrqStatus:     rdata_d = {30'h0, irq_status_q};
+        RegIrqEnable:     rdata_d = {30'h0, irq_enable_q};
+        RegTReset:        rdata_d = {16'h0, t_reset_q};
+        RegTSettle:       rdata_d = {16'h0, t_settle_q};
+        RegTEventWait:    rdata_d = {24'h0, t_event_wait_q};
+        RegNumSends:      rdata_d = {26'h0, num_sends_q};
+        RegTAdcResetWait: rdata_d = {24'h0, t_adc_reset_wait_q};
+        RegTAdcStep:      rdata_d = {28'h0, t_adc_step_q};
+        RegTAdcDeadTime:  rdata_d = {24'h0, t_adc_dead_time_q};
+        RegCyclesLast:    rdata_d = cycles_last_i;
+        RegVmmCount:      rdata_d = vmm_count_i;
+        RegErrorCount:    rdata_d = err_count_q;
+        RegEventsLast:    rdata_d = events_last_i;
+        default:          rdata_d = 32'h0;  // CTRL (write-only) and unmapped addresses
+      endcase
     end
   end
 

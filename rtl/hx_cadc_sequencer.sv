@@ -13,8 +13,8 @@
 // y_j = sat_int8(raw_j - baseline_j + offset_j). The per-column digital offsets live here too.
 //
 // The first cycle uses a freshly loaded state (RWAIT, or RAMP step 0 if adc_reset_wait = 0), so
-// the conversion needs no set-up cycle. The per-column latch loop only runs at step ends and the
-// post-processing loop only in POST.
+// the conversion needs no set-up cycle. The per-column latch mask is non-zero only at step ends
+// and the post-processing only changes the result buffer in POST.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -152,55 +152,48 @@ module hx_cadc_sequencer #(
     endcase
   end
 
-  // Per-column latches: evaluated only at the end of a ramp step
-  always_comb begin
-    latched_d = latched;
-    code_d    = code_q;
-    if (step_end) begin
-      for (int j = 0; j < NumCols; j++) begin
-        if (!latched[j] && (cmp_i[j] || ramp_end)) begin
-          latched_d[j]             = 1'b1;
-          code_d[j*CodeW +: CodeW] = ramp;
-        end
-      end
+  // Per-column latches: columns latching at the end of this cycle (only at the end of a step)
+  logic [NumCols-1:0] latch_now;
+  assign latch_now = step_end ? (~latched & (cmp_i | {NumCols{ramp_end}})) : '0;
+  assign latched_d = latched | latch_now;
+
+  // y = sat_int8(raw - baseline + offset); |raw - baseline + offset| < 512 fits 10 bit signed
+  function automatic logic [CodeW-1:0] post_value(logic [CodeW-1:0] raw, logic [CodeW-1:0] base,
+                                                  logic [CodeW-1:0] off);
+    logic signed [CodeW+1:0] diff;
+    logic [CodeW-1:0]        y;
+    diff = $signed({2'b00, raw}) - $signed({2'b00, base}) + (CodeW+2)'($signed(off));
+    if (diff > SatMax) begin
+      y = CodeW'(SatMax);
+    end else if (diff < SatMin) begin
+      y = CodeW'(SatMin);
+    end else begin
+      y = CodeW'(diff);
     end
+    return y;
+  endfunction
+
+  // Per-column datapath (continuous assignments: Icarus 11 re-triggers an always_comb block that
+  // writes parts of a vector after a default, so per-element logic is kept out of such blocks)
+  for (genvar j = 0; j < NumCols; j++) begin : gen_col
+    assign code_d[j*CodeW +: CodeW] = latch_now[j] ? ramp : code_q[j*CodeW +: CodeW];
+    assign res_d[j*CodeW +: CodeW]  = post_i ? post_value(raw_q[j*CodeW +: CodeW],
+                                                          base_q[j*CodeW +: CodeW],
+                                                          coff_q[j*CodeW +: CodeW])
+                                             : res_q[j*CodeW +: CodeW];
+    assign coff_d[j*CodeW +: CodeW] = (coff_we_i && coff_wmask_i[j])
+                                      ? coff_wdata_i[j*CodeW +: CodeW] : coff_q[j*CodeW +: CodeW];
   end
 
-  // Buffers and digital offsets
-  // y = sat_int8(raw - baseline + offset); |raw - baseline + offset| < 512 fits 10 bit signed
-  logic signed [CodeW+1:0] diff;
+  // Buffers: the latched codes go to the baseline or raw-result buffer in the last cycle
   always_comb begin
     base_d = base_q;
     raw_d  = raw_q;
-    res_d  = res_q;
-    coff_d = coff_q;
-    diff   = '0;
     if (last_o) begin
       if (sel_i) begin
         raw_d = code_d;
       end else begin
         base_d = code_d;
-      end
-    end
-    if (post_i) begin
-      for (int j = 0; j < NumCols; j++) begin
-        diff = $signed({2'b00, raw_q[j*CodeW +: CodeW]})
-             - $signed({2'b00, base_q[j*CodeW +: CodeW]})
-             + $signed({{2{coff_q[j*CodeW + CodeW - 1]}}, coff_q[j*CodeW +: CodeW]});
-        if (diff > SatMax) begin
-          res_d[j*CodeW +: CodeW] = CodeW'(SatMax);
-        end else if (diff < SatMin) begin
-          res_d[j*CodeW +: CodeW] = CodeW'(SatMin);
-        end else begin
-          res_d[j*CodeW +: CodeW] = CodeW'(diff);
-        end
-      end
-    end
-    if (coff_we_i) begin
-      for (int j = 0; j < NumCols; j++) begin
-        if (coff_wmask_i[j]) begin
-          coff_d[j*CodeW +: CodeW] = coff_wdata_i[j*CodeW +: CodeW];
-        end
       end
     end
   end

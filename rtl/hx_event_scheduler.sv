@@ -56,11 +56,8 @@ module hx_event_scheduler #(
 
   // Non-zero lanes (re-evaluated only when the input vector changes)
   logic [NumDrivers-1:0] nz;
-  always_comb begin
-    nz = '0;
-    for (int i = 0; i < NumDrivers; i++) begin
-      nz[i] = |x_q[i*InputW +: InputW];
-    end
+  for (genvar i = 0; i < NumDrivers; i++) begin : gen_nz
+    assign nz[i] = |x_q[i*InputW +: InputW];
   end
 
   // Effective state of this cycle (fresh state in the first cycle of the phase)

@@ -118,15 +118,14 @@ module hx_vector_port
   assign needs_result = is_result | is_base | is_raw;
 
   // Lane range checks of the store data
-  logic lane_gt31, lane_gt63;
-  always_comb begin
-    lane_gt31 = 1'b0;
-    lane_gt63 = 1'b0;
-    for (int l = 0; l < NumLanes; l++) begin
-      lane_gt31 = lane_gt31 | (vreq_wdata_i[l*8+5 +: 3] != 3'h0);
-      lane_gt63 = lane_gt63 | (vreq_wdata_i[l*8+6 +: 2] != 2'h0);
-    end
+  logic [NumLanes-1:0] lane_gt31_vec, lane_gt63_vec;
+  logic                lane_gt31, lane_gt63;
+  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_chk
+    assign lane_gt31_vec[l] = (vreq_wdata_i[l*8+5 +: 3] != 3'h0);
+    assign lane_gt63_vec[l] = (vreq_wdata_i[l*8+6 +: 2] != 2'h0);
   end
+  assign lane_gt31 = |lane_gt31_vec;
+  assign lane_gt63 = |lane_gt63_vec;
 
   // Request check
   logic       req_err;
@@ -159,25 +158,15 @@ module hx_vector_port
   // Stores: lane l goes to both columns 2l and 2l+1, the column mask selects the half
   // ---------------------------------------------------------------------------------------------
   logic [NumCols-1:0] half_mask;
-  always_comb begin
-    for (int j = 0; j < NumCols; j++) begin
-      half_mask[j] = ((j % 2) == 1) ? h : ~h;
-    end
-  end
+  assign half_mask = h ? {NumLanes{2'b10}} : {NumLanes{2'b01}};
 
-  always_comb begin
-    sram_wdata_o = '0;
-    coff_wdata_o = '0;
-    x_wdata_o    = '0;
-    dac_wdata_o  = '0;
-    for (int l = 0; l < NumLanes; l++) begin
-      sram_wdata_o[(2*l)*WeightW +: WeightW]   = vreq_wdata_i[l*8 +: WeightW];
-      sram_wdata_o[(2*l+1)*WeightW +: WeightW] = vreq_wdata_i[l*8 +: WeightW];
-      coff_wdata_o[(2*l)*CodeW +: CodeW]       = vreq_wdata_i[l*8 +: CodeW];
-      coff_wdata_o[(2*l+1)*CodeW +: CodeW]     = vreq_wdata_i[l*8 +: CodeW];
-      x_wdata_o[l*InputW +: InputW]            = vreq_wdata_i[l*8 +: InputW];
-      dac_wdata_o[l*WeightW +: WeightW]        = vreq_wdata_i[l*8 +: WeightW];
-    end
+  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_wr
+    assign sram_wdata_o[(2*l)*WeightW +: WeightW]   = vreq_wdata_i[l*8 +: WeightW];
+    assign sram_wdata_o[(2*l+1)*WeightW +: WeightW] = vreq_wdata_i[l*8 +: WeightW];
+    assign coff_wdata_o[(2*l)*CodeW +: CodeW]       = vreq_wdata_i[l*8 +: CodeW];
+    assign coff_wdata_o[(2*l+1)*CodeW +: CodeW]     = vreq_wdata_i[l*8 +: CodeW];
+    assign x_wdata_o[l*InputW +: InputW]            = vreq_wdata_i[l*8 +: InputW];
+    assign dac_wdata_o[l*WeightW +: WeightW]        = vreq_wdata_i[l*8 +: WeightW];
   end
 
   assign sram_we_o    = do_store & is_sram;
@@ -193,29 +182,24 @@ module hx_vector_port
   // Loads (data selected only in the accept cycle and the SRAM-pending cycle)
   // ---------------------------------------------------------------------------------------------
   logic [VecW-1:0] load_data;
-  always_comb begin
-    load_data = '0;
-    if (pend_q) begin
-      for (int l = 0; l < NumLanes; l++) begin
-        load_data[l*8 +: 8] = {2'b00, sram_rdata_i[(2*l + pend_h_q)*WeightW +: WeightW]};
-      end
-    end else if (do_load) begin
-      for (int l = 0; l < NumLanes; l++) begin
-        if (is_input) begin
-          load_data[l*8 +: 8] = {3'b000, x_i[l*InputW +: InputW]};
-        end else if (is_dac) begin
-          load_data[l*8 +: 8] = {2'b00, dac_i[l*WeightW +: WeightW]};
-        end else if (is_result) begin
-          load_data[l*8 +: 8] = result_i[(2*l + h)*CodeW +: CodeW];
-        end else if (is_base) begin
-          load_data[l*8 +: 8] = baseline_i[(2*l + h)*CodeW +: CodeW];
-        end else if (is_raw) begin
-          load_data[l*8 +: 8] = raw_i[(2*l + h)*CodeW +: CodeW];
-        end else if (is_coff) begin
-          load_data[l*8 +: 8] = coff_i[(2*l + h)*CodeW +: CodeW];
-        end
-      end
-    end
+  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_rd
+    logic [7:0] sram_lane, x_lane, dac_lane;
+    logic [7:0] res_lane, base_lane, raw_lane, coff_lane;
+    assign sram_lane = {2'b00, sram_rdata_i[(2*l + pend_h_q)*WeightW +: WeightW]};
+    assign x_lane    = {3'b000, x_i[l*InputW +: InputW]};
+    assign dac_lane  = {2'b00, dac_i[l*WeightW +: WeightW]};
+    assign res_lane  = result_i[(2*l + h)*CodeW +: CodeW];
+    assign base_lane = baseline_i[(2*l + h)*CodeW +: CodeW];
+    assign raw_lane  = raw_i[(2*l + h)*CodeW +: CodeW];
+    assign coff_lane = coff_i[(2*l + h)*CodeW +: CodeW];
+    assign load_data[l*8 +: 8] = pend_q                ? sram_lane :
+                                 !do_load              ? 8'h00     :
+                                 is_input              ? x_lane    :
+                                 is_dac                ? dac_lane  :
+                                 is_result             ? res_lane  :
+                                 is_base               ? base_lane :
+                                 is_raw                ? raw_lane  :
+                                 is_coff               ? coff_lane : 8'h00;
   end
 
   // ---------------------------------------------------------------------------------------------
