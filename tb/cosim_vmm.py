@@ -7,6 +7,7 @@ The seed is the regression seed (COCOTB_RANDOM_SEED, the runner's ``seed``), pri
 
 from __future__ import annotations
 
+import faulthandler
 import os
 
 import cocotb
@@ -16,6 +17,11 @@ from pyuvm import ConfigDB, uvm_test
 import hxsim
 from hxtb.env import RandomVmmSeq, VmmEnv, configure
 from hxtb.tbench import Testbench
+
+
+if os.environ.get("HX_HANG_DUMP"):
+    # debugging aid: dump all Python stacks if the simulation seems stuck
+    faulthandler.dump_traceback_later(int(os.environ["HX_HANG_DUMP"]), exit=True)
 
 
 class _VmmTestBase(uvm_test):

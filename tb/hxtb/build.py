@@ -40,15 +40,21 @@ def have_iverilog() -> bool:
     return shutil.which("iverilog") is not None
 
 
+def rtl_dir() -> Path:
+    """rtl/, or HX_RTL_DIR (debugging a patched copy of the RTL; builds go to their own dir)."""
+    return Path(os.environ.get("HX_RTL_DIR", str(ROOT / "rtl")))
+
+
 def sources() -> list[Path]:
-    rtl = sorted((ROOT / "rtl").glob("*.sv"))
+    rtl = sorted(rtl_dir().glob("*.sv"))
     # packages first
     rtl.sort(key=lambda p: (not p.stem.endswith("_pkg"), p.name))
     return [*rtl, TB_DIR / "hdl" / "tb_top.sv"]
 
 
 def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
-    return ROOT / "sim_build" / f"{sim}-{'ideal' if ideal else 'bridge'}{'-waves' if waves else ''}"
+    tag = "-alt-rtl" if "HX_RTL_DIR" in os.environ else ""
+    return ROOT / "sim_build" / f"{sim}-{'ideal' if ideal else 'bridge'}{'-waves' if waves else ''}{tag}"
 
 
 def _ensure_path() -> None:
@@ -69,7 +75,7 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
     runner = get_runner(sim)
     build_args: list[str] = []
     if sim == "verilator":
-        vlt = sorted((ROOT / "rtl").glob("*.vlt"))
+        vlt = sorted(rtl_dir().glob("*.vlt"))
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
                       "--x-initial", "fast", *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header

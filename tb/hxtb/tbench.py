@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge, Timer, with_timeout
 
@@ -72,6 +73,7 @@ class Testbench:
         self.log = logging.getLogger("hxtb.tb")
         self.log.setLevel(logging.INFO)
         self.rng = random.Random(seed)
+        dut.rst_ni.value = 0
         self.clock = Clock(dut.clk_i, CLK_NS, unit="ns", impl="gpi")
         self.clk_edge = RisingEdge(dut.clk_i)
         self.axil = AxilAgent(dut, dut.clk_i, dut.rst_ni)
@@ -84,13 +86,11 @@ class Testbench:
         self.irq_rise = RisingEdge(dut.irq_o)
         self._timing: dict[str, int] | None = None
         dut.cross_codes_i.value = 0
-        dut.rst_ni.value = 0
 
     async def start(self) -> None:
         """Start the clock, the monitor and the bridge; reset the DUT; enable the done IRQ."""
+        await Timer(1, "ns")  # reset applied before the first clock edge
         self.clock.start()
-        import cocotb
-
         cocotb.start_soon(self.vmon.run())
         if self.bridge is not None:
             cocotb.start_soon(self.bridge.run())
