@@ -140,6 +140,12 @@ class ChipInstance:
         # Per-column scale from the fixed-point charge to LSB (exactly gain * 2**-24 when ideal).
         self._col_scale = (p.gain * _UNFIX) * (1.0 + fp.column_gain)
         self._static_result = self._static + fp.column_offset_lsb
+        if p.enable_adc_compression:
+            # The compressive ADC works on absolute voltages: add the integer baseline together
+            # with the static terms (one pass less); without compression it is added after the
+            # floor, which keeps the ideal model exact.
+            self._static = self._static + self._baseline_int
+            self._static_result = self._static_result + self._baseline_int
         self._order_rate = CYCLE_US / p.order_tau_us if p.enable_order_effect else 0.0
         self._dac_step = p.dac_offset_step_x if p.enable_dac_offsets else 0.0
 
@@ -217,13 +223,13 @@ class ChipInstance:
     def _adc_code(self, v: F64) -> npt.NDArray[np.uint8]:
         """CADC codes for membrane voltages ``baseline_int + v`` (floor of the ramp crossing).
 
-        Overwrites ``v`` (any shape ending in 256). Without compression the code is
+        Overwrites ``v`` (any shape ending in 256). With compression on, ``v`` already includes
+        ``baseline_int`` (see ``__init__``). Without compression the code is
         ``baseline_int + floor(v)`` (exact: the ideal model equals the golden reference bit for
         bit). With compression, voltages beyond the reliable range are compressed towards the
         rails: ``hi + d*k/(k+d)`` above ``hi`` with ``k = 255 - hi``, mirrored below ``lo``."""
         p = self.params
         if p.enable_adc_compression:
-            v += self._baseline_int
             lo, hi = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
             if v.max(initial=-np.inf) > hi:
                 m = v > hi
@@ -322,10 +328,10 @@ class ChipInstance:
                                          self.pattern.leak_lsb_per_us)
         codes = self._adc_code(r)
         cb, cr = codes[:, 0], codes[:, 1]
-        diff = cr.astype(np.int16)
-        diff -= cb
+        diff = np.subtract(cr, cb, dtype=np.int16)
         diff += off.astype(np.int16)
-        y = np.clip(diff, INT8_MIN, INT8_MAX).astype(np.int8)
+        y = np.empty(diff.shape, dtype=np.int8)
+        np.clip(diff, INT8_MIN, INT8_MAX, out=y, casting="unsafe")
         if single:
             return cb[0], cr[0], y[0]
         return cb, cr, y
