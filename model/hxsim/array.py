@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from hxsim.checks import int_array
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
-from hxsim.noise import standard_normal
+from hxsim.noise import NORMAL_TABLE, uniform16
 from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
@@ -140,6 +140,8 @@ class ChipInstance:
         # Per-column scale from the fixed-point charge to LSB (exactly gain * 2**-24 when ideal).
         self._col_scale = (p.gain * _UNFIX) * (1.0 + fp.column_gain)
         self._static_result = self._static + fp.column_offset_lsb
+        # Baseline-read noise: the quantile table pre-scaled by its (constant) sigma.
+        self._table_baseline = NORMAL_TABLE * self._sigma(None)
         if p.enable_adc_compression:
             # The compressive ADC works on absolute voltages: add the integer baseline together
             # with the static terms (one pass less); without compression it is added after the
@@ -223,11 +225,12 @@ class ChipInstance:
     def _adc_code(self, v: F64) -> npt.NDArray[np.uint8]:
         """CADC codes for membrane voltages ``baseline_int + v`` (floor of the ramp crossing).
 
-        Overwrites ``v`` (any shape ending in 256). With compression on, ``v`` already includes
-        ``baseline_int`` (see ``__init__``). Without compression the code is
+        Overwrites ``v`` (any shape ending in 256). Without compression the code is
         ``baseline_int + floor(v)`` (exact: the ideal model equals the golden reference bit for
-        bit). With compression, voltages beyond the reliable range are compressed towards the
-        rails: ``hi + d*k/(k+d)`` above ``hi`` with ``k = 255 - hi``, mirrored below ``lo``."""
+        bit). With compression, ``v`` already includes ``baseline_int`` (see ``__init__``) and
+        voltages beyond the reliable range are compressed towards the rails: ``hi + d*k/(k+d)``
+        above ``hi`` with ``k = 255 - hi``, mirrored below ``lo``; the float-to-uint8 cast of the
+        clipped value truncates, which equals floor for the clipped range."""
         p = self.params
         if p.enable_adc_compression:
             lo, hi = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
@@ -239,7 +242,6 @@ class ChipInstance:
                 m = v < lo
                 d = lo - v[m]
                 v[m] = lo - d * lo / (lo + d)
-            np.floor(v, out=v)
         else:
             np.floor(v, out=v)
             v += self._baseline_int
@@ -247,18 +249,26 @@ class ChipInstance:
         np.clip(v, 0.0, 255.0, out=out, casting="unsafe")
         return out
 
-    def _conversion(self, signal: F64 | None, dt_cycles: I64 | None, z: F64 | None
-                    ) -> npt.NDArray[np.uint8]:
-        """Codes ``[1, 256]`` of one conversion (event level): the baseline read (``dt_cycles``
-        None) or a read ``dt_cycles[1, 1]`` after it. The fast path forms the same sums in the
-        same order for a whole batch (``vmm_detail``): ``((z*sigma + signal) + static) + leak``."""
+    def _conversion(self, signal: F64 | None, dt_cycles: I64 | None,
+                    u: npt.NDArray[np.uint16] | None) -> npt.NDArray[np.uint8]:
+        """Codes ``[B, 256]`` of one conversion, shared by both paths: the baseline read
+        (``dt_cycles`` None) or a read ``dt_cycles[B, 1]`` after it. ``signal``: integrated
+        charge in LSB (None: nothing integrated; overwritten otherwise); ``u``: 16-bit noise
+        draws ``[B, 256]`` (None: noise off). The sum is ``((z*sigma + signal) + static) + leak``
+        with ``z = NORMAL_TABLE[u]`` (the baseline's ``z*sigma`` comes from a pre-scaled table)."""
         fp = self.pattern
-        if z is not None:
-            r = z * self._sigma(dt_cycles)
+        if u is not None:
+            if dt_cycles is None:
+                r = np.take(self._table_baseline, u)
+            else:
+                r = np.take(NORMAL_TABLE, u)
+                r *= self._sigma(dt_cycles)
             if signal is not None:
                 r += signal
+        elif signal is None:
+            r = np.zeros(((1 if dt_cycles is None else dt_cycles.shape[0]), TILE_COLS))
         else:
-            r = np.zeros((1, TILE_COLS)) if signal is None else signal
+            r = signal
         r += self._static if dt_cycles is None else self._static_result
         if dt_cycles is not None and self.params.enable_leak:
             r += np.multiply.outer((dt_cycles * CYCLE_US).reshape(-1), fp.leak_lsb_per_us)
@@ -310,24 +320,16 @@ class ChipInstance:
         signal = self._signal(drive, self._effective_weights(inh, exc))
         dt_read = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
 
-        # Both conversions of the whole batch at once, [B, 2, 256]; the sums and their order are
-        # those of _conversion: ((z*sigma + signal) + static) + leak.
+        # The baseline conversions of the whole batch, then the result conversions; each VMM
+        # draws 256 noise values for its baseline and 256 for its result, as the event path does.
+        u_b = u_r = None
         if self.params.any_noise:
-            r = standard_normal(self._rng, batch * 2 * TILE_COLS).reshape(batch, 2, TILE_COLS)
-            sigma = np.empty((batch, 2, 1))
-            sigma[:, 0] = self._sigma(None)
-            sigma[:, 1] = self._sigma(dt_read)
-            r *= sigma
-            r[:, 1] += signal
-        else:
-            r = np.zeros((batch, 2, TILE_COLS))
-            r[:, 1] = signal
-        r += np.stack([self._static, self._static_result])
-        if self.params.enable_leak:
-            r[:, 1] += np.multiply.outer((dt_read * CYCLE_US).reshape(-1),
-                                         self.pattern.leak_lsb_per_us)
-        codes = self._adc_code(r)
-        cb, cr = codes[:, 0], codes[:, 1]
+            u = uniform16(self._rng, batch * 2 * TILE_COLS).reshape(batch, 2, TILE_COLS)
+            u_b, u_r = u[:, 0], u[:, 1]
+        cb = self._conversion(None, None, u_b)
+        if cb.shape[0] != batch:
+            cb = np.repeat(cb, batch, axis=0)
+        cr = self._conversion(signal, dt_read, u_r)
         diff = np.subtract(cr, cb, dtype=np.int16)
         diff += off.astype(np.int16)
         y = np.empty(diff.shape, dtype=np.int8)
@@ -459,12 +461,12 @@ class EventSession:
                 np.add.at(drive[0], d[before], contrib)
                 signal = chip._signal(drive, self._w_fix)
             self._events = [(c[~before], d[~before], k[~before])]
-        z = (standard_normal(chip._rng, TILE_COLS).reshape(1, TILE_COLS)
+        u = (uniform16(chip._rng, TILE_COLS).reshape(1, TILE_COLS)
              if chip.params.any_noise else None)
         if self._baseline_cycle is None:
             self._baseline_cycle = int(cycle)
-            codes = chip._conversion(signal, None, z)
+            codes = chip._conversion(signal, None, u)
         else:
             dt = np.asarray([[int(cycle) - self._baseline_cycle]], dtype=np.int64)
-            codes = chip._conversion(signal, dt, z)
+            codes = chip._conversion(signal, dt, u)
         return codes[0]

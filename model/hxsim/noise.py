@@ -57,6 +57,14 @@ def _normal_quantiles() -> npt.NDArray[np.float64]:
 NORMAL_TABLE = _normal_quantiles()
 
 
+def uniform16(rng: np.random.Generator, count: int) -> npt.NDArray[np.uint16]:
+    """``count`` uniform 16-bit integers from ``rng``'s bit generator (4 per 64-bit word, in
+    order), the same on every machine. ``NORMAL_TABLE[uniform16(...)]`` are normal draws."""
+    words = rng.bit_generator.random_raw((count + 3) // 4)
+    # Little-endian view: the same 16-bit words on every machine.
+    return words.astype("<u8", copy=False).view("<u2")[:count]
+
+
 def standard_normal(rng: np.random.Generator, count: int) -> npt.NDArray[np.float64]:
     """``count`` standard-normal draws from ``rng``, consuming ``ceil(count/4)`` 64-bit
     words of its bit generator. Draws are taken in order, so ``count`` draws equal the
