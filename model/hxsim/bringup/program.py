@@ -174,6 +174,24 @@ class ExecResult:
     vmms: int = 0
 
 
+def read_mismatch(where: str, op: Op, data: int, ok: bool) -> str | None:
+    """The mismatch message of an ``axi_read`` (not OKAY, or differing from ``expect``)."""
+    exp = op.get("expect")
+    if ok and (exp is None or data == exp):
+        return None
+    return f"{where}: {op.get('name', hex(op['addr']))} read {data} (ok={ok}), expected {exp}"
+
+
+def load_mismatch(where: str, op: Op, lanes: list[int], err: bool) -> str | None:
+    """The mismatch message of a ``vload`` (``err`` set, or lanes differing from ``expect``)."""
+    exp = op.get("expect")
+    diff = [i for i in range(LANES) if exp is not None and lanes[i] != exp[i]]
+    if not err and not diff:
+        return None
+    return (f"{where}: {op.get('name', hex(op['addr']))} err={err}, "
+            f"{len(diff)} lanes differ (first {diff[:4]})")
+
+
 def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
             max_mismatches: int = 20) -> ExecResult:
     """Run ``ops`` on ``target``; with ``check`` compare reads with their ``expect``."""
@@ -182,35 +200,31 @@ def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
     for k, op in enumerate(ops):
         kind = op.get("op")
         where = f"op {k} (vmm {vmm})"
+        msg: str | None = None
         if kind == "mark":
             vmm = int(op["vmm"])
             res.vmms += 1
         elif kind == "axi_write":
             if not target.axi_write(int(op["addr"]), int(op["data"])):
-                res.mismatches.append(f"{where}: AXI write 0x{int(op['addr']):03x} refused")
+                msg = f"{where}: AXI write 0x{int(op['addr']):03x} refused"
         elif kind == "axi_read":
             data, ok = target.axi_read(int(op["addr"]))
             res.reads.append((op, data))
-            exp = op.get("expect")
-            if check and (not ok or (exp is not None and data != exp)):
-                res.mismatches.append(f"{where}: {op.get('name', hex(op['addr']))} read "
-                                      f"{data} (ok={ok}), expected {exp}")
+            msg = read_mismatch(where, op, data, ok) if check else None
         elif kind == "vstore":
             if target.vstore(int(op["addr"]), list(op["lanes"])):
-                res.mismatches.append(f"{where}: vector store 0x{int(op['addr']):03x} refused")
+                msg = f"{where}: vector store 0x{int(op['addr']):03x} refused"
         elif kind == "vload":
             lanes, err = target.vload(int(op["addr"]))
             res.reads.append((op, lanes))
-            exp = op.get("expect")
-            if check and (err or (exp is not None and list(lanes) != list(exp))):
-                diff = [i for i in range(LANES) if exp is not None and lanes[i] != exp[i]]
-                res.mismatches.append(f"{where}: {op.get('name', hex(op['addr']))} err={err}, "
-                                      f"{len(diff)} lanes differ (first {diff[:4]})")
+            msg = load_mismatch(where, op, list(lanes), err) if check else None
         elif kind == "wait_done":
             if not target.wait_done(int(op["max_cycles"])):
-                res.mismatches.append(f"{where}: DONE not within {op['max_cycles']} cycles")
+                msg = f"{where}: DONE not within {op['max_cycles']} cycles"
         else:
             raise ValueError(f"op: unknown operation {kind!r} at index {k}")
+        if msg is not None:
+            res.mismatches.append(msg)
         if len(res.mismatches) >= max_mismatches:
             break
     return res
