@@ -77,7 +77,7 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
     if sim == "verilator":
         vlt = sorted(rtl_dir().glob("*.vlt"))
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                      "--x-initial", "fast", *[str(v) for v in vlt]]
+                      *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header
     # compile of larger models ("Vtop__pch.h.fast: linker input file not found"); a make
     # command-line variable (via MAKEFLAGS) restores gcc's "-include".

@@ -9,7 +9,8 @@ Data flow::
 Assumptions: the ``Testbench`` is in ConfigDB under "TB"; "MODE" is "ideal" (golden reference,
 bit- and cycle-exact) or "noisy" (equal to ``hxsim.ChipInstance.vmm_detail`` on an instance with
 the same seeds as the bridge's, VMMs in the same order); "NUM_VMMS", "SEED", "PROFILE"
-("fast": short phases for slow simulators, "mixed": some VMMs at default timing, "default").
+("fast": short phases and few weight rows stored per VMM, for slow simulators; "mixed": some
+VMMs at default timing, full weight reloads; "default": default timing).
 """
 
 from __future__ import annotations
@@ -113,13 +114,23 @@ class RandomVmmSeq(uvm_sequence):
         n = ConfigDB().get(None, "", "NUM_VMMS")
         seed = ConfigDB().get(None, "", "SEED")
         profile = ConfigDB().get(None, "", "PROFILE")
+        rows_only = profile == "fast"
         rng = random.Random(seed)
         nrng = np.random.default_rng(seed)
         w = np.zeros((128, 256), dtype=np.int64)
         for k in range(n):
             item = VmmItem(f"vmm{k}")
             r = rng.random()
-            if k == 0 or r < 0.25:
+            if rows_only:
+                # few stores per VMM (slow simulators): the weights change a few rows at a time,
+                # starting from the all-zero SRAM; rows can be strongly positive or negative
+                style = "rows"
+                rows = sorted(rng.sample(range(128), rng.randint(1, 3)))
+                w = w.copy()
+                for i in rows:
+                    w[i] = random_weights(nrng, rng.choice(["uniform", "sat_pos", "sat_neg"]))[0]
+                item.rows = rows
+            elif k == 0 or r < 0.25:
                 style = rng.choice(["uniform", "uniform", "sparse", "sat_pos", "sat_neg",
                                     "mixed_sat"])
                 w = random_weights(nrng, style)

@@ -65,7 +65,10 @@ class VectorPortDriver:
         txn = VecTxn(we=we, addr=addr, wdata=wdata)
         self.req_we.value = int(we)
         self.req_addr.value = addr
-        self.req_wdata.value = wdata
+        if we:
+            # a load leaves the data lines alone (every change of 1024 data bits costs time,
+            # a lot of it on Icarus)
+            self.req_wdata.value = wdata
         self.req_valid.value = 1
         while True:
             await self.read_only
