@@ -192,6 +192,7 @@ class CosimTarget:
             srv.listen(1)
             srv.settimeout(0.2)
             env = {ENV_SOCKET: str(sock_path),
+                   **{k: v for k, v in os.environ.items() if k == "HX_OPS_PROFILE"},
                    "COCOTB_LOG_LEVEL": os.environ.get("HX_OPS_LOG_LEVEL", "WARNING"),
                    "PYTHONWARNINGS": "ignore::DeprecationWarning"}
             self._thread = threading.Thread(target=self._run_sim, args=(runner, bdir, env),
@@ -348,6 +349,13 @@ async def serve_session(dut: Any) -> None:
     from hxsim.params import ChipParams
     from hxtb.tbench import Testbench
 
+    prof_path = os.environ.get("HX_OPS_PROFILE")  # debugging aid: cProfile of the session
+    prof = None
+    if prof_path:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(os.environ[ENV_SOCKET])
     tb: Testbench | None = None
@@ -383,3 +391,6 @@ async def serve_session(dut: Any) -> None:
                     return
     finally:
         sock.close()
+        if prof is not None and prof_path:
+            prof.disable()
+            prof.dump_stats(prof_path)

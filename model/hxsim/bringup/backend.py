@@ -154,6 +154,27 @@ class RegisterBackend:
                                      f"({exc})") from exc
         return VmmBatch(b, r, y, cyc)
 
+    def stats(self) -> str | None:
+        """The target's own statistics (the co-simulation's: programs, VMMs, times), if any."""
+        fn = getattr(self.target, "stats", None)
+        return str(fn()) if callable(fn) else None
+
+    def close(self) -> None:
+        """Release the target (ends a co-simulation run); the backend is unusable afterwards."""
+        fn = getattr(self.target, "close", None)
+        if callable(fn):
+            fn()
+
+
+def close_backend(backend: Backend) -> str | None:
+    """Close ``backend`` if it holds a target; returns its statistics line (or None)."""
+    stats = getattr(backend, "stats", None)
+    line = stats() if callable(stats) else None
+    close = getattr(backend, "close", None)
+    if callable(close):
+        close()
+    return line
+
 
 class DeviceAdapter:
     """A backend seen as a ``ChipInstance``-like device (``vmm_detail``), for calibration."""

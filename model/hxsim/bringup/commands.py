@@ -8,6 +8,7 @@ import argparse
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from . import characterize as charz
 from . import compare as cmpmod
 from . import program as prog
 from . import vectors as vec
-from .backend import BackendUnavailable, DeviceAdapter, make_backend
+from .backend import BackendUnavailable, DeviceAdapter, close_backend, make_backend
 from .data import MeasuredData, base_metadata, check_writable
 from .progress import ProgressBar, progress_wanted
 
@@ -81,6 +82,13 @@ def _handles_backend(fn: Handler) -> Handler:
             print(f"hxsim {args.command}: error: {exc}", file=sys.stderr)
             return 2
     return wrapped
+
+
+def _finish(command: str, backend: Any, t0: float) -> None:
+    """Close the backend (ends a co-simulation run) and print the wall time and its statistics."""
+    stats = close_backend(backend)
+    print(f"hxsim {command}: wall time {time.perf_counter() - t0:.1f} s on backend "
+          f"{backend.name}" + (f" ({stats})" if stats else ""))
 
 
 def _timing(args: argparse.Namespace) -> Timing:
@@ -168,6 +176,7 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     for f in files.values():
         check_writable(f, args.force)
     chip = _chip(args)
+    t0 = time.perf_counter()
     backend = make_backend(_kind(args), chip, args.simulator)
     print(f"hxsim characterize: backend {backend.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}, levels {levels}, {args.repetitions} repetitions")
@@ -176,6 +185,7 @@ def cmd_characterize(args: argparse.Namespace) -> int:
         data = charz.run(backend, timing, args.repetitions, levels, bar, _seed_md(args, chip))
     finally:
         bar.close()
+        _finish("characterize", backend, t0)
     res = charz.analyze(data)
     data.save(files["npz"], args.force)
     data.save(files["csv"], args.force)
@@ -198,6 +208,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
                                 args.weight_max)
     chip = _chip(args)
+    t0 = time.perf_counter()
     backend = make_backend(_kind(args), chip, args.simulator)
     print(f"hxsim measure: backend {backend.name}, stimulus seed {args.seed}, fixed_seed "
           f"{chip.fixed_seed}, noise_seed {chip.noise_seed}")
@@ -212,6 +223,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
             bar(r + 1)
     finally:
         bar.close()
+        _finish("measure", backend, t0)
     md = base_metadata(timing, "simulator", experiment="random", backend=backend.name,
                        seed=args.seed, gain_nominal=chip.params.gain, **_seed_md(args, chip))
     MeasuredData(x, w, idx, out, md).save(args.output, args.force)
@@ -276,7 +288,15 @@ def cmd_replay(args: argparse.Namespace) -> int:
         from .backend import cosim_target
 
         target = cosim_target(chip, args.simulator)
-    res = target.execute(ops)
+    t0 = time.perf_counter()
+    try:
+        res = target.execute(ops)
+    finally:
+        stats = target.stats() if callable(getattr(target, "stats", None)) else None
+        if callable(getattr(target, "close", None)):
+            target.close()
+    print(f"hxsim replay-vectors: wall time {time.perf_counter() - t0:.1f} s"
+          + (f" ({stats})" if stats else ""))
     print(f"hxsim replay-vectors: {res.vmms} VMMs replayed on {args.backend} "
           f"(chip fixed_seed {chip.fixed_seed}, noise_seed {chip.noise_seed}); "
           f"{len(res.mismatches)} mismatches")
@@ -291,6 +311,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
                                    offset_repetitions=args.offset_repetitions)
     chip = _chip(args)
+    t0 = time.perf_counter()
     backend = make_backend(_kind(args), chip, args.simulator)
     print(f"hxsim calibrate: backend {backend.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}")
@@ -300,6 +321,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         res = calibrate(device, settings, progress=bar)
     finally:
         bar.close()
+        _finish("calibrate", backend, t0)
     res.save(args.out)
     data = json.loads(args.out.read_text())
     data["chip"] = {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
