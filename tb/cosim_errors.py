@@ -11,12 +11,12 @@ import os
 
 import cocotb
 import numpy as np
-
-import hxsim
-from hxsim.golden import vmm_timing
 from hxtb import regs
 from hxtb.env import expected_ideal
 from hxtb.tbench import Testbench
+
+import hxsim
+from hxsim.golden import vmm_timing
 
 
 def _rng() -> np.random.Generator:

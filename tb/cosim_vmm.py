@@ -2,7 +2,8 @@
 
 Environment (set by tests/test_cosim_*.py or tb/run_sim.py): HX_NUM_VMMS (default 20),
 HX_PROFILE (fast | mixed | default, default mixed), HX_BACKPRESSURE (0..1, default 0.3).
-The seed is the regression seed (COCOTB_RANDOM_SEED, the runner's ``seed``), printed at the start of each test.
+The seed is the regression seed
+(COCOTB_RANDOM_SEED, the runner's ``seed``), printed at the start of each test.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import os
 
 import cocotb
 import pyuvm
+from hxtb.env import RandomVmmSeq, VmmEnv, configure
+from hxtb.tbench import Testbench
 from pyuvm import ConfigDB, uvm_test
 
 import hxsim
-from hxtb.env import RandomVmmSeq, VmmEnv, configure
-from hxtb.tbench import Testbench
-
 
 if os.environ.get("HX_HANG_DUMP"):
     # debugging aid: dump all Python stacks if the simulation seems stuck

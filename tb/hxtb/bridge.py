@@ -120,8 +120,9 @@ class AnalogBridge:
 
     def _sync_weights(self) -> bool:
         """Re-read the SRAM rows that may have changed; True if any row was read."""
+        rows: list[int]
         if self.other.value or self.session is None:
-            rows = range(PHYS_ROWS)
+            rows = list(range(PHYS_ROWS))
         else:
             mask = _to_int(self.touched.value)
             rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1]

@@ -54,7 +54,8 @@ def sources() -> list[Path]:
 
 def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
     tag = "-alt-rtl" if "HX_RTL_DIR" in os.environ else ""
-    return ROOT / "sim_build" / f"{sim}-{'ideal' if ideal else 'bridge'}{'-waves' if waves else ''}{tag}"
+    kind = "ideal" if ideal else "bridge"
+    return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{tag}"
 
 
 def _ensure_path() -> None:

@@ -123,7 +123,7 @@ def join_halves(even: npt.ArrayLike, odd: npt.ArrayLike) -> npt.NDArray[np.int64
 
 
 def unpack_fields(value: int, width: int, count: int) -> npt.NDArray[np.int64]:
-    """A packed vector of ``count`` unsigned ``width``-bit fields (field k at [width*k +: width])."""
+    """Unpack ``count`` unsigned ``width``-bit fields (field k at [width*k +: width])."""
     nbytes = (width * count + 7) // 8
     bits = np.unpackbits(np.frombuffer(value.to_bytes(nbytes, "little"), dtype=np.uint8),
                          bitorder="little")[: width * count].reshape(count, width)

@@ -1,0 +1,65 @@
+"""Co-simulation speed: VMMs/s and simulated cycles/s for a full 128x256 VMM at default timing,
+with the Python bridge (hxsim behind the analog shell) and with the pure-HDL ideal array, under
+Verilator and Icarus, measured in the same run. Target: cosim >= 50% of the HDL-only VMM rate.
+
+Usage: python bench/bench_cosim.py [--vmms-verilator N] [--vmms-icarus N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tb"))
+
+from hxtb import build  # noqa: E402
+
+
+def measure(sim: str, ideal: bool, vmms: int, tmp: Path) -> dict[str, float]:
+    out = tmp / f"{sim}-{int(ideal)}.json"
+    runner, bdir = build.build(sim, ideal)
+    runner.test(test_module="cosim_bench", hdl_toplevel="tb_top", testcase="bench_vmm",
+                build_dir=bdir, test_dir=tmp / f"{sim}-{int(ideal)}", seed=1,
+                extra_env={"HX_BENCH_VMMS": str(vmms), "HX_BENCH_OUT": str(out),
+                           "COCOTB_LOG_LEVEL": "WARNING"})
+    data: dict[str, float] = json.loads(out.read_text())
+    return data
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--vmms-verilator", type=int, default=50)
+    ap.add_argument("--vmms-icarus", type=int, default=5)
+    args = ap.parse_args()
+    sims = [("verilator", args.vmms_verilator)]
+    if build.have_iverilog():
+        sims.append(("icarus", args.vmms_icarus))
+    else:
+        print(f"icarus: SKIPPED ({build.ICARUS_MISSING})")
+    rows = []
+    with tempfile.TemporaryDirectory() as td:
+        for sim, n in sims:
+            res = {ideal: measure(sim, ideal, n, Path(td)) for ideal in (False, True)}
+            rows.append((sim, res))
+    print()
+    print("full 128x256 VMM, default timing (2018 cycles, 128 events), weights loaded once")
+    print(f"{'simulator':<10} {'array':<16} {'VMMs':>5} {'VMMs/s':>9} {'cycles/s':>11}")
+    ok = True
+    for sim, res in rows:
+        for ideal in (False, True):
+            r = res[ideal]
+            name = "HDL ideal" if ideal else "cosim (bridge)"
+            print(f"{sim:<10} {name:<16} {int(r['vmms']):>5} {r['vmm_per_s']:>9.2f} "
+                  f"{r['cycles_per_s']:>11.0f}")
+        ratio = res[False]["vmm_per_s"] / res[True]["vmm_per_s"]
+        ok &= ratio >= 0.5
+        print(f"{sim:<10} cosim / HDL-only VMM rate = {ratio:.0%} (target >= 50%)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
