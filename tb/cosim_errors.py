@@ -268,3 +268,31 @@ async def test_err_vector_addr(dut: object) -> None:
         data, err = await tb.vdrv.load(addr)
         assert err and data == 0, f"load {addr:#x} before any VMM: err={err}"
         await ec.expect(regs.NO_RESULT, f"load {addr:#x} without result")
+
+
+@cocotb.test()
+async def test_timing_diagram(dut: object) -> None:
+    """The VMM drawn in docs/cosim.md (WaveDrom), with its cycle numbers hard-coded."""
+    tb, rng = await _setup(dut)
+    t = hxsim.Timing(reset_cycles=2, settle_cycles=1, event_wait=2, num_sends=1,
+                     adc_reset_wait=1, adc_step=1, adc_dead_time=1)
+    w = np.zeros((128, 256), dtype=np.int64)
+    x = np.zeros(128, dtype=np.int64)
+    w[3] = rng.integers(-63, 64, size=256)
+    w[9] = rng.integers(-63, 64, size=256)
+    x[3], x[9] = 31, 5
+    assert not any(await tb.load_weights(w, [3, 9]))
+    assert not await tb.load_input(x)
+    await tb.set_timing(t)
+    await tb.start_vmm()
+    await _check_vmm_result(tb, w, x, t)
+    st = tb.stamps()
+    assert st.nrn_len == 2 and st.cadc_start_at == (2, 265), st
+    assert st.ramp_first == (3, 266) and st.ramp_len == (256, 256), st
+    assert st.irq_rise_at == 524, st
+    assert tb.bridge is not None
+    obs = tb.bridge.obs
+    assert list(obs.ev_cycles) == [260, 262], obs.ev_cycles
+    assert list(obs.ev_drivers) == [3, 9] and list(obs.ev_codes) == [1, 27]
+    assert [(c.sel, c.cycle) for c in obs.conversions] == [(0, 2), (1, 265)]
+    assert await tb.axil.read_ok(regs.CYCLES_LAST) == 524

@@ -8,4 +8,4 @@ from conftest import SIM_PARAMS, RunFn
 
 @pytest.mark.parametrize("sim", SIM_PARAMS)
 def test_cosim_errors(cosim: RunFn, sim: str) -> None:
-    cosim(sim, filter="test_err_.*")
+    cosim(sim, filter="test_(err_.*|timing_diagram)")
