@@ -66,8 +66,9 @@ module hx_checkers (
   input wire          cadc_ramp_valid,
   input wire [7:0]    cadc_ramp,
   input wire [767:0]  dac_offset,
-  // control FSM phase (by hierarchy from tb_top): 0 IDLE .. 6 POST
-  input wire [2:0]    phase
+  // control FSM phase and STATUS.ERR_CODE (by hierarchy from tb_top): 0 IDLE .. 6 POST
+  input wire [2:0]    phase,
+  input wire [7:0]    err_code
 );
 
   localparam integer NumChecks = 11;
@@ -91,6 +92,17 @@ module hx_checkers (
   reg         p_vrsp_valid = 1'b0, p_vrsp_ready = 1'b0, p_vrsp_err;
   // handshake counters (outstanding transactions)
   integer     n_aw = 0, n_w = 0, n_b = 0, n_ar = 0, n_r = 0, n_vreq = 0, n_vrsp = 0;
+
+  // Functional-coverage observations, accumulated over the whole simulation (never reset) and
+  // read by tb/verif/coverage.py at the end of a test: FSM states, transitions (from*7 + to),
+  // error codes seen in ERR_CODE, and handshake situations (bit 0 B held by the master, 1 R
+  // held, 2 AW before W, 3 W before AW, 4 AW and W together, 5 vector response held, 6 vector
+  // request waiting for ready).
+  reg [6:0]  cov_state = 7'd0;
+  reg [48:0] cov_trans = 49'd0;
+  reg [15:0] cov_err = 16'd0;
+  reg [7:0]  cov_hs = 8'd0;
+  reg [2:0]  p_phase = 3'd0;
 
   task automatic fire(input integer id, input [8*64-1:0] msg);
     begin
@@ -159,6 +171,19 @@ module hx_checkers (
         fire(10, "event outside EVENTS");
       if ((cadc_start || cadc_ramp_valid) && phase != 3'd2 && phase != 3'd5)
         fire(10, "CADC activity outside BASELINE/RESULT");
+
+      // ---- coverage
+      cov_state[phase] <= 1'b1;
+      if (phase != p_phase) cov_trans[p_phase * 7 + phase] <= 1'b1;
+      p_phase <= phase;
+      if (err_code < 8'd16) cov_err[err_code[3:0]] <= 1'b1;
+      if (bvalid && !bready) cov_hs[0] <= 1'b1;
+      if (rvalid && !rready) cov_hs[1] <= 1'b1;
+      if (awvalid && !wvalid) cov_hs[2] <= 1'b1;
+      if (wvalid && !awvalid) cov_hs[3] <= 1'b1;
+      if (awvalid && wvalid && awready) cov_hs[4] <= 1'b1;
+      if (vrsp_valid && !vrsp_ready) cov_hs[5] <= 1'b1;
+      if (vreq_valid && !vreq_ready) cov_hs[6] <= 1'b1;
 
       // ---- bookkeeping
       if (awvalid && awready) n_aw <= n_aw + 1;

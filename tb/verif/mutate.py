@@ -40,6 +40,7 @@ QUICK_MODULES = os.environ.get("HX_MUTATE_MODULES", "cosim_vmm,cosim_errors,cosi
 QUICK_ENV = {"HX_NUM_VMMS": "14", "HX_PROFILE": "mixed", "HX_BACKPRESSURE": "0.3",
              "COCOTB_LOG_LEVEL": "WARNING"}
 SEED = 20261123
+MUTANT_MAKEFLAGS = os.environ.get("HX_MUTATE_MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
 TIMEOUT_S = 420
 
 
@@ -51,7 +52,10 @@ def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
     def _bdir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
         return bdir
 
-    b.build_dir = _bdir  # type: ignore[assignment]  # own build dir per mutant
+    b.build_dir = _bdir  # own build dir per mutant
+    # Mutant builds are compile-bound (the quick regression runs for seconds): compile the
+    # verilated C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
+    os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + MUTANT_MAKEFLAGS).strip()
     t0 = time.monotonic()
     try:
         runner, _ = b.build("verilator")
@@ -163,7 +167,8 @@ def main() -> int:
             r = fut.result()
             c, how = verdict(r)
             tag = "CAUGHT " if c else ("SURVIVED" if c is False else "INVALID")
-            print(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s  {how}", flush=True)
+            print(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
+                  f"(build {r.get('t_build', '?')} s)  {how}", flush=True)
             results.append(r)
     by_name = {m.name: m for m in MUTATIONS}
     base_ok = True
