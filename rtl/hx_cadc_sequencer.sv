@@ -173,17 +173,41 @@ module hx_cadc_sequencer #(
     return y;
   endfunction
 
-  // Per-column datapath (continuous assignments: Icarus 11 re-triggers an always_comb block that
-  // writes parts of a vector after a default, so per-element logic is kept out of such blocks)
-  for (genvar j = 0; j < NumCols; j++) begin : gen_col
-    assign code_d[j*CodeW +: CodeW] = latch_now[j] ? ramp : code_q[j*CodeW +: CodeW];
-    assign res_d[j*CodeW +: CodeW]  = post_i ? post_value(raw_q[j*CodeW +: CodeW],
-                                                          base_q[j*CodeW +: CodeW],
-                                                          coff_q[j*CodeW +: CodeW])
-                                             : res_q[j*CodeW +: CodeW];
-    assign coff_d[j*CodeW +: CodeW] = (coff_we_i && coff_wmask_i[j])
-                                      ? coff_wdata_i[j*CodeW +: CodeW] : coff_q[j*CodeW +: CodeW];
-  end
+  // Per-column datapath. Each wide vector is computed by one function call, so a simulator updates
+  // it once per change (per-column continuous assignments made Icarus propagate 256 partial updates
+  // through every consumer each ramp step; an always_comb with a default and partial overwrites
+  // re-triggers itself in Icarus 11).
+  function automatic logic [NumCols*CodeW-1:0] latch_codes(
+      input logic [NumCols-1:0]       now,
+      input logic [CodeW-1:0]         value,
+      input logic [NumCols*CodeW-1:0] held);
+    for (int j = 0; j < NumCols; j++) begin
+      latch_codes[j*CodeW +: CodeW] = now[j] ? value : held[j*CodeW +: CodeW];
+    end
+  endfunction
+
+  function automatic logic [NumCols*CodeW-1:0] post_all(
+      input logic [NumCols*CodeW-1:0] raw,
+      input logic [NumCols*CodeW-1:0] base,
+      input logic [NumCols*CodeW-1:0] coff);
+    for (int j = 0; j < NumCols; j++) begin
+      post_all[j*CodeW +: CodeW] = post_value(raw[j*CodeW +: CodeW], base[j*CodeW +: CodeW],
+                                              coff[j*CodeW +: CodeW]);
+    end
+  endfunction
+
+  function automatic logic [NumCols*CodeW-1:0] masked_write(
+      input logic [NumCols-1:0]       mask,
+      input logic [NumCols*CodeW-1:0] wdata,
+      input logic [NumCols*CodeW-1:0] held);
+    for (int j = 0; j < NumCols; j++) begin
+      masked_write[j*CodeW +: CodeW] = mask[j] ? wdata[j*CodeW +: CodeW] : held[j*CodeW +: CodeW];
+    end
+  endfunction
+
+  assign code_d = latch_codes(latch_now, ramp, code_q);
+  assign res_d  = post_i ? post_all(raw_q, base_q, coff_q) : res_q;
+  assign coff_d = coff_we_i ? masked_write(coff_wmask_i, coff_wdata_i, coff_q) : coff_q;
 
   // Buffers: the latched codes go to the baseline or raw-result buffer in the last cycle
   always_comb begin

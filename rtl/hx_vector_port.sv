@@ -160,14 +160,39 @@ module hx_vector_port
   logic [NumCols-1:0] half_mask;
   assign half_mask = h ? {NumLanes{2'b10}} : {NumLanes{2'b01}};
 
-  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_wr
-    assign sram_wdata_o[(2*l)*WeightW +: WeightW]   = vreq_wdata_i[l*8 +: WeightW];
-    assign sram_wdata_o[(2*l+1)*WeightW +: WeightW] = vreq_wdata_i[l*8 +: WeightW];
-    assign coff_wdata_o[(2*l)*CodeW +: CodeW]       = vreq_wdata_i[l*8 +: CodeW];
-    assign coff_wdata_o[(2*l+1)*CodeW +: CodeW]     = vreq_wdata_i[l*8 +: CodeW];
-    assign x_wdata_o[l*InputW +: InputW]            = vreq_wdata_i[l*8 +: InputW];
-    assign dac_wdata_o[l*WeightW +: WeightW]        = vreq_wdata_i[l*8 +: WeightW];
-  end
+  // Lane l goes to columns 2l and 2l+1. Each wide output is built by one function call, so a
+  // simulator updates it once per change of the request data (per-lane continuous assignments
+  // made Icarus propagate every partial update through the wide nets, ~0.5 s per change).
+  function automatic logic [NumCols*WeightW-1:0] spread6(input logic [VecW-1:0] d);
+    for (int l = 0; l < NumLanes; l++) begin
+      spread6[(2*l)*WeightW +: WeightW]   = d[l*8 +: WeightW];
+      spread6[(2*l+1)*WeightW +: WeightW] = d[l*8 +: WeightW];
+    end
+  endfunction
+
+  function automatic logic [NumCols*CodeW-1:0] spread8(input logic [VecW-1:0] d);
+    for (int l = 0; l < NumLanes; l++) begin
+      spread8[(2*l)*CodeW +: CodeW]   = d[l*8 +: CodeW];
+      spread8[(2*l+1)*CodeW +: CodeW] = d[l*8 +: CodeW];
+    end
+  endfunction
+
+  function automatic logic [NumLanes*InputW-1:0] pack5(input logic [VecW-1:0] d);
+    for (int l = 0; l < NumLanes; l++) begin
+      pack5[l*InputW +: InputW] = d[l*8 +: InputW];
+    end
+  endfunction
+
+  function automatic logic [NumLanes*WeightW-1:0] pack6(input logic [VecW-1:0] d);
+    for (int l = 0; l < NumLanes; l++) begin
+      pack6[l*WeightW +: WeightW] = d[l*8 +: WeightW];
+    end
+  endfunction
+
+  assign sram_wdata_o = spread6(vreq_wdata_i);
+  assign coff_wdata_o = spread8(vreq_wdata_i);
+  assign x_wdata_o    = pack5(vreq_wdata_i);
+  assign dac_wdata_o  = pack6(vreq_wdata_i);
 
   assign sram_we_o    = do_store & is_sram;
   assign sram_re_o    = do_load & is_sram;
