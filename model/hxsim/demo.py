@@ -2,14 +2,20 @@
 
 Runs VMMs on a simulated hemisphere and prints them next to the golden reference: an ideal chip
 (equal bit for bit), a chip with noise and fixed pattern before and after calibration-free use,
-and the cycle-exact timing of the VMM.
+and the cycle-exact timing of the VMM. With ``--cosim`` (default) a few VMMs also run through the
+RTL co-simulation (hx_top in tb_top, register-level programs over AXI4-Lite and the vector port,
+the analog array computed by the Python bridge; ``hxtb.api.CosimTarget``): on the ideal chip they
+must equal the golden values bit for bit and ``CYCLES_LAST`` the golden timing, on the noisy chip
+the fast path of a chip instance with the same seeds. ``--no-cosim`` runs the model alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
+import numpy.typing as npt
 
 from hxsim.array import ChipInstance
 from hxsim.golden import ideal_vmm, vmm_timing
@@ -23,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fixed-seed", type=int, default=1, help="chip instance (fixed pattern) seed")
     p.add_argument("--noise-seed", type=int, default=2, help="trial-noise seed")
     p.add_argument("--columns", type=int, default=12, help="columns to print (default 12)")
+    p.add_argument("--cosim", action=argparse.BooleanOptionalAction, default=True,
+                   help="also run VMMs through the RTL co-simulation (default on)")
+    p.add_argument("--simulator", default="verilator", help="HDL simulator for --cosim")
     p.set_defaults(func=run)
 
 
@@ -63,4 +72,60 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {phase:<9s} starts at cycle {start:5d}, lasts {t.phase_length[phase]:5d}")
     total_us = t.total_cycles * CLOCK_PERIOD_NS / 1000
     print(f"  total {t.total_cycles} cycles = {total_us:.2f} us at 125 MHz")
-    return 0 if same else 1
+    ok = same
+    if args.cosim:
+        ok &= cosim_section(args, x, w, rng, cols)
+    return 0 if ok else 1
+
+
+def cosim_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
+                  rng: np.random.Generator, cols: slice) -> bool:
+    """A few VMMs through the RTL co-simulation; True if every check holds."""
+    from hxsim.bringup.backend import BackendUnavailable, close_backend, make_backend
+
+    xs = np.stack([x, np.where(rng.random(128) < 0.8, 0, rng.integers(1, 32, size=128)),
+                   np.full(128, 31), np.zeros(128, dtype=np.int64)])
+    timing = Timing()
+    golden = ideal_vmm(xs, w, gain=0.002, num_sends=timing.num_sends)
+    gold_cyc = [vmm_timing(timing, v).total_cycles for v in xs]
+    print(f"\nCo-simulation ({args.simulator}): {xs.shape[0]} VMMs of the matrix above as "
+          "register-level programs on hx_top (AXI4-Lite + vector port), analog array from the "
+          "Python bridge")
+    t0 = time.perf_counter()
+    res = {}
+    stats = []
+    try:
+        for label, params in (("ideal", ChipParams.ideal()), ("noisy", ChipParams())):
+            backend = make_backend("cosim", ChipInstance(params, args.fixed_seed,
+                                                         args.noise_seed), args.simulator)
+            try:
+                res[label] = backend.run_vmms(xs, w, timing)
+            finally:
+                stats.append(f"{label}: {close_backend(backend)}")
+    except (BackendUnavailable, RuntimeError) as exc:
+        print(f"  co-simulation unavailable: {exc}\n  (use --no-cosim for the model alone)")
+        return False
+    wall = time.perf_counter() - t0
+    fast = ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed).vmm_detail(xs, w, timing)
+    ok = True
+    print("  vmm  non-zero  CYCLES_LAST  golden cycles  ideal chip == golden  "
+          "noisy chip == fast path")
+    for n in range(xs.shape[0]):
+        eq_g = int(np.count_nonzero(res["ideal"].y[n] == golden[n]))
+        eq_f = int(np.count_nonzero((res["noisy"].y[n] == fast[2][n])
+                                    & (res["noisy"].baseline[n] == fast[0][n])
+                                    & (res["noisy"].result[n] == fast[1][n])))
+        cyc = int(res["ideal"].cycles[n])
+        row_ok = eq_g == 256 and eq_f == 256 and cyc == gold_cyc[n] == res["noisy"].cycles[n]
+        ok &= row_ok
+        print(f"  {n:3d}  {np.count_nonzero(xs[n]):8d}  {cyc:11d}  {gold_cyc[n]:13d}  "
+              f"{eq_g:>12d}/256  {eq_f:>15d}/256   {'OK' if row_ok else 'MISMATCH'}")
+    print(f"  VMM 0, first {cols.stop} columns:")
+    print(_row("golden", golden[0, cols]))
+    print(_row("cosim, ideal chip", res["ideal"].y[0, cols]))
+    print(_row("cosim, noisy chip", res["noisy"].y[0, cols]))
+    print(_row("fast path, noisy chip", fast[2][0, cols]))
+    print(f"  co-simulation wall time {wall:.1f} s ({'; '.join(stats)})")
+    print(f"co-simulation: {'all checks passed' if ok else 'MISMATCH'} (ideal chip bit-exact vs "
+          "golden, CYCLES_LAST vs golden timing, noisy chip == fast path incl. raw codes)")
+    return ok

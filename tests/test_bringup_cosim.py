@@ -1,0 +1,113 @@
+"""The bring-up tools through the RTL co-simulation (``hxtb.api.CosimTarget``): register-level
+programs run on hx_top in tb_top with the Python bridge as the analog array.
+
+- exported vectors replay through the co-simulation with zero mismatches (ideal chip), and a
+  corrupted expectation is reported (exit 1);
+- co-simulation == fast path bit for bit (baseline and result codes, int8 results, CYCLES_LAST)
+  on a noisy chip with the same seeds, across several programs of one session, with the DAC and
+  digital offsets and the timing changing, and with fast-path VMMs on the same chip instance in
+  between (the noise stream is carried);
+- ``hxsim characterize`` through the co-simulation equals ``--fast`` on small data.
+
+Seeds are fixed per test and printed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hxtb import build
+from hxtb.api import CosimTarget
+
+from hxsim import ChipInstance, ChipParams
+from hxsim.bringup.backend import ModelBackend, RegisterBackend
+from hxsim.bringup.data import MeasuredData
+from hxsim.cli import main
+from hxsim.timing import Timing
+
+pytestmark = pytest.mark.sim
+
+SIMS = [pytest.param("verilator", id="verilator"),
+        pytest.param("icarus", id="icarus", marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(not build.have_iverilog(), reason=build.ICARUS_MISSING)])]
+
+
+def test_export_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed = 4711
+    print(f"[seed] stimulus seed {seed}, ideal chip")
+    vec = tmp_path / "v.jsonl"
+    assert main(["export-vectors", str(vec), "--vmms", "6", "--seed", str(seed),
+                 "--num-sends", "2"]) == 0
+    assert main(["replay-vectors", str(vec), "--backend", "cosim"]) == 0
+    out = capsys.readouterr().out
+    assert "6 VMMs replayed on cosim" in out and "0 mismatches" in out
+    # A wrong expectation (one result lane of the last VMM) is a mismatch: exit 1.
+    lines = vec.read_text().splitlines()
+    k = max(i for i, ln in enumerate(lines) if '"name": "result[1]"' in ln
+            or '"name":"result[1]"' in ln)
+    op = json.loads(lines[k])
+    op["expect"][5] = (op["expect"][5] + 1) & 0xFF
+    lines[k] = json.dumps(op)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    assert main(["replay-vectors", str(bad), "--backend", "cosim"]) == 1
+    out = capsys.readouterr().out
+    assert "1 mismatches" in out and "result[1]" in out and "1 lanes differ (first [5])" in out
+
+
+def _compare(a: object, b: object) -> None:
+    for k in ("baseline", "result", "y", "cycles"):
+        np.testing.assert_array_equal(getattr(a, k), getattr(b, k), err_msg=k)
+
+
+@pytest.mark.parametrize("sim", SIMS)
+def test_cosim_equals_fast_path_noisy(sim: str) -> None:
+    fixed_seed, noise_seed, stim = 11, 12, 13
+    print(f"[seed] fixed_seed {fixed_seed}, noise_seed {noise_seed}, stimulus seed {stim}")
+    rng = np.random.default_rng(stim)
+    w = rng.integers(-63, 64, size=(128, 256))
+    w2 = rng.integers(-20, 21, size=(128, 256))
+    x = rng.integers(0, 32, size=(4, 128))
+    x[rng.random(x.shape) < 0.4] = 0
+    dac = rng.integers(20, 50, size=128)
+    col = rng.integers(-10, 11, size=256)
+    fast_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
+    cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
+    fast = ModelBackend(fast_chip)
+    with CosimTarget(cos_chip, simulator=sim) as target:
+        cos = RegisterBackend(target, name=f"cosim ({sim})")
+        calls: list[tuple[object, ...]] = [
+            (x, w, Timing(), None, None),
+            (x[:2], w, Timing(num_sends=2, event_wait=3), dac, col),
+            (x[2:], w2, Timing(num_sends=2, event_wait=3), dac, None),
+        ]
+        for n, (xa, wa, t, d, c) in enumerate(calls):
+            _compare(cos.run_vmms(xa, wa, t, d, c), fast.run_vmms(xa, wa, t, d, c))
+            if n == 0:
+                # the fast path on the same instances between two programs: same stream position
+                np.testing.assert_array_equal(cos_chip.vmm(x[0], w), fast_chip.vmm(x[0], w))
+        assert target.vmms == 8 and target.executes == 3
+        print(target.stats())
+    assert cos_chip.noise_state == fast_chip.noise_state
+
+
+def test_characterize_cosim_equals_fast(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    print("[seed] fixed_seed 5, noise_seed 6")
+    common = ["characterize", "--levels", "0,7", "--repetitions", "3", "--fixed-seed", "5",
+              "--noise-seed", "6"]
+    assert main([*common, "--out", str(tmp_path / "cos")]) == 0
+    out = capsys.readouterr().out
+    assert "backend cosim (verilator)" in out and "6 VMMs" in out
+    assert main([*common, "--fast", "--out", str(tmp_path / "fast")]) == 0
+    a = MeasuredData.load(tmp_path / "cos" / "characterization.npz")
+    b = MeasuredData.load(tmp_path / "fast" / "characterization.npz")
+    np.testing.assert_array_equal(a.outputs, b.outputs)
+    assert a.metadata["backend"] == "cosim (verilator)" and a.metadata["noise_seed"] == 6
+    ra = json.loads((tmp_path / "cos" / "characterization.json").read_text())
+    rb = json.loads((tmp_path / "fast" / "characterization.json").read_text())
+    assert ra == rb
