@@ -80,7 +80,7 @@ def test_cosim_equals_fast_path_noisy(sim: str) -> None:
     fast = ModelBackend(fast_chip)
     with CosimTarget(cos_chip, simulator=sim) as target:
         cos = RegisterBackend(target, name=f"cosim ({sim})")
-        calls: list[tuple[object, ...]] = [
+        calls: list[tuple[object, object, Timing, object, object]] = [
             (x, w, Timing(), None, None),
             (x[:2], w, Timing(num_sends=2, event_wait=3), dac, col),
             (x[2:], w2, Timing(num_sends=2, event_wait=3), dac, None),
