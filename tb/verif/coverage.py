@@ -55,9 +55,8 @@ def reg_bins(name: str) -> list[str]:
     lo, hi = REG_RANGES[name]
     d = DEFAULTS[name]
     bins = ["min", "low", "default", "high", "max"]
-    if d == lo:
+    if d == lo:  # default at the minimum: no "default" or "low" bin of its own
         bins.remove("default")
-    if hi - lo < 4:
         bins.remove("low")
     return bins
 
@@ -71,7 +70,7 @@ def reg_bin(name: str, v: int) -> str:
         return "max"
     if v == d:
         return "default"
-    return "low" if v < d else "high"
+    return "low" if v < d and d != lo else "high"
 
 
 def nnz_bin(n: int) -> str:
@@ -108,8 +107,6 @@ _VMM_POINTS += [
     CoverPoint("hx.input.max", xf=lambda t, x, *_a: xmax_bin(int(np.max(x))), bins=XMAX_BINS),
     CoverPoint("hx.input.density", xf=lambda t, x, *_a: density(int(np.count_nonzero(x))),
                bins=DENSITY),
-    CoverPoint("hx.timing.sends", xf=lambda t, *_a: sends_bin(t.num_sends),
-               bins=reg_bins("num_sends")),
     CoverPoint("hx.weights.style", xf=lambda t, x, style, *_a: style, bins=W_STYLES),
     CoverPoint("hx.result.y_127", xf=lambda t, x, s, y, *_a: bool(np.any(y == 127)),
                bins=[True]),
@@ -121,7 +118,7 @@ _VMM_POINTS += [
                bool(np.any(rr == 255) or np.any(rb == 255)), bins=[True]),
     CoverPoint("hx.vport.backpressure", xf=lambda t, x, s, y, rb, rr, bp: bp_bin(bp),
                bins=BP_BINS),
-    CoverCross("hx.cross.sends_x_density", items=["hx.timing.sends", "hx.input.density"]),
+    CoverCross("hx.cross.sends_x_density", items=["hx.timing.num_sends", "hx.input.density"]),
     CoverCross("hx.cross.style_x_density", items=["hx.weights.style", "hx.input.density"],
                ign_bins=[(s, "none") for s in W_STYLES]),
 ]

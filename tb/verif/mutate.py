@@ -37,8 +37,9 @@ QUICK_FILTER = os.environ.get(
     "HX_MUTATE_FILTER",
     "test_vmm_random|test_err_.*|test_verif_.*")
 QUICK_MODULES = os.environ.get("HX_MUTATE_MODULES", "cosim_vmm,cosim_errors,cosim_verif")
-QUICK_ENV = {"HX_NUM_VMMS": "14", "HX_PROFILE": "mixed", "HX_BACKPRESSURE": "0.3",
-             "COCOTB_LOG_LEVEL": "WARNING"}
+# COCOTB_MAX_FAILURES=1: a mutant is caught at its first failing test (the rest is skipped)
+QUICK_ENV = {"HX_NUM_VMMS": "10", "HX_PROFILE": "mixed", "HX_BACKPRESSURE": "0.3",
+             "COCOTB_LOG_LEVEL": "WARNING", "COCOTB_MAX_FAILURES": "1"}
 SEED = 20261123
 MUTANT_MAKEFLAGS = os.environ.get("HX_MUTATE_MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
 TIMEOUT_S = 420
@@ -53,6 +54,16 @@ def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
         return bdir
 
     b.build_dir = _bdir  # own build dir per mutant
+    if os.environ.get("HX_MUTATE_TB_TOP"):
+        # debugging aid: a patched tb_top (the checkers are added with it)
+        rtl_srcs = b.sources()[:-1]
+        tb_top = Path(os.environ["HX_MUTATE_TB_TOP"])
+        chk = ROOT / "tb" / "hdl" / "hx_checkers.sv"
+
+        def _sources() -> list[Path]:
+            return [p for p in rtl_srcs if p != chk] + [chk, tb_top]
+
+        b.sources = _sources
     # Mutant builds are compile-bound (the quick regression runs for seconds): compile the
     # verilated C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
     os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + MUTANT_MAKEFLAGS).strip()
@@ -70,6 +81,8 @@ def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
     failed, passed = [], []
     for tc in ET.parse(results).getroot().iter("testcase"):
         name = tc.get("name", "?")
+        if tc.find("skipped") is not None:
+            continue
         if tc.find("failure") is not None or tc.find("error") is not None:
             failed.append(name)
         else:
