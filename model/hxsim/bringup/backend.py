@@ -128,7 +128,11 @@ class RegisterBackend:
                              col if self._changed("col", col) else None)
         for n in range(xa.shape[0]):
             ops += prog.vmm_ops(n, xa[n], t, raw=True)
-        res = self.target.execute(ops)
+        try:
+            res = self.target.execute(ops)
+        except RuntimeError as exc:  # e.g. hxtb.api.CosimError: the simulator run failed
+            self._state.clear()
+            raise BackendUnavailable(f"{self.name}: {exc}") from exc
         self.ops_executed += len(ops)
         if res.mismatches:
             self._state.clear()
@@ -191,8 +195,9 @@ class DeviceAdapter:
         return batch.baseline, batch.result, batch.y
 
 
-def cosim_target(chip: ChipInstance, simulator: str = "verilator") -> Any:
-    """The co-simulation target from tb/, or ``BackendUnavailable`` saying what is missing."""
+def cosim_target(chip: ChipInstance, simulator: str = "verilator", **options: Any) -> Any:
+    """The co-simulation target from tb/, or ``BackendUnavailable`` saying what is missing.
+    ``options`` go to the target (``hxtb.api.CosimTarget``: ``workdir``)."""
     module, attr = COSIM_API
     tb_dir = Path(__file__).resolve().parents[3] / "tb"
     if tb_dir.is_dir() and str(tb_dir) not in sys.path:
@@ -206,7 +211,7 @@ def cosim_target(chip: ChipInstance, simulator: str = "verilator") -> Any:
     if cls is None:
         raise BackendUnavailable(f"co-simulation backend not available ({module} has no {attr}); "
                                  f"{COSIM_API_DOC}. Use --fast for the model alone.")
-    return cls(chip, simulator=simulator)
+    return cls(chip, simulator=simulator, **options)
 
 
 def make_backend(kind: str, chip: ChipInstance, simulator: str = "verilator") -> Backend:

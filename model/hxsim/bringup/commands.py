@@ -291,6 +291,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         res = target.execute(ops)
+    except RuntimeError as exc:  # the co-simulation run failed (hxtb.api.CosimError)
+        raise BackendUnavailable(str(exc)) from exc
     finally:
         stats = target.stats() if callable(getattr(target, "stats", None)) else None
         if callable(getattr(target, "close", None)):
