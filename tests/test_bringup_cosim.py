@@ -144,3 +144,12 @@ def test_cosim_failure_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     err = capsys.readouterr().err
     assert "co-simulation (nosuch)" in err and "building tb_top failed" in err
     assert not (tmp_path / "c" / "characterization.npz").exists()
+
+
+def test_demo_cosim_section(capsys: pytest.CaptureFixture[str]) -> None:
+    print("[seed] demo defaults: stimulus seed 2026, fixed_seed 1, noise_seed 2")
+    assert main(["demo", "--columns", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "co-simulation: all checks passed" in out and out.count("256/256") == 8
+    assert main(["demo", "--no-cosim"]) == 0
+    assert "Co-simulation" not in capsys.readouterr().out

@@ -88,9 +88,9 @@ def cosim_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDA
     timing = Timing()
     golden = ideal_vmm(xs, w, gain=0.002, num_sends=timing.num_sends)
     gold_cyc = [vmm_timing(timing, v).total_cycles for v in xs]
-    print(f"\nCo-simulation ({args.simulator}): {xs.shape[0]} VMMs of the matrix above as "
-          "register-level programs on hx_top (AXI4-Lite + vector port), analog array from the "
-          "Python bridge")
+    print(f"\nCo-simulation ({args.simulator}): {xs.shape[0]} VMMs of the matrix above, as "
+          "register-level programs on hx_top\n(AXI4-Lite + vector port; analog array: the Python "
+          "bridge on the chip model), on an ideal and a noisy chip:")
     t0 = time.perf_counter()
     res = {}
     stats = []
@@ -125,7 +125,9 @@ def cosim_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDA
     print(_row("cosim, ideal chip", res["ideal"].y[0, cols]))
     print(_row("cosim, noisy chip", res["noisy"].y[0, cols]))
     print(_row("fast path, noisy chip", fast[2][0, cols]))
-    print(f"  co-simulation wall time {wall:.1f} s ({'; '.join(stats)})")
+    print(f"  wall time {wall:.1f} s for {len(stats)} simulator runs")
+    for line in stats:
+        print(f"    {line}")
     print(f"co-simulation: {'all checks passed' if ok else 'MISMATCH'} (ideal chip bit-exact vs "
           "golden, CYCLES_LAST vs golden timing, noisy chip == fast path incl. raw codes)")
     return ok
