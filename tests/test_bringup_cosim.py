@@ -9,7 +9,9 @@ programs run on hx_top in tb_top with the Python bridge as the analog array.
   between (the noise stream is carried);
 - the same on Icarus (small: short conversions, 3 VMMs; skipped without iverilog);
 - ``hxsim characterize`` through the co-simulation equals ``--fast`` on small data;
-- a co-simulation that cannot start exits 2 with the reason.
+- a co-simulation that cannot start exits 2 with the reason;
+- ``hxsim demo``'s co-simulation section passes;
+- slow tier: ``hxsim calibrate`` through the co-simulation (1362 VMMs, ~2 min) == ``--fast``.
 
 Seeds are fixed per test and printed.
 """
@@ -153,3 +155,19 @@ def test_demo_cosim_section(capsys: pytest.CaptureFixture[str]) -> None:
     assert "co-simulation: all checks passed" in out and out.count("256/256") == 8
     assert main(["demo", "--no-cosim"]) == 0
     assert "Co-simulation" not in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_calibrate_cosim_equals_fast(tmp_path: Path) -> None:
+    """``hxsim calibrate`` through the co-simulation (smallest settings: 1362 VMMs, every
+    register over AXI and the vector port) writes the same calibration as ``--fast``."""
+    print("[seed] fixed_seed 3, noise_seed 4")
+    common = ["calibrate", "--driver-repetitions", "1", "--offset-repetitions", "1",
+              "--fixed-seed", "3", "--noise-seed", "4"]
+    assert main([*common, "--out", str(tmp_path / "cos.json")]) == 0
+    assert main([*common, "--fast", "--out", str(tmp_path / "fast.json")]) == 0
+    a = json.loads((tmp_path / "cos.json").read_text())
+    b = json.loads((tmp_path / "fast.json").read_text())
+    assert a["chip"].pop("backend") == "cosim (verilator)"
+    assert b["chip"].pop("backend") == "model"
+    assert a == b
