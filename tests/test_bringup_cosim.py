@@ -9,6 +9,9 @@ programs run on hx_top in tb_top with the Python bridge as the analog array.
   between (the noise stream is carried);
 - the same on Icarus (small: short conversions, 3 VMMs; skipped without iverilog);
 - ``hxsim characterize`` through the co-simulation equals ``--fast`` on small data;
+- register-level error paths (refused writes and stores, unmapped reads, loads without a result,
+  STATUS / ERR_CODE / ERROR_COUNT / IRQ_STATUS, ERR_CLEAR, SOFT_RESET) give the same reads and
+  mismatch messages on the co-simulation as on the reference ``ModelRegisterTarget``;
 - a co-simulation that cannot start exits 2 with the reason;
 - ``hxsim demo``'s co-simulation section passes;
 - slow tier: ``hxsim calibrate`` through the co-simulation (1362 VMMs, ~2 min) == ``--fast``.
@@ -26,7 +29,8 @@ import pytest
 from hxtb import build
 from hxtb.api import CosimTarget
 
-from hxsim import ChipInstance, ChipParams
+from hxsim import ChipInstance, ChipParams, ideal_vmm
+from hxsim.bringup import program as prog
 from hxsim.bringup.backend import ModelBackend, RegisterBackend
 from hxsim.bringup.data import MeasuredData
 from hxsim.cli import main
@@ -171,3 +175,52 @@ def test_calibrate_cosim_equals_fast(tmp_path: Path) -> None:
     assert a["chip"].pop("backend") == "cosim (verilator)"
     assert b["chip"].pop("backend") == "model"
     assert a == b
+
+
+def _rd(addr: int, name: str, expect: int | None = None) -> prog.Op:
+    return {"op": "axi_read", "addr": addr, "name": name, "expect": expect}
+
+
+def test_error_paths_match_model_register_target() -> None:
+    print("[seed] ideal chip, fixed_seed 0, noise_seed 0 (deterministic program)")
+    status = _rd(prog.REG_STATUS, "STATUS")
+    counts = [_rd(prog.REG_ERROR_COUNT, "ERROR_COUNT"), _rd(prog.REG_VMM_COUNT, "VMM_COUNT"),
+              _rd(prog.REG_IRQ_STATUS, "IRQ_STATUS"), _rd(prog.REG_IRQ_ENABLE, "IRQ_ENABLE")]
+    x = np.zeros(128, dtype=np.int64)
+    x[::9] = 7
+    ops: list[prog.Op] = [
+        _rd(prog.REG_ID, "ID", prog.ID_VALUE), _rd(prog.REG_VERSION, "VERSION"), status, *counts,
+        {"op": "axi_write", "addr": prog.TIMING_REGS["event_wait"], "data": 0},  # BAD_REG_VALUE
+        {"op": "axi_write", "addr": 0x100, "data": 1},                          # BAD_REG_ADDR
+        {"op": "axi_write", "addr": prog.REG_ID, "data": 1},                    # read-only
+        {"op": "axi_write", "addr": prog.REG_CTRL, "data": 0x10},               # above bit 3
+        _rd(0x104, "unmapped"), status,
+        {"op": "wait_done", "max_cycles": 100},                                 # no VMM
+        {"op": "vload", "addr": prog.V_RESULT, "name": "result", "expect": None},  # NO_RESULT
+        {"op": "vstore", "addr": 0x300, "lanes": [0] * 128},                    # BAD_VEC_ADDR
+        {"op": "vstore", "addr": prog.V_RESULT, "lanes": [0] * 128},            # load-only
+        {"op": "vstore", "addr": prog.V_INPUT, "lanes": [40] * 128},            # INPUT_RANGE
+        {"op": "vstore", "addr": prog.V_SYNRAM + 5, "lanes": [64] * 128},       # WEIGHT_RANGE
+        {"op": "vstore", "addr": prog.V_DAC_OFFSETS, "lanes": [64] * 128},      # WEIGHT_RANGE
+        status, *counts,
+        {"op": "axi_write", "addr": prog.REG_CTRL, "data": prog.CTRL_ERR_CLEAR}, status,
+        {"op": "axi_write", "addr": prog.REG_IRQ_ENABLE, "data": 3},
+        {"op": "axi_write", "addr": prog.REG_IRQ_STATUS, "data": prog.IRQ_ERROR}, *counts,
+        *prog.setup_ops(np.full((128, 256), 5), Timing(), None, None),
+        *prog.vmm_ops(0, x, Timing(), expect_y=ideal_vmm(x, np.full((128, 256), 5), 0.002, 1).astype(np.int64),
+                      raw=True),
+        status, *counts,
+        {"op": "vload", "addr": prog.V_INPUT, "name": "input", "expect": prog.to_lanes(x)},
+        {"op": "axi_write", "addr": prog.REG_CTRL,
+         "data": prog.CTRL_SOFT_RESET | prog.CTRL_START},                       # reset wins
+        status, *counts, _rd(prog.REG_CYCLES_LAST, "CYCLES_LAST"),
+        {"op": "vload", "addr": prog.V_BASELINE, "name": "baseline", "expect": None},
+        _rd(prog.TIMING_REGS["num_sends"], "num_sends", 1),
+    ]
+    model = prog.ModelRegisterTarget(ChipInstance(ChipParams.ideal(), 0, 0)).execute(ops)
+    with CosimTarget(ChipInstance(ChipParams.ideal(), 0, 0)) as target:
+        cos = target.execute(ops)
+    assert cos.mismatches == model.mismatches
+    assert len(model.mismatches) == 13  # the refused accesses above, nothing else
+    for (op, a), (_, b) in zip(model.reads, cos.reads, strict=True):
+        assert a == b, op.get("name")

@@ -322,7 +322,10 @@ async def run_ops(tb: Any, ops: list[Op], check: bool = True,
             reads.append((k, data))
             msg = read_mismatch(where, op, data, resp == regs.OKAY) if check else None
         elif kind == "vstore":
-            if await tb.vdrv.store(int(op["addr"]), regs.pack_lanes(op["lanes"])):
+            lanes_in = op["lanes"]
+            if len(lanes_in) != regs.LANES or min(lanes_in) < 0 or max(lanes_in) > 255:
+                raise ValueError(f"op {k}: vstore needs {regs.LANES} lanes 0..255")
+            if await tb.vdrv.store(int(op["addr"]), regs.pack_lanes(lanes_in)):
                 msg = f"{where}: vector store 0x{int(op['addr']):03x} refused"
         elif kind == "vload":
             raw, err = await tb.vdrv.load(int(op["addr"]))
@@ -347,6 +350,7 @@ async def serve_session(dut: Any) -> None:
     from cocotb.utils import get_sim_time
 
     from hxsim.params import ChipParams
+    from hxtb import regs
     from hxtb.tbench import Testbench
 
     prof_path = os.environ.get("HX_OPS_PROFILE")  # debugging aid: cProfile of the session
@@ -370,6 +374,9 @@ async def serve_session(dut: Any) -> None:
                                         int(msg["fixed_seed"]), int(msg["noise_seed"]))
                     tb = Testbench(dut, chip=chip, seed=0, backpressure=0.0)
                     await tb.start()
+                    # Testbench.start enables the done IRQ; programs see hx_top as after reset
+                    # (wait_done triggers on `busy`, not on the IRQ).
+                    await tb.axil.write_ok(regs.IRQ_ENABLE, 0)
                     send_msg(sock, {"ok": True})
                 elif cmd == "exec":
                     if tb is None or chip is None:

@@ -47,8 +47,21 @@ REG_EVENTS_LAST = 0x04C
 ID_VALUE = 0x4858_5641
 VERSION_VALUE = 0x0001_0000
 CTRL_START = 1
+CTRL_ABORT = 2
+CTRL_SOFT_RESET = 4
+CTRL_ERR_CLEAR = 8
 STATUS_BUSY = 1
 STATUS_DONE = 2
+STATUS_ERROR = 4
+IRQ_DONE = 1
+IRQ_ERROR = 2
+# error codes (section 4, "Errors"); the model target is never busy, so codes 1-3 do not occur
+ERR_INPUT_RANGE = 4
+ERR_WEIGHT_RANGE = 5
+ERR_BAD_VEC_ADDR = 6
+ERR_BAD_REG_VALUE = 7
+ERR_BAD_REG_ADDR = 8
+ERR_NO_RESULT = 9
 # ---- vector addresses (section 5) ---------------------------------------------------------------
 V_SYNRAM = 0x000
 V_INPUT = 0x200
@@ -233,8 +246,10 @@ def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
 class ModelRegisterTarget:
     """The register and vector-port behaviour of ``hx_top`` (docs/interfaces.md) on top of the
     model: each START runs one VMM on ``chip`` with the SRAM, input, DAC and digital offsets and
-    timing registers as stored. DONE is immediate (no clock). Used to test register-level programs
-    and as the model stand-in for the co-simulation target."""
+    timing registers as stored. DONE is immediate (no clock), so the target is never busy.
+    Refused accesses set STATUS.ERROR, ERR_CODE (last), ERROR_COUNT and IRQ_STATUS.ERROR as the
+    RTL does; CTRL's ERR_CLEAR and SOFT_RESET act as specified. Used to test register-level
+    programs and as the model stand-in for the co-simulation target."""
 
     def __init__(self, chip: ChipInstance) -> None:
         self.chip = chip
@@ -248,61 +263,89 @@ class ModelRegisterTarget:
         self.events_last = 0
         self.vmm_count = 0
         self.error_count = 0
+        self.error = False
+        self.err_code = 0
+        self.irq_status = 0
+        self.irq_enable = 0
+
+    def _err(self, code: int) -> None:
+        self.error_count += 1
+        self.error = True
+        self.err_code = code
+        self.irq_status |= IRQ_ERROR
 
     def axi_write(self, addr: int, data: int) -> bool:
         for name, a in TIMING_REGS.items():
             if a == addr:
                 lo, hi = TIMING_RANGES[name]
                 if not lo <= data <= hi:
-                    self.error_count += 1
+                    self._err(ERR_BAD_REG_VALUE)
                     return False
                 self.timing[name] = int(data)
                 return True
-        if addr == REG_CTRL:
-            if data & CTRL_START:
-                self._run()
+        if addr in (REG_CTRL, REG_IRQ_STATUS, REG_IRQ_ENABLE):
+            if data >> (4 if addr == REG_CTRL else 2):
+                self._err(ERR_BAD_REG_VALUE)
+                return False
+            if addr == REG_IRQ_STATUS:
+                self.irq_status &= ~data
+            elif addr == REG_IRQ_ENABLE:
+                self.irq_enable = data
+            else:
+                self._ctrl(data)
             return True
-        if addr in (REG_IRQ_STATUS, REG_IRQ_ENABLE):
-            return True
-        self.error_count += 1
+        self._err(ERR_BAD_REG_ADDR)
         return False
 
+    def _ctrl(self, data: int) -> None:
+        if data & CTRL_SOFT_RESET:
+            self.result = None
+            self.cycles_last = self.events_last = self.vmm_count = self.error_count = 0
+            self.irq_status = 0
+            self.error, self.err_code = False, 0
+        elif data & CTRL_START and not data & CTRL_ABORT:
+            self._run()
+        if data & CTRL_ERR_CLEAR:
+            self.error, self.err_code = False, 0
+
     def axi_read(self, addr: int) -> tuple[int, bool]:
+        status = ((STATUS_DONE if self.result is not None else 0)
+                  | (STATUS_ERROR if self.error else 0) | (self.err_code << 8))
         values = {REG_ID: ID_VALUE, REG_VERSION: VERSION_VALUE, REG_CTRL: 0,
-                  REG_STATUS: STATUS_DONE if self.result is not None else 0,
+                  REG_STATUS: status, REG_IRQ_STATUS: self.irq_status,
+                  REG_IRQ_ENABLE: self.irq_enable,
                   REG_CYCLES_LAST: self.cycles_last, REG_VMM_COUNT: self.vmm_count,
                   REG_ERROR_COUNT: self.error_count, REG_EVENTS_LAST: self.events_last}
         values.update({a: self.timing[n] for n, a in TIMING_REGS.items()})
         if addr in values:
             return values[addr], True
-        self.error_count += 1
+        self._err(ERR_BAD_REG_ADDR)
         return 0, False
 
     def vstore(self, addr: int, lanes: list[int]) -> bool:
         v = np.asarray(lanes, dtype=np.int64)
         if v.shape != (LANES,) or v.min() < 0 or v.max() > 255:
-            self.error_count += 1
-            return True
+            raise ValueError(f"vstore: expected {LANES} lanes 0..255 at 0x{addr:03x}")
         if V_SYNRAM <= addr < V_SYNRAM + 2 * 2 * TILE_ROWS:
             if v.max() > 63:
-                self.error_count += 1
+                self._err(ERR_WEIGHT_RANGE)
                 return True
             r, h = divmod(addr - V_SYNRAM, 2)
             self.sram[r, h::2] = v
         elif addr == V_INPUT:
             if v.max() > 31:
-                self.error_count += 1
+                self._err(ERR_INPUT_RANGE)
                 return True
             self.x = v
         elif addr == V_DAC_OFFSETS:
             if v.max() > 63:
-                self.error_count += 1
+                self._err(ERR_WEIGHT_RANGE)
                 return True
             self.dac = v
         elif addr in (V_COL_OFFSETS, V_COL_OFFSETS + 1):
             self.col[addr - V_COL_OFFSETS::2] = from_lanes_int8(v)
         else:
-            self.error_count += 1
+            self._err(ERR_BAD_VEC_ADDR)
             return True
         return False
 
@@ -319,10 +362,10 @@ class ModelRegisterTarget:
         for base, k in ((V_RESULT, 2), (V_BASELINE, 0), (V_RAW_RESULT, 1)):
             if addr in (base, base + 1):
                 if self.result is None:
-                    self.error_count += 1
+                    self._err(ERR_NO_RESULT)
                     return [0] * LANES, True
                 return to_lanes(self.result[k][addr - base::2]), False
-        self.error_count += 1
+        self._err(ERR_BAD_VEC_ADDR)
         return [0] * LANES, True
 
     def wait_done(self, max_cycles: int) -> bool:
@@ -340,6 +383,7 @@ class ModelRegisterTarget:
         self.cycles_last = int(vmm_total_cycles(t, self.x[None, :])[0])
         self.events_last = int(np.count_nonzero(self.x)) * t.num_sends
         self.vmm_count += 1
+        self.irq_status |= IRQ_DONE
 
     def execute(self, ops: list[Op]) -> ExecResult:
         """Batch interface (what a co-simulation target offers): run a program."""
