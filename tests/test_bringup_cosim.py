@@ -188,6 +188,7 @@ def test_error_paths_match_model_register_target() -> None:
               _rd(prog.REG_IRQ_STATUS, "IRQ_STATUS"), _rd(prog.REG_IRQ_ENABLE, "IRQ_ENABLE")]
     x = np.zeros(128, dtype=np.int64)
     x[::9] = 7
+    y_ideal = ideal_vmm(x, np.full((128, 256), 5), 0.002, 1).astype(np.int64)
     ops: list[prog.Op] = [
         _rd(prog.REG_ID, "ID", prog.ID_VALUE), _rd(prog.REG_VERSION, "VERSION"), status, *counts,
         {"op": "axi_write", "addr": prog.TIMING_REGS["event_wait"], "data": 0},  # BAD_REG_VALUE
@@ -207,8 +208,7 @@ def test_error_paths_match_model_register_target() -> None:
         {"op": "axi_write", "addr": prog.REG_IRQ_ENABLE, "data": 3},
         {"op": "axi_write", "addr": prog.REG_IRQ_STATUS, "data": prog.IRQ_ERROR}, *counts,
         *prog.setup_ops(np.full((128, 256), 5), Timing(), None, None),
-        *prog.vmm_ops(0, x, Timing(), expect_y=ideal_vmm(x, np.full((128, 256), 5), 0.002, 1).astype(np.int64),
-                      raw=True),
+        *prog.vmm_ops(0, x, Timing(), expect_y=y_ideal, raw=True),
         status, *counts,
         {"op": "vload", "addr": prog.V_INPUT, "name": "input", "expect": prog.to_lanes(x)},
         {"op": "axi_write", "addr": prog.REG_CTRL,
