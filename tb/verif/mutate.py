@@ -78,16 +78,25 @@ def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
     results = runner.test(test_module=QUICK_MODULES, hdl_toplevel="tb_top",
                           test_filter=QUICK_FILTER, build_dir=bdir, test_dir=tdir, seed=seed,
                           extra_env=env)
-    failed, passed = [], []
+    failed: list[str] = []
+    passed: list[str] = []
+    why = ""
     for tc in ET.parse(results).getroot().iter("testcase"):
         name = tc.get("name", "?")
-        if tc.find("skipped") is not None:
-            continue
-        if tc.find("failure") is not None or tc.find("error") is not None:
+        bad = tc.find("failure")
+        if bad is None:
+            bad = tc.find("error")
+        if tc.find("skipped") is not None or (
+                bad is not None and bad.get("type") == "RegressionTerminated"):
+            continue  # not run (COCOTB_MAX_FAILURES)
+        if bad is not None:
             failed.append(name)
+            if not why:
+                why = " ".join((bad.get("message") or "").split())[:140]
         else:
             passed.append(name)
-    print(json.dumps({"failed": failed, "passed": passed, "t_build": round(t_build, 1),
+    print(json.dumps({"failed": failed, "passed": passed, "why": why,
+                      "t_build": round(t_build, 1),
                       "t_total": round(time.monotonic() - t0, 1)}))
     return 0
 
@@ -131,7 +140,8 @@ def verdict(res: dict[str, object]) -> tuple[bool | None, str]:
     failed = res.get("failed") or []
     assert isinstance(failed, list)
     if failed:
-        return True, ", ".join(str(f) for f in failed)
+        why = str(res.get("why", ""))
+        return True, f"{failed[0]}{': ' + why if why else ''}"
     return False, "SURVIVED"
 
 
@@ -198,12 +208,12 @@ def main() -> int:
     valid = sum(1 for r in rows if r["caught"] is not None)
     score = 100.0 * caught / valid if valid else 0.0
     print()
-    print(f"{'mutation':30s} {'file':22s} {'result':9s} caught by")
-    print("-" * 110)
+    print(f"{'mutation':30s} {'file':22s} {'result':9s} caught by (first failing test: why)")
+    print("-" * 120)
     for r in rows:
         res = "CAUGHT" if r["caught"] else ("SURVIVED" if r["caught"] is False else "INVALID")
-        print(f"{r['name']:30s} {r['file']:22s} {res:9s} {r['by']}")
-    print("-" * 110)
+        print(f"{r['name']:30s} {r['file']:22s} {res:9s} {str(r['by'])[:90]}")
+    print("-" * 120)
     if a.baseline:
         print(f"baseline (unmutated RTL): {'passes' if base_ok else 'FAILS - score meaningless'}")
     survivors = [r["name"] for r in rows if r["caught"] is False]
