@@ -284,15 +284,20 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
     from hxtb.tbench import CLK_NS
 
     top = tb.dut.u_dut
+    try:
+        busy, done = top.busy, top.done
+    except AttributeError as exc:
+        raise RuntimeError("wait_done: hx_top (tb_top.u_dut) has no `busy`/`done` signals "
+                           "to wait on") from exc
     await ReadOnly()
-    if int(top.busy.value):
+    if int(busy.value):
         try:
-            await with_timeout(FallingEdge(top.busy), max_cycles * CLK_NS, "ns")
+            await with_timeout(FallingEdge(busy), max_cycles * CLK_NS, "ns")
         except TimeoutError:
             await tb.clk_edge
             return False
         await ReadOnly()
-    ok = bool(int(top.done.value)) and not int(top.busy.value)
+    ok = bool(int(done.value)) and not int(busy.value)
     await tb.clk_edge
     return ok
 
