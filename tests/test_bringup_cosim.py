@@ -115,6 +115,7 @@ def test_characterize_cosim_equals_fast(tmp_path: Path,
     b = MeasuredData.load(tmp_path / "fast" / "characterization.npz")
     np.testing.assert_array_equal(a.outputs, b.outputs)
     assert a.metadata["backend"] == "cosim (verilator)" and a.metadata["noise_seed"] == 6
+    assert a.metadata["wall_time_s"] > 0 and "6 VMMs" in a.metadata["backend_stats"]
     ra = json.loads((tmp_path / "cos" / "characterization.json").read_text())
     rb = json.loads((tmp_path / "fast" / "characterization.json").read_text())
     assert ra == rb

@@ -84,11 +84,14 @@ def _handles_backend(fn: Handler) -> Handler:
     return wrapped
 
 
-def _finish(command: str, backend: Any, t0: float) -> None:
-    """Close the backend (ends a co-simulation run) and print the wall time and its statistics."""
+def _finish(command: str, backend: Any, t0: float) -> dict[str, Any]:
+    """Close the backend (ends a co-simulation run) and print the wall time and its statistics;
+    returns them for the output's metadata."""
     stats = close_backend(backend)
-    print(f"hxsim {command}: wall time {time.perf_counter() - t0:.1f} s on backend "
+    wall = time.perf_counter() - t0
+    print(f"hxsim {command}: wall time {wall:.1f} s on backend "
           f"{backend.name}" + (f" ({stats})" if stats else ""))
+    return {"wall_time_s": round(wall, 2), **({"backend_stats": stats} if stats else {})}
 
 
 def _timing(args: argparse.Namespace) -> Timing:
@@ -181,11 +184,13 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     print(f"hxsim characterize: backend {backend.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}, levels {levels}, {args.repetitions} repetitions")
     bar = ProgressBar("characterize", args.repetitions, progress_wanted(args.progress))
+    run_md: dict[str, Any] = {}
     try:
         data = charz.run(backend, timing, args.repetitions, levels, bar, _seed_md(args, chip))
     finally:
         bar.close()
-        _finish("characterize", backend, t0)
+        run_md = _finish("characterize", backend, t0)
+    data.metadata.update(run_md)
     res = charz.analyze(data)
     data.save(files["npz"], args.force)
     data.save(files["csv"], args.force)
