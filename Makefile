@@ -38,7 +38,7 @@ check-iverilog:
 
 demo: $(STAMP)
 	$(PY) -m hxsim demo
-	$(PY) -m hxsim characterize --fast --force --out out/characterize
+	$(PY) -m hxsim characterize --force --out out/characterize
 
 test: $(STAMP) check-iverilog
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
