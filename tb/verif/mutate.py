@@ -75,9 +75,17 @@ def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
         return 0
     t_build = time.monotonic() - t0
     env = dict(QUICK_ENV)
-    results = runner.test(test_module=QUICK_MODULES, hdl_toplevel="tb_top",
-                          test_filter=QUICK_FILTER, build_dir=bdir, test_dir=tdir, seed=seed,
-                          extra_env=env)
+    try:
+        results = runner.test(test_module=QUICK_MODULES, hdl_toplevel="tb_top",
+                              test_filter=QUICK_FILTER, build_dir=bdir, test_dir=tdir,
+                              seed=seed, extra_env=env)
+    except RuntimeError:
+        # the simulator exited non-zero (a checker's $fatal): the results file is still written
+        results = tdir / "results.xml"
+        if not results.exists():
+            print(json.dumps({"failed": ["simulator exited without results"], "passed": [],
+                              "t_build": round(t_build, 1)}))
+            return 0
     failed: list[str] = []
     passed: list[str] = []
     why = ""
@@ -120,6 +128,9 @@ def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, 
         res: dict[str, object] = json.loads(lines[-1]) if lines else {
             "crash": (p.stdout + p.stderr)[-1500:]}
         (d / "log.txt").write_text(p.stdout + "\n" + p.stderr)
+        chk = [ln for ln in p.stdout.splitlines() if ln.startswith("HXCHK ERROR")]
+        if chk and res.get("failed"):
+            res["why"] = f"checker {chk[0].split()[2]}: {chk[0].split(': ', 1)[-1]}"
     except subprocess.TimeoutExpired:
         res = {"timeout": True}
     res["name"] = name
