@@ -27,6 +27,7 @@ import numpy.typing as npt
 from hxsim.array import ChipInstance
 from hxsim.checks import int_array
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, vmm_total_cycles
+from hxsim.regmap import join_halves
 from hxsim.timing import Timing
 
 from . import program as prog
@@ -151,7 +152,7 @@ class RegisterBackend:
                                       (r, "raw_result", False)):
                 for n, (ev, od) in enumerate(zip(loads[f"{name}[0]"], loads[f"{name}[1]"],
                                                  strict=True)):
-                    row = prog.unhalves(ev, od)
+                    row = join_halves(ev, od)
                     arr[n] = prog.from_lanes_int8(row) if signed else row
         except (KeyError, ValueError) as exc:
             raise BackendUnavailable(f"{self.name}: the target returned incomplete reads "

@@ -24,65 +24,49 @@ import numpy.typing as npt
 
 from hxsim.array import ChipInstance
 from hxsim.golden import TILE_COLS, TILE_ROWS, vmm_total_cycles
+from hxsim.regmap import (
+    BAD_REG_ADDR as ERR_BAD_REG_ADDR,
+    BAD_REG_VALUE as ERR_BAD_REG_VALUE,
+    BAD_VEC_ADDR as ERR_BAD_VEC_ADDR,
+    CTRL as REG_CTRL,
+    CTRL_ABORT,
+    CTRL_ERR_CLEAR,
+    CTRL_SOFT_RESET,
+    CTRL_START,
+    CYCLES_LAST as REG_CYCLES_LAST,
+    ERROR_COUNT as REG_ERROR_COUNT,
+    EVENTS_LAST as REG_EVENTS_LAST,
+    ID as REG_ID,
+    ID_VALUE,
+    INPUT_RANGE as ERR_INPUT_RANGE,
+    IRQ_DONE,
+    IRQ_ENABLE as REG_IRQ_ENABLE,
+    IRQ_ERROR,
+    IRQ_STATUS as REG_IRQ_STATUS,
+    LANES,
+    NO_RESULT as ERR_NO_RESULT,
+    ST_DONE as STATUS_DONE,
+    ST_ERROR as STATUS_ERROR,
+    STATUS as REG_STATUS,
+    TIMING_REGS,
+    VA_BASELINE as V_BASELINE,
+    VA_COL_OFFSET as V_COL_OFFSETS,
+    VA_DAC as V_DAC_OFFSETS,
+    VA_INPUT as V_INPUT,
+    VA_RAW_RESULT as V_RAW_RESULT,
+    VA_RESULT as V_RESULT,
+    VA_SYN as V_SYNRAM,
+    VERSION as REG_VERSION,
+    VERSION_VALUE,
+    VMM_COUNT as REG_VMM_COUNT,
+    WEIGHT_RANGE as ERR_WEIGHT_RANGE,
+    split_halves as halves,
+)
 from hxsim.timing import TIMING_RANGES, Timing
 
 I64 = npt.NDArray[np.int64]
 Op = dict[str, Any]
 
-# ---- register map (docs/interfaces.md section 4) ------------------------------------------------
-REG_ID = 0x000
-REG_VERSION = 0x004
-REG_CTRL = 0x008
-REG_STATUS = 0x00C
-REG_IRQ_STATUS = 0x010
-REG_IRQ_ENABLE = 0x014
-TIMING_REGS: dict[str, int] = {
-    "reset_cycles": 0x020, "settle_cycles": 0x024, "event_wait": 0x028, "num_sends": 0x02C,
-    "adc_reset_wait": 0x030, "adc_step": 0x034, "adc_dead_time": 0x038,
-}
-REG_CYCLES_LAST = 0x040
-REG_VMM_COUNT = 0x044
-REG_ERROR_COUNT = 0x048
-REG_EVENTS_LAST = 0x04C
-ID_VALUE = 0x4858_5641
-VERSION_VALUE = 0x0001_0000
-CTRL_START = 1
-CTRL_ABORT = 2
-CTRL_SOFT_RESET = 4
-CTRL_ERR_CLEAR = 8
-STATUS_BUSY = 1
-STATUS_DONE = 2
-STATUS_ERROR = 4
-IRQ_DONE = 1
-IRQ_ERROR = 2
-# error codes (section 4, "Errors"); the model target is never busy, so codes 1-3 do not occur
-ERR_INPUT_RANGE = 4
-ERR_WEIGHT_RANGE = 5
-ERR_BAD_VEC_ADDR = 6
-ERR_BAD_REG_VALUE = 7
-ERR_BAD_REG_ADDR = 8
-ERR_NO_RESULT = 9
-# ---- vector addresses (section 5) ---------------------------------------------------------------
-V_SYNRAM = 0x000
-V_INPUT = 0x200
-V_RESULT = 0x210
-V_BASELINE = 0x220
-V_RAW_RESULT = 0x230
-V_DAC_OFFSETS = 0x240
-V_COL_OFFSETS = 0x250
-LANES = 128
-
-
-def halves(row: I64) -> tuple[I64, I64]:
-    """A 256-column row -> (even columns, odd columns), the two vectors of section 5."""
-    return row[0::2], row[1::2]
-
-
-def unhalves(even: object, odd: object) -> I64:
-    out = np.empty(TILE_COLS, dtype=np.int64)
-    out[0::2] = np.asarray(even)
-    out[1::2] = np.asarray(odd)
-    return out
 
 
 def to_lanes(values: object) -> list[int]:
