@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from hxsim import ChipInstance, ChipParams, Timing
-from hxsim.bringup import program as prog
-from hxsim.bringup import vectors as vec
+from hxsim.bringup import program as prog, vectors as vec
 from hxsim.bringup.backend import (
     BackendUnavailable,
     DeviceAdapter,

@@ -7,8 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from hxsim.golden import ideal_vmm, vmm_timing, vmm_total_cycles
 from hxsim.timing import Timing

@@ -21,10 +21,7 @@ from hxsim.golden import TILE_COLS
 from hxsim.params import ChipParams
 from hxsim.timing import Timing
 
-from . import characterize as charz
-from . import compare as cmpmod
-from . import program as prog
-from . import vectors as vec
+from . import characterize as charz, compare as cmpmod, program as prog, vectors as vec
 from .backend import BackendUnavailable, DeviceAdapter, close_backend, make_backend
 from .data import MeasuredData, base_metadata, check_writable
 from .progress import ProgressBar, progress_wanted
