@@ -53,16 +53,6 @@ def test_characterize_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
                  "--force"]) == 0
 
 
-@pytest.mark.skipif(cosim_available(), reason="co-simulation backend present")
-def test_cosim_missing_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for cmd in (["characterize", "--out", str(tmp_path / "c")],
-                ["calibrate", "--out", str(tmp_path / "c.json")]):
-        assert main(cmd) == 2
-        err = capsys.readouterr().err
-        assert "co-simulation backend not available" in err and "--fast" in err
-    assert not (tmp_path / "c" / "characterization.png").exists()
-
-
 def test_measure_and_compare_recover_known_parameters(tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """64 VMMs x 8 repetitions on a chip with known parameters. Tolerances (about 4 sigma):
