@@ -177,6 +177,25 @@ module tb_top #(
     .dac_offset_o     (dac_offset_o)
   );
 
+  // ---------------------------------------------------------------- protocol / output checkers
+  // (issue #5, tb/hdl/hx_checkers.sv; $fatal on a violation unless u_chk.fatal_en is cleared)
+  hx_checkers u_chk (
+    .clk_i (clk_i), .rst_ni (rst_ni),
+    .awaddr (s_axil_awaddr_g), .awvalid (s_axil_awvalid_g), .awready (s_axil_awready),
+    .wdata (s_axil_wdata_g), .wstrb (s_axil_wstrb_g), .wvalid (s_axil_wvalid_g),
+    .wready (s_axil_wready), .bresp (s_axil_bresp), .bvalid (s_axil_bvalid),
+    .bready (s_axil_bready_g), .araddr (s_axil_araddr_g), .arvalid (s_axil_arvalid_g),
+    .arready (s_axil_arready), .rdata (s_axil_rdata), .rresp (s_axil_rresp),
+    .rvalid (s_axil_rvalid), .rready (s_axil_rready_g),
+    .vreq_valid (vreq_valid_g), .vreq_ready (vreq_ready_o), .vreq_we (vreq_we_g),
+    .vreq_addr (vreq_addr_g), .vreq_wdata (vreq_wdata_g), .vrsp_valid (vrsp_valid_o),
+    .vrsp_ready (vrsp_ready_g), .vrsp_rdata (vrsp_rdata_o), .vrsp_err (vrsp_err_o),
+    .irq (irq_o), .ev_valid (ev_valid_o), .ev_driver (ev_driver_o), .ev_code (ev_code_o),
+    .nrn_reset (nrn_reset_o), .cadc_start (cadc_start_o), .cadc_sel (cadc_sel_o),
+    .cadc_ramp_valid (cadc_ramp_valid_o), .cadc_ramp (cadc_ramp_o), .dac_offset (dac_offset_o),
+    .phase (u_dut.phase), .err_code (u_dut.u_regs.err_code_q)
+  );
+
   // ---------------------------------------------------------------- cycle counter, VMM start
   reg  [31:0] cycle_q;          // free-running, cycles since reset release
   reg         nrn_q;            // nrn_reset_o one cycle ago

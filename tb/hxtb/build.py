@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TB_DIR = ROOT / "tb"
 SIMS = ("verilator", "icarus")
 ICARUS_MISSING = "iverilog not installed: sudo apt-get install iverilog"
-TEST_MODULES = "cosim_vmm,cosim_errors,cosim_bench"
+TEST_MODULES = "cosim_vmm,cosim_errors,cosim_bench,cosim_verif,cosim_verif_cov"
 
 
 def setup_verilator() -> None:
@@ -49,11 +49,13 @@ def sources() -> list[Path]:
     rtl = sorted(rtl_dir().glob("*.sv"))
     # packages first
     rtl.sort(key=lambda p: (not p.stem.endswith("_pkg"), p.name))
-    return [*rtl, TB_DIR / "hdl" / "tb_top.sv"]
+    return [*rtl, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
 
 
 def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
-    tag = "-alt-rtl" if "HX_RTL_DIR" in os.environ else ""
+    # one build per alternative RTL directory (parallel mutant builds never share one)
+    tag = (f"-alt-{zlib.crc32(str(rtl_dir().resolve()).encode()):08x}"
+           if "HX_RTL_DIR" in os.environ else "")
     kind = "ideal" if ideal else "bridge"
     return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{tag}"
 
