@@ -69,6 +69,8 @@ class CovVmmSeq(uvm_sequence):
         for k in range(n):
             item = CovVmmItem(f"vmm{k}")
             style = "uniform" if k == 0 else rng.choice(cov.W_STYLES)
+            if soak and k > 0 and rng.random() < 0.8:
+                style = "rows"  # soak: mostly partial updates, many VMMs per second
             if style == "rows":
                 rows = sorted(rng.sample(range(128), rng.randint(1, 6)))
                 w = w.copy()

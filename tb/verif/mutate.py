@@ -128,9 +128,12 @@ def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, 
         res: dict[str, object] = json.loads(lines[-1]) if lines else {
             "crash": (p.stdout + p.stderr)[-1500:]}
         (d / "log.txt").write_text(p.stdout + "\n" + p.stderr)
-        chk = [ln for ln in p.stdout.splitlines() if ln.startswith("HXCHK ERROR")]
+        # a checker that ended the simulation ($fatal; deliberate firings in
+        # test_verif_checkers_fire print HXCHK lines without it)
+        tag = "hx_checkers: protocol/output check "
+        chk = [ln.split(tag, 1)[1] for ln in p.stdout.splitlines() if tag in ln]
         if chk and res.get("failed"):
-            res["why"] = f"checker {chk[0].split()[2]}: {chk[0].split(': ', 1)[-1]}"
+            res["why"] = f"checker {chk[0].replace(' failed:', ':')}"
     except subprocess.TimeoutExpired:
         res = {"timeout": True}
     res["name"] = name
