@@ -65,6 +65,15 @@ bench: $(STAMP) check-iverilog
 sim: $(STAMP) check-iverilog
 	$(PY) tb/run_sim.py --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
 
+# Long verification regression (not in CI): coverage closure to 100 % of the defined bins and a
+# back-pressure soak of 2000 VMMs per simulator (docs/verification.md).
+regress: $(STAMP) check-iverilog
+	$(PY) tb/verif/regress.py $(if $(SEED),--seed $(SEED),)
+
+# Mutation testing: RTL bugs injected one at a time into a copy of rtl/, quick regression on each.
+mutate: $(STAMP)
+	$(PY) tb/verif/mutate.py --baseline
+
 # Fashion-MNIST training, float and chip-in-the-loop, with the report (docs/nn.md). Needs Debian's
 # dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir with IDX files.
 train: $(STAMP)
