@@ -27,7 +27,7 @@ PLAN = {
     ("verilator", "verif"): ("test_verif_(?!cov_random|noisy_stats|zz).*|test_verif_zz_cov_dump",
                              {}),
     ("verilator", "cov"): ("test_verif_cov_random|test_verif_noisy_stats|test_verif_zz_cov_dump",
-                           {"HX_NUM_VMMS": "40"}),
+                           {"HX_NUM_VMMS": "16"}),
     ("icarus", "verif"): ("test_verif_(reset_values|irq_enable|simultaneous_errors|axi_delays|"
                           "checkers_fire|post_offsets)|test_verif_zz_cov_dump", {}),
 }
