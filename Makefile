@@ -41,7 +41,9 @@ demo: $(STAMP)
 	$(PY) -m hxsim characterize --force --out out/characterize
 
 test: $(STAMP) check-iverilog
+	rm -rf out/coverage-test/parts
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
+	$(PY) tb/verif/coverage.py out/coverage-test/parts --out out/coverage-test
 
 test-slow: $(STAMP) check-iverilog
 	$(PY) -m pytest -n $(JOBS) -m slow tests
@@ -68,11 +70,11 @@ sim: $(STAMP) check-iverilog
 # Long verification regression (not in CI): coverage closure to 100 % of the defined bins and a
 # back-pressure soak of 2000 VMMs per simulator (docs/verification.md).
 regress: $(STAMP) check-iverilog
-	$(PY) tb/verif/regress.py $(if $(SEED),--seed $(SEED),)
+	$(PY) tb/verif/regress.py --jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
 
 # Mutation testing: RTL bugs injected one at a time into a copy of rtl/, quick regression on each.
 mutate: $(STAMP)
-	$(PY) tb/verif/mutate.py --baseline
+	$(PY) tb/verif/mutate.py --baseline --jobs $(JOBS)
 
 # Fashion-MNIST training, float and chip-in-the-loop, with the report (docs/nn.md). Needs Debian's
 # dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir with IDX files.
