@@ -18,6 +18,7 @@ any machine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +114,33 @@ def weights_to_physical(w: object) -> npt.NDArray[np.uint8]:
     phys[0::2] = inh
     phys[1::2] = exc
     return phys
+
+
+def tiled_matmul(tile_vmm: Callable[[I64, I64], npt.NDArray[np.int8]], x: I64, w: I64
+                 ) -> npt.NDArray[np.int8]:
+    """``x[B, K]`` times ``w[K, N]`` as hxtorch/grenade split it onto the chip: 128-row x 256-column
+    tiles (zero-padded), column tiles outer and row tiles inner, each run as one batched
+    ``tile_vmm(x_tile[B, 128], w_tile[128, 256]) -> int8[B, 256]``; the row tiles' int8 results are
+    added digitally and the sum saturated to -128..127 once at the end (as hxtorch's mock and the
+    golden reference). Arguments are assumed checked by the caller."""
+    b, k = x.shape
+    if w.shape[0] != k:
+        raise ValueError(f"x: last dimension {k} does not match w's rows {w.shape[0]}")
+    n = w.shape[1]
+    out = np.zeros((b, n), dtype=np.int8)
+    xt = np.zeros((b, TILE_ROWS), dtype=np.int64)
+    for c0 in range(0, n, TILE_COLS):
+        cols = min(TILE_COLS, n - c0)
+        acc = np.zeros((b, cols), dtype=np.int64)
+        for r0 in range(0, k, TILE_ROWS):
+            rows = min(TILE_ROWS, k - r0)
+            wt = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
+            wt[:rows, :cols] = w[r0:r0 + rows, c0:c0 + cols]
+            xt[:, :rows] = x[:, r0:r0 + rows]
+            xt[:, rows:] = 0
+            acc += tile_vmm(xt, wt)[:, :cols]
+        out[:, c0:c0 + cols] = np.clip(acc, INT8_MIN, INT8_MAX)
+    return out
 
 
 class ChipInstance:
@@ -360,21 +388,8 @@ class ChipInstance:
             raise ValueError(f"x: last dimension {xa.shape[-1]} does not match w's rows "
                              f"{wa.shape[0]}")
         single = xa.ndim == 1
-        xb = xa[None, :] if single else xa
-        k, ncol = wa.shape
-        out = np.zeros((xb.shape[0], ncol), dtype=np.int64)
-        for c0 in range(0, ncol, TILE_COLS):
-            cols = min(TILE_COLS, ncol - c0)
-            acc = np.zeros((xb.shape[0], cols), dtype=np.int64)
-            for r0 in range(0, k, TILE_ROWS):
-                rows = min(TILE_ROWS, k - r0)
-                wt = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
-                wt[:rows, :cols] = wa[r0:r0 + rows, c0:c0 + cols]
-                xt = np.zeros((xb.shape[0], TILE_ROWS), dtype=np.int64)
-                xt[:, :rows] = xb[:, r0:r0 + rows]
-                acc += self.vmm(xt, wt, timing)[:, :cols]
-            out[:, c0:c0 + cols] = np.clip(acc, INT8_MIN, INT8_MAX)
-        res = out.astype(np.int8)
+        res = tiled_matmul(lambda xt, wt: self.vmm(xt, wt, timing),
+                           xa[None, :] if single else xa, wa)
         return res[0] if single else res
 
     # ---- event level ---------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from hxsim.array import ChipInstance
-from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, ideal_vmm
+from hxsim.array import ChipInstance, tiled_matmul
+from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, X_MAX, ideal_vmm
 from hxsim.timing import Timing
 
 F64 = npt.NDArray[np.float64]
@@ -91,31 +91,10 @@ def tile_count(k: int, n: int) -> int:
 
 
 def tiled_vmm(backend: VmmBackend, x: I64, w: I64, timing: Timing) -> I8:
-    """``x[B, K]`` (0..31) times ``w[K, N]`` (-63..63) on the chip -> int8 ``[B, N]``.
-
-    Splits into 128-row x 256-column tiles (zero-padded), column tiles outer and row tiles inner
-    (the order of ``ChipInstance.matmul``), runs each tile as one batched VMM on ``backend``, and
-    adds the row tiles' int8 results, saturating the sum to -128..127 once at the end (as hxtorch's
-    mock and grenade do; the golden reference does the same).
-    """
-    b, k = x.shape
-    k2, n = w.shape
-    if k != k2:
-        raise ValueError(f"x: last dimension {k} does not match w's rows {k2}")
-    out = np.zeros((b, n), dtype=np.int8)
-    xt = np.zeros((b, TILE_ROWS), dtype=np.int64)
-    for c0 in range(0, n, TILE_COLS):
-        cols = min(TILE_COLS, n - c0)
-        acc = np.zeros((b, cols), dtype=np.int64)
-        for r0 in range(0, k, TILE_ROWS):
-            rows = min(TILE_ROWS, k - r0)
-            wt = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
-            wt[:rows, :cols] = w[r0:r0 + rows, c0:c0 + cols]
-            xt[:, :rows] = x[:, r0:r0 + rows]
-            xt[:, rows:] = 0
-            acc += backend.vmm(xt, wt, timing)[:, :cols]
-        out[:, c0:c0 + cols] = np.clip(acc, INT8_MIN, INT8_MAX)
-    return out
+    """``x[B, K]`` (0..31) times ``w[K, N]`` (-63..63) on the chip -> int8 ``[B, N]``: the tiling of
+    ``hxsim.array.tiled_matmul`` (the same as ``ChipInstance.matmul``) with each tile VMM run on
+    ``backend``."""
+    return tiled_matmul(lambda xt, wt: backend.vmm(xt, wt, timing), x, w)
 
 
 # ---- scaling helpers (hxtorch's scale_input / scale_weight / clamp_weight_) -------------------
