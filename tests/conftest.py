@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import sys
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,18 @@ def _sim_param(sim: str) -> ParameterSet:
 
 
 SIM_PARAMS = [_sim_param(s) for s in build.SIMS]
+
+
+def ran_tests(results: Path) -> Path:
+    """Fail unless the cocotb results file records at least one test case and no failure (the
+    runner alone passes a filter that matched no test)."""
+    root = ET.parse(results).getroot()
+    cases = root.findall(".//testcase")
+    assert cases, f"{results}: no cocotb test ran (test name or filter matched nothing)"
+    bad = [c.get("name") for c in cases
+           if c.find("failure") is not None or c.find("error") is not None]
+    assert not bad, f"{results}: failed cocotb tests {bad}"
+    return results
 
 
 @pytest.fixture(scope="session")
@@ -60,8 +73,8 @@ def cosim(request: pytest.FixtureRequest, tmp_path: Path,
         runner, bdir = build.build(sim, ideal)
         env_all = {"COCOTB_LOG_LEVEL": "WARNING"}
         env_all.update(env or {})
-        return runner.test(test_module=build.TEST_MODULES, hdl_toplevel="tb_top",
-                           testcase=testcase, test_filter=filter, build_dir=bdir,
-                           test_dir=tmp_path / sim, seed=seed, extra_env=env_all)
+        return ran_tests(runner.test(test_module=build.TEST_MODULES, hdl_toplevel="tb_top",
+                                     testcase=testcase, test_filter=filter, build_dir=bdir,
+                                     test_dir=tmp_path / sim, seed=seed, extra_env=env_all))
 
     return run

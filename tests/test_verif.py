@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "tb") not in sys.path:
     sys.path.insert(0, str(ROOT / "tb"))
 
+from conftest import ran_tests  # noqa: E402
 from hxtb import build  # noqa: E402
 
 MODULES = "cosim_verif,cosim_verif_cov"
@@ -53,5 +54,5 @@ def test_verif(sim: str, part: str, tmp_path: Path, request: pytest.FixtureReque
     env_all = {"COCOTB_LOG_LEVEL": "WARNING", "HX_COV_DIR": str(COV_PARTS),
                "HX_COV_NAME": f"test-{sim}-{part}", **env}
     env_all.update({k: v for k, v in os.environ.items() if k.startswith("HX_STAT")})
-    runner.test(test_module=MODULES, hdl_toplevel="tb_top", test_filter=flt, build_dir=bdir,
-                test_dir=tmp_path / sim, seed=seed, extra_env=env_all)
+    ran_tests(runner.test(test_module=MODULES, hdl_toplevel="tb_top", test_filter=flt,
+                          build_dir=bdir, test_dir=tmp_path / sim, seed=seed, extra_env=env_all))
