@@ -55,6 +55,8 @@ def jobs(a: argparse.Namespace) -> list[tuple[str, str, str, dict[str, str]]]:
         ("soak", "icarus", "test_verif_cov_random", {"HX_NUM_VMMS": str(a.soak_icarus),
                                                       "HX_SOAK": "1"}),
     ]
+    # longest first (the Icarus soak dominates), so the short jobs share the other worker
+    out.sort(key=lambda j: j[0] != "soak" or j[1] != "icarus")
     sims = set(a.sims.split(","))
     only = set(a.only.split(",")) if a.only else None
     return [j for j in out if j[1] in sims and (only is None or j[0] in only)]
