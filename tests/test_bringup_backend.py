@@ -110,8 +110,35 @@ def test_bad_arguments() -> None:
         args = {"count": 2, "seed": 1, **kw}
         with pytest.raises(ValueError, match=name):
             vec.random_vmms(**args)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="op"):
+    with pytest.raises(ValueError, match="unknown operation 'poke' at index 0"):
         prog.execute([{"op": "poke"}], prog.ModelRegisterTarget(chip))
+    mark: prog.Op = {"op": "mark", "vmm": 0}
+    for lanes in ([0] * 127, [0] * 127 + [256], [-1] + [0] * 127):
+        with pytest.raises(ValueError, match="op 1: vstore needs 128 lanes 0..255"):
+            prog.execute([mark, {"op": "vstore", "addr": 0x200, "lanes": lanes}],
+                         prog.ModelRegisterTarget(chip))
+
+
+def test_interpreter_requests_and_read_index() -> None:
+    """The shared decoder yields one request per bus access and records read positions."""
+    ops: list[prog.Op] = [{"op": "mark", "vmm": 3},
+                          {"op": "axi_write", "addr": 0x10, "data": 5},
+                          {"op": "axi_read", "addr": 0x0, "expect": 7, "name": "ID"},
+                          {"op": "vload", "addr": 0x200, "expect": None},
+                          {"op": "wait_done", "max_cycles": 9}]
+    steps = prog.interpret(ops)
+    seen = [next(steps)]
+    answers: list[object] = [False, (8, True), ([1] * 128, True), False]
+    with pytest.raises(StopIteration) as stop:
+        for a in answers:
+            seen.append(steps.send(a))
+    assert seen == [("axi_write", (0x10, 5)), ("axi_read", (0x0,)), ("vload", (0x200,)),
+                    ("wait_done", (9,))]
+    res: prog.ExecResult = stop.value.value
+    assert res.vmms == 1 and res.read_index == [2, 3]
+    assert res.reads == [(ops[2], 8), (ops[3], [1] * 128)]
+    assert [m.split(":")[0] for m in res.mismatches] == ["op 1 (vmm 3)", "op 2 (vmm 3)",
+                                                        "op 3 (vmm 3)", "op 4 (vmm 3)"]
 
 
 def test_cosim_backend_unavailable_is_explicit() -> None:

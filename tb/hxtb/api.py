@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from hxsim.array import ChipInstance
-from hxsim.bringup.program import ExecResult, Op, load_mismatch, read_mismatch
+from hxsim.bringup.program import ExecResult, Op, interpret
 
 #: cocotb module and test that serve a session (tb/cosim_ops.py).
 OPS_MODULE = "cosim_ops"
@@ -244,7 +244,8 @@ class CosimTarget:
                                "noise_state": self.chip.noise_state})
         self.chip.noise_state = reply["noise_state"]
         res = ExecResult(reads=[(ops[k], v) for k, v in reply["reads"]],
-                         mismatches=list(reply["mismatches"]), vmms=int(reply["vmms"]))
+                         mismatches=list(reply["mismatches"]), vmms=int(reply["vmms"]),
+                         read_index=[int(k) for k, _ in reply["reads"]])
         self.executes += 1
         self.ops += len(ops)
         self.vmms += res.vmms
@@ -302,51 +303,48 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
     return ok
 
 
-async def run_ops(tb: Any, ops: list[Op], check: bool = True,
-                  max_mismatches: int = 20) -> tuple[list[tuple[int, Any]], list[str], int]:
-    """Execute ``ops`` on the Testbench ``tb``: (reads as (op index, value), mismatches,
-    number of ``mark`` ops). Mirrors ``hxsim.bringup.program.execute``."""
-    from hxtb import regs
+class TbTarget:
+    """The Testbench's bus agents with ``RegisterTarget``'s call conventions, awaited: AXI4-Lite
+    through cocotbext-axi, vector accesses through the vector-port driver, ``wait_done`` on
+    ``busy``'s falling edge."""
 
-    reads: list[tuple[int, Any]] = []
-    mismatches: list[str] = []
-    vmms = 0
-    vmm = -1
-    for k, op in enumerate(ops):
-        kind = op.get("op")
-        where = f"op {k} (vmm {vmm})"
-        msg: str | None = None
-        if kind == "mark":
-            vmm = int(op["vmm"])
-            vmms += 1
-        elif kind == "axi_write":
-            if await tb.axil.write(int(op["addr"]), int(op["data"])) != regs.OKAY:
-                msg = f"{where}: AXI write 0x{int(op['addr']):03x} refused"
-        elif kind == "axi_read":
-            data, resp = await tb.axil.read(int(op["addr"]))
-            reads.append((k, data))
-            msg = read_mismatch(where, op, data, resp == regs.OKAY) if check else None
-        elif kind == "vstore":
-            lanes_in = op["lanes"]
-            if len(lanes_in) != regs.LANES or min(lanes_in) < 0 or max(lanes_in) > 255:
-                raise ValueError(f"op {k}: vstore needs {regs.LANES} lanes 0..255")
-            if await tb.vdrv.store(int(op["addr"]), regs.pack_lanes(lanes_in)):
-                msg = f"{where}: vector store 0x{int(op['addr']):03x} refused"
-        elif kind == "vload":
-            raw, err = await tb.vdrv.load(int(op["addr"]))
-            lanes = [int(v) for v in regs.unpack_lanes(raw)]
-            reads.append((k, lanes))
-            msg = load_mismatch(where, op, lanes, bool(err)) if check else None
-        elif kind == "wait_done":
-            if not await wait_done(tb, int(op["max_cycles"])):
-                msg = f"{where}: DONE not within {op['max_cycles']} cycles"
-        else:
-            raise ValueError(f"op: unknown operation {kind!r} at index {k}")
-        if msg is not None:
-            mismatches.append(msg)
-        if len(mismatches) >= max_mismatches:
-            break
-    return reads, mismatches, vmms
+    def __init__(self, tb: Any) -> None:
+        from hxtb import regs
+
+        self.tb = tb
+        self.regs = regs
+
+    async def axi_write(self, addr: int, data: int) -> bool:
+        return bool(await self.tb.axil.write(addr, data) == self.regs.OKAY)
+
+    async def axi_read(self, addr: int) -> tuple[int, bool]:
+        data, resp = await self.tb.axil.read(addr)
+        return int(data), resp == self.regs.OKAY
+
+    async def vstore(self, addr: int, lanes: list[int]) -> bool:
+        return bool(await self.tb.vdrv.store(addr, self.regs.pack_lanes(lanes)))
+
+    async def vload(self, addr: int) -> tuple[list[int], bool]:
+        raw, err = await self.tb.vdrv.load(addr)
+        return [int(v) for v in self.regs.unpack_lanes(raw)], bool(err)
+
+    async def wait_done(self, max_cycles: int) -> bool:
+        return await wait_done(self.tb, max_cycles)
+
+
+async def run_ops(tb: Any, ops: list[Op], check: bool = True,
+                  max_mismatches: int = 20) -> ExecResult:
+    """Execute ``ops`` on the Testbench ``tb``: the decoder of ``hxsim.bringup.program`` driven
+    with awaited bus transactions (so both targets interpret programs identically)."""
+    target = TbTarget(tb)
+    steps = interpret(ops, check, max_mismatches)
+    try:
+        name, args = next(steps)
+        while True:
+            name, args = steps.send(await getattr(target, name)(*args))
+    except StopIteration as stop:
+        result: ExecResult = stop.value
+        return result
 
 
 async def serve_session(dut: Any) -> None:
@@ -388,8 +386,10 @@ async def serve_session(dut: Any) -> None:
                         raise RuntimeError("exec before init")
                     chip.noise_state = msg["noise_state"]
                     t0 = get_sim_time("ns")
-                    reads, mism, vmms = await run_ops(tb, msg["ops"], bool(msg["check"]))
-                    send_msg(sock, {"reads": reads, "mismatches": mism, "vmms": vmms,
+                    res = await run_ops(tb, msg["ops"], bool(msg["check"]))
+                    reads = [[k, v] for k, (_, v) in zip(res.read_index, res.reads, strict=True)]
+                    send_msg(sock, {"reads": reads, "mismatches": res.mismatches,
+                                    "vmms": res.vmms,
                                     "noise_state": chip.noise_state,
                                     "sim_ns": int(get_sim_time("ns") - t0)})
                 elif cmd == "close":

@@ -16,6 +16,7 @@ A target executes them one by one (``RegisterTarget``) and ``execute`` collects 
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -164,11 +165,13 @@ class RegisterTarget(Protocol):
 
 @dataclass
 class ExecResult:
-    """What a program's reads returned, and every mismatch against its expectations."""
+    """What a program's reads returned, and every mismatch against its expectations.
+    ``reads`` pairs each read op with its value; ``read_index`` holds those ops' indices."""
 
     reads: list[tuple[Op, Any]] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     vmms: int = 0
+    read_index: list[int] = field(default_factory=list)
 
 
 def read_mismatch(where: str, op: Op, data: int, ok: bool) -> str | None:
@@ -189,9 +192,17 @@ def load_mismatch(where: str, op: Op, lanes: list[int], err: bool) -> str | None
             f"{len(diff)} lanes differ (first {diff[:4]})")
 
 
-def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
-            max_mismatches: int = 20) -> ExecResult:
-    """Run ``ops`` on ``target``; with ``check`` compare reads with their ``expect``."""
+#: One bus request of the interpreter: (method name of ``RegisterTarget``, its arguments).
+Request = tuple[str, tuple[Any, ...]]
+
+
+def interpret(ops: list[Op], check: bool = True,
+              max_mismatches: int = 20) -> Generator[Request, Any, ExecResult]:
+    """The op decoder shared by every target: a generator that yields one ``Request`` per bus
+    access and is sent the target's answer (``RegisterTarget`` return conventions). Its return
+    value is the ``ExecResult``. ``execute`` drives it synchronously; the co-simulation drives it
+    with awaited bus transactions (``hxtb.api.run_ops``). Malformed ops raise ``ValueError``
+    naming the op index."""
     res = ExecResult()
     vmm = -1
     for k, op in enumerate(ops):
@@ -202,21 +213,29 @@ def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
             vmm = int(op["vmm"])
             res.vmms += 1
         elif kind == "axi_write":
-            if not target.axi_write(int(op["addr"]), int(op["data"])):
+            if not (yield ("axi_write", (int(op["addr"]), int(op["data"])))):
                 msg = f"{where}: AXI write 0x{int(op['addr']):03x} refused"
         elif kind == "axi_read":
-            data, ok = target.axi_read(int(op["addr"]))
+            data, ok = yield ("axi_read", (int(op["addr"]),))
             res.reads.append((op, data))
+            res.read_index.append(k)
             msg = read_mismatch(where, op, data, ok) if check else None
         elif kind == "vstore":
-            if target.vstore(int(op["addr"]), list(op["lanes"])):
+            lanes_in = [int(v) for v in op["lanes"]]
+            if len(lanes_in) != LANES or min(lanes_in) < 0 or max(lanes_in) > 255:
+                raise ValueError(f"op {k}: vstore needs {LANES} lanes 0..255, got "
+                                 f"{len(lanes_in)} lanes in {min(lanes_in, default=0)}.."
+                                 f"{max(lanes_in, default=0)}")
+            if (yield ("vstore", (int(op["addr"]), lanes_in))):
                 msg = f"{where}: vector store 0x{int(op['addr']):03x} refused"
         elif kind == "vload":
-            lanes, err = target.vload(int(op["addr"]))
+            lanes, err = yield ("vload", (int(op["addr"]),))
+            lanes = [int(v) for v in lanes]
             res.reads.append((op, lanes))
-            msg = load_mismatch(where, op, list(lanes), err) if check else None
+            res.read_index.append(k)
+            msg = load_mismatch(where, op, lanes, bool(err)) if check else None
         elif kind == "wait_done":
-            if not target.wait_done(int(op["max_cycles"])):
+            if not (yield ("wait_done", (int(op["max_cycles"]),))):
                 msg = f"{where}: DONE not within {op['max_cycles']} cycles"
         else:
             raise ValueError(f"op: unknown operation {kind!r} at index {k}")
@@ -225,6 +244,19 @@ def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
         if len(res.mismatches) >= max_mismatches:
             break
     return res
+
+
+def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
+            max_mismatches: int = 20) -> ExecResult:
+    """Run ``ops`` on ``target``; with ``check`` compare reads with their ``expect``."""
+    steps = interpret(ops, check, max_mismatches)
+    try:
+        name, args = next(steps)
+        while True:
+            name, args = steps.send(getattr(target, name)(*args))
+    except StopIteration as stop:
+        result: ExecResult = stop.value
+        return result
 
 
 class ModelRegisterTarget:
