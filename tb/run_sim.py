@@ -47,10 +47,12 @@ def main() -> int:
     os.environ.setdefault("COCOTB_LOG_LEVEL", "INFO")
     results = build.run(args.sim, args.test, test_dir, seed, env, ideal=args.ideal_hdl,
                         waves=args.waves)
-    text = Path(results).read_text()
-    failed = "<failure" in text or "<error" in text
+    passed, failed_tests = build.test_outcomes(Path(results))
+    failed = bool(failed_tests) or not passed
+    why = ("" if not failed else f" - failed: {', '.join(failed_tests)}" if failed_tests
+           else " - no cocotb test matched this name or filter")
     print(f"{'FAILED' if failed else 'PASSED'}: {args.test} ({args.sim}, SEED={seed}); "
-          f"results {results}")
+          f"{len(passed)} passed{why}; results {results}")
     if args.waves:
         print(f"waves in {test_dir if args.sim == 'verilator' else test_dir / 'tb_top.fst'}")
     return 1 if failed else 0

@@ -124,3 +124,18 @@ def run(sim: str, testcase: str, test_dir: Path, seed: int, extra_env: dict[str,
                                testcase=testcase, build_dir=bdir, test_dir=test_dir,
                                seed=seed, extra_env=env, waves=waves, plusargs=plusargs)
     return result
+
+
+def test_outcomes(results: Path) -> tuple[list[str], list[str]]:
+    """(passed, failed) cocotb test names in a results file; skipped tests are in neither. A
+    filter that matched no test gives two empty lists, which callers must treat as a failure."""
+    import xml.etree.ElementTree as ET
+
+    passed: list[str] = []
+    failed: list[str] = []
+    for tc in ET.parse(results).getroot().iter("testcase"):
+        if tc.find("skipped") is not None:
+            continue
+        bad = tc.find("failure") is not None or tc.find("error") is not None
+        (failed if bad else passed).append(tc.get("name", "?"))
+    return passed, failed

@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -75,12 +74,9 @@ def worker(sim: str, flt: str, env_json: str, tdir: str, seed: int) -> int:
         if not res.exists():
             print(json.dumps({"failed": ["simulator exited without results"], "passed": []}))
             return 0
-    failed: list[str] = []
-    passed: list[str] = []
-    for tc in ET.parse(res).getroot().iter("testcase"):
-        bad = tc.find("failure") is not None or tc.find("error") is not None
-        if tc.find("skipped") is None:
-            (failed if bad else passed).append(tc.get("name", "?"))
+    passed, failed = b.test_outcomes(Path(res))
+    if not passed and not failed:
+        failed = ["no cocotb test matched the filter"]
     print(json.dumps({"failed": failed, "passed": passed}))
     return 0
 
