@@ -9,8 +9,10 @@ HX_SOAK (1: back-pressure soak profile: high back-pressure, short phases).
 
 from __future__ import annotations
 
+import logging
 import os
 import random
+import time
 from statistics import NormalDist
 from typing import Any
 
@@ -53,6 +55,24 @@ def _value_in_bin(rng: random.Random, name: str, b: str) -> int:
     return rng.randint(min(d + 1, hi - 1), min(hi - 1, d + 40))
 
 
+class Progress:
+    """A progress line every ``HX_PROGRESS`` VMMs (0: none) on logger ``hxtb.progress``, which
+    logs at INFO whatever COCOTB_LOG_LEVEL is, so a long soak can be followed in its log."""
+
+    def __init__(self, total: int) -> None:
+        self.every = int(os.environ.get("HX_PROGRESS", "0"))
+        self.total = total
+        self.t0 = time.monotonic()
+        self.log = logging.getLogger("hxtb.progress")
+        self.log.setLevel(logging.INFO)
+
+    def step(self, k: int) -> None:
+        if self.every > 0 and k > 0 and k % self.every == 0:
+            dt = time.monotonic() - self.t0
+            self.log.info("progress: %d/%d VMMs in %.0f s (%.2f VMM/s)", k, self.total, dt,
+                          k / dt)
+
+
 class CovVmmSeq(uvm_sequence):
     """Constrained-random VMMs that pick a bin of every cover point uniformly (so extremes come
     as often as typical values) and then a value inside it. Constraint: at most ~150k cycles of
@@ -66,7 +86,9 @@ class CovVmmSeq(uvm_sequence):
         rng = random.Random(seed)
         nrng = np.random.default_rng(seed)
         w = np.zeros((128, 256), dtype=np.int64)
+        progress = Progress(n)
         for k in range(n):
+            progress.step(k)
             item = CovVmmItem(f"vmm{k}")
             style = "uniform" if k == 0 else rng.choice(cov.W_STYLES)
             if soak and k > 0 and rng.random() < 0.8:

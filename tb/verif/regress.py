@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tb"))
 MODULES = "cosim_vmm,cosim_errors,cosim_verif,cosim_verif_cov"
 DUMP = "|test_verif_zz_cov_dump"
 OUT = ROOT / "out" / "coverage-regress"
+PROGRESS_EVERY = 100  # the random-VMM sequences log a progress line this often (HX_PROGRESS)
 
 
 def jobs(a: argparse.Namespace) -> list[tuple[str, str, str, dict[str, str]]]:
@@ -123,11 +124,16 @@ def main() -> int:
         t0 = time.monotonic()
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", sim, flt + DUMP,
                json.dumps(env), str(work / tag), str(a.seed)]
+        log = work / f"{tag}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        print(f"[regress]   log (live, progress every {PROGRESS_EVERY} VMMs): {log}", flush=True)
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout, cwd=ROOT)
-            (work / f"{tag}.log").parent.mkdir(parents=True, exist_ok=True)
-            (work / f"{tag}.log").write_text(p.stdout + "\n" + p.stderr)
-            lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+            with log.open("w") as fh:  # streamed, so a long job can be followed with tail -f
+                subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, text=True,
+                               timeout=a.timeout, cwd=ROOT,
+                               env={**os.environ, "HX_PROGRESS": str(PROGRESS_EVERY)})
+            lines = [ln for ln in log.read_text(errors="replace").splitlines()
+                     if ln.startswith('{"failed"')]
             r: dict[str, object] = json.loads(lines[-1]) if lines else {"crash": True}
         except subprocess.TimeoutExpired:
             r = {"hang": True}
