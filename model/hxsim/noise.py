@@ -69,7 +69,4 @@ def standard_normal(rng: np.random.Generator, count: int) -> npt.NDArray[np.floa
     """``count`` standard-normal draws from ``rng``, consuming ``ceil(count/4)`` 64-bit
     words of its bit generator. Draws are taken in order, so ``count`` draws equal the
     concatenation of smaller consecutive draws whose sizes are multiples of 4."""
-    words = rng.bit_generator.random_raw((count + 3) // 4)
-    # Little-endian view: the same 16-bit words on every machine.
-    raw = words.astype("<u8", copy=False).view("<u2")[:count]
-    return np.take(NORMAL_TABLE, raw)
+    return np.take(NORMAL_TABLE, uniform16(rng, count))
