@@ -305,10 +305,11 @@ module tb_top #(
   end
 
   // ---------------------------------------------------------------- SRAM change tracker
-  // Rows that a vector store may have changed since the last baseline conversion started. A store
-  // to any non-SRAM address sets `sram_other_q` (an RTL bug could write the SRAM from there), and
-  // the bridge then re-reads every row. Cleared at the end of each baseline `cadc_start_o` cycle;
-  // the bridge reads both during that cycle.
+  // Rows the synapse SRAM's own write port wrote since the last baseline conversion started
+  // (the memory changes only through that port, so this is exact whatever path - legal or buggy -
+  // drove it; the scoreboard's shadow model checks what was written). Cleared at the end of each
+  // baseline `cadc_start_o` cycle; the bridge reads it, and re-reads the marked rows, during that
+  // cycle. `sram_other_q` marks "re-read every row": set by reset only (the rows' X state).
   reg [255:0] sram_touched_q;
   reg         sram_other_q;
   reg [31:0]  stores_q;
@@ -323,11 +324,8 @@ module tb_top #(
         sram_touched_q <= 256'd0;
         sram_other_q   <= 1'b0;
       end
-      if (vreq_valid_i && vreq_ready_o && vreq_we_i) begin
-        stores_q <= stores_q + 32'd1;
-        if (vreq_addr_i[15:9] == 7'd0) sram_touched_q[vreq_addr_i[8:1]] <= 1'b1;
-        else sram_other_q <= 1'b1;
-      end
+      if (vreq_valid_i && vreq_ready_o && vreq_we_i) stores_q <= stores_q + 32'd1;
+      if (u_dut.u_sram.we_i) sram_touched_q[u_dut.u_sram.addr_i] <= 1'b1;
     end
   end
 
