@@ -204,6 +204,8 @@ def main() -> int:
             r = fut.result()
             c, how = verdict(r)
             tag = "CAUGHT " if c else ("SURVIVED" if c is False else "INVALID")
+            if r["name"] == "baseline":  # the unmutated RTL must pass, not be "caught"
+                tag, how = ("PASSES", "") if c is False else ("FAILS", f"{how} - score meaningless")
             print(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
                   f"(build {r.get('t_build', '?')} s)  {how}", flush=True)
             results.append(r)
