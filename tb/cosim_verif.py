@@ -365,3 +365,46 @@ async def test_verif_post_offsets(dut: Any) -> None:
                                f"{res.y[bad[0]]}, expected {y[bad[0]]}")
         assert np.any(y == 127) and np.any(y == -128), "offsets did not saturate both ways"
         await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_DONE)
+
+
+@cocotb.test()
+async def test_verif_adc_never_trips(dut: Any) -> None:
+    """Columns whose comparator never trips (membrane above the ramp's top; tb_top's
+    ``cmp_hold_low_i`` hook) must latch code 255 at the ramp's end, in the baseline and in the
+    result conversion, while every other column converts normally. A VMM with all columns at
+    code 128 runs first, so a CADC that keeps a stale code instead of forcing 255 is seen."""
+    tb, rng = await _setup(dut)
+    t = hxsim.Timing(reset_cycles=4, settle_cycles=4, event_wait=1, adc_reset_wait=2,
+                     adc_dead_time=2)
+    x = rng.integers(1, 32, size=128)
+    zero = np.zeros((128, 256), dtype=np.int64)
+    off = rng.integers(-128, 128, size=256)
+    assert not any(await tb.load_weights(zero))
+    assert not await tb.load_input(x)
+    assert not any(await tb.load_col_offsets(off))
+    await tb.set_timing(t)
+    vt = vmm_timing(t, x)
+    await tb.start_vmm()
+    await tb.wait_done(vt.total_cycles + 200)
+    res = await tb.read_back(tb.stamps())
+    assert np.all(res.raw_b == 128) and np.all(res.raw_r == 128), "reference VMM not at 128"
+    w = rng.integers(-20, 21, size=(128, 256))
+    assert not any(await tb.load_weights(w))
+    held = np.zeros(256, dtype=bool)
+    held[rng.choice(256, size=40, replace=False)] = True
+    dut.cmp_hold_low_i.value = int(sum(1 << int(j) for j in np.flatnonzero(held)))
+    await tb.start_vmm()
+    await tb.wait_done(vt.total_cycles + 200)
+    res = await tb.read_back(tb.stamps())
+    dut.cmp_hold_low_i.value = 0
+    base, cr, y = expected_ideal(x, w, t.num_sends, off)
+    base = np.where(held, 255, base)
+    cr = np.where(held, 255, cr)
+    y = np.where(held, np.clip(off, -128, 127), y)
+    for name, got, exp in (("baseline", res.raw_b, base), ("raw result", res.raw_r, cr),
+                           ("y", res.y, y)):
+        bad = np.flatnonzero(got != exp)
+        assert bad.size == 0, (f"{name}: {bad.size} columns differ (held: "
+                               f"{int(np.count_nonzero(held[bad]))}), first {bad[0]}: got "
+                               f"{got[bad[0]]}, expected {exp[bad[0]]}")
+    assert not any(res.errs)

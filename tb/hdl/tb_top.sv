@@ -4,7 +4,8 @@
 //
 // It contains what belongs to the analog world and to the observation of the chip, never to the RTL:
 //   * the analog array shell: 256 column comparators driven from 256 crossing codes
-//     (`cadc_cmp[j] = cadc_ramp_valid && (cadc_ramp >= cross_j)`). The crossing codes come either from
+//     (`cadc_cmp[j] = cadc_ramp_valid && !hold_low_j && (cadc_ramp >= cross_j)`; `cmp_hold_low_i` is a
+//     test hook for columns that never trip, 0 otherwise). The crossing codes come either from
 //     the Python bridge (input port `cross_codes_i`, written in one go at each conversion start) or,
 //     with IDEAL_ARRAY = 1, from a pure-HDL ideal array (speed baseline, no Python at all);
 //   * an event recorder: every event of the RTL's event bus is stored as {cycle, driver, code}
@@ -67,7 +68,10 @@ module tb_top #(
   output wire [7:0]      cadc_ramp_o,
   output wire [767:0]    dac_offset_o,
   // crossing codes of the 256 columns from the Python bridge, column j at [8*j +: 8]
-  input  wire [2047:0]   cross_codes_i
+  input  wire [2047:0]   cross_codes_i,
+  // test hook: columns whose comparator is held low for the whole ramp (a membrane above the
+  // ramp's top, which never trips; the CADC must then latch 255). 0 in normal operation.
+  input  wire [255:0]    cmp_hold_low_i
 );
 
   localparam integer EvPerPage = 128;
@@ -374,7 +378,8 @@ module tb_top #(
   genvar gc;
   generate
     for (gc = 0; gc < 256; gc = gc + 1) begin : g_cmp
-      assign cadc_cmp[gc] = cadc_ramp_valid_o && (cadc_ramp_o >= cross_codes[8*gc +: 8]);
+      assign cadc_cmp[gc] = cadc_ramp_valid_o && !cmp_hold_low_i[gc]
+                            && (cadc_ramp_o >= cross_codes[8*gc +: 8]);
     end
   endgenerate
 

@@ -86,6 +86,7 @@ class Testbench:
         self.irq_rise = RisingEdge(dut.irq_o)
         self._timing: dict[str, int] | None = None
         dut.cross_codes_i.value = 0
+        dut.cmp_hold_low_i.value = 0
 
     async def start(self) -> None:
         """Start the clock, the monitor and the bridge; reset the DUT; enable the done IRQ."""
