@@ -66,6 +66,12 @@ class Progress:
         self.log = logging.getLogger("hxtb.progress")
         self.log.setLevel(logging.INFO)
 
+    def done(self, injected: dict[str, int]) -> None:
+        """The closing line (always): VMMs, wall time, refused requests injected by kind."""
+        dt = time.monotonic() - self.t0
+        self.log.info("done: %d VMMs in %.0f s; %d refused requests injected %s", self.total, dt,
+                      sum(injected.values()), dict(sorted(injected.items())))
+
     def step(self, k: int) -> None:
         if self.every > 0 and k > 0 and k % self.every == 0:
             dt = time.monotonic() - self.t0
@@ -87,6 +93,7 @@ class CovVmmSeq(uvm_sequence):
         nrng = np.random.default_rng(seed)
         w = np.zeros((128, 256), dtype=np.int64)
         progress = Progress(n)
+        injected: dict[str, int] = {}
         for k in range(n):
             progress.step(k)
             item = CovVmmItem(f"vmm{k}")
@@ -142,10 +149,12 @@ class CovVmmSeq(uvm_sequence):
             await self.start_item(item)
             await self.finish_item(item)
             if rng.random() < (0.3 if soak else 0.1):
-                await inject_error(tb, rng)
+                kind = await inject_error(tb, rng)
+                injected[kind] = injected.get(kind, 0) + 1
+        progress.done(injected)
 
 
-async def inject_error(tb: Testbench, rng: random.Random) -> None:
+async def inject_error(tb: Testbench, rng: random.Random) -> str:
     """Between two VMMs (driver idle): one refused request of a random kind. It must be refused;
     nothing may change - the next VMM's scoreboard check (shadow model of the accepted stores,
     bridge reading the SRAM) proves the weights, input and offsets intact. ERR_CLEAR after."""
@@ -179,6 +188,7 @@ async def inject_error(tb: Testbench, rng: random.Random) -> None:
         assert (await tb.vdrv.load(regs.VA_RESULT))[1], "result load after ABORT accepted"
     await tb.axil.write_ok(regs.CTRL, regs.CTRL_ERR_CLEAR)
     await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_ERROR)
+    return kind
 
 
 class CoverageSubscriber(uvm_subscriber):
