@@ -36,6 +36,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from hxsim.checks import read_json
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.timing import Timing
 
@@ -336,11 +337,7 @@ class CalibrationResult:
 
     @classmethod
     def load(cls, path: str | Path) -> CalibrationResult:
-        try:
-            data = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_json(path, "CalibrationResult"))
 
 
 def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,

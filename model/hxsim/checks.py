@@ -6,6 +6,10 @@ Every public entry point validates its array arguments here, so that bad input i
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -64,3 +68,12 @@ def check_int(value: object, name: str, lo: int, hi: int) -> int:
     if not lo <= int(value) <= hi:
         raise ValueError(f"{name}: value {value} is outside the allowed range {lo}..{hi}")
     return int(value)
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """The parsed JSON of file ``path``; a parse error becomes a ``ValueError`` naming ``what``
+    (the kind of file), the path and the position."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what}: {path} is not valid JSON: {exc}") from exc

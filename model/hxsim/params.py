@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from hxsim.checks import read_json
+
 
 @dataclass(frozen=True)
 class ParamInfo:
@@ -164,8 +166,4 @@ class ChipParams:
 
     @classmethod
     def load(cls, path: str | Path) -> ChipParams:
-        try:
-            data = json.loads(Path(path).read_text())
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"ChipParams: {path} is not valid JSON: {exc}") from exc
-        return cls.from_dict(data)
+        return cls.from_dict(read_json(path, "ChipParams"))
