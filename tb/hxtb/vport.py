@@ -105,33 +105,40 @@ class VectorPortMonitor:
     Sleeps on the rising edge of ``vreq_valid_i`` while the port is idle."""
 
     def __init__(self, dut: Any, clk: Any) -> None:
-        self.dut = dut
         self.clk_edge = RisingEdge(clk)
         self.read_only = ReadOnly()
         self.valid_rise = RisingEdge(dut.vreq_valid_i)
+        self.req_valid = dut.vreq_valid_i
+        self.req_ready = dut.vreq_ready_o
+        self.req_we = dut.vreq_we_i
+        self.req_addr = dut.vreq_addr_i
+        self.req_wdata = dut.vreq_wdata_i
+        self.rsp_valid = dut.vrsp_valid_o
+        self.rsp_ready = dut.vrsp_ready_i
+        self.rsp_rdata = dut.vrsp_rdata_o
+        self.rsp_err = dut.vrsp_err_o
         self.observers: list[Callable[[VecTxn], None]] = []
         self.count = 0
 
     async def run(self) -> None:
-        d = self.dut
         while True:
             await self.read_only
-            if not d.vreq_valid_i.value:
+            if not self.req_valid.value:
                 await self.valid_rise
                 continue
-            while not (d.vreq_valid_i.value and d.vreq_ready_o.value):
+            while not (self.req_valid.value and self.req_ready.value):
                 await self.clk_edge
                 await self.read_only
-            txn = VecTxn(we=bool(d.vreq_we_i.value), addr=d.vreq_addr_i.value.to_unsigned())
+            txn = VecTxn(we=bool(self.req_we.value), addr=self.req_addr.value.to_unsigned())
             if txn.we:
-                txn.wdata = d.vreq_wdata_i.value.to_unsigned()
+                txn.wdata = self.req_wdata.value.to_unsigned()
             await self.clk_edge
             await self.read_only
-            while not (d.vrsp_valid_o.value and d.vrsp_ready_i.value):
+            while not (self.rsp_valid.value and self.rsp_ready.value):
                 await self.clk_edge
                 await self.read_only
-            txn.rdata = d.vrsp_rdata_o.value.to_unsigned()
-            txn.err = bool(d.vrsp_err_o.value)
+            txn.rdata = self.rsp_rdata.value.to_unsigned()
+            txn.err = bool(self.rsp_err.value)
             self.count += 1
             for obs in self.observers:
                 obs(txn)
