@@ -43,7 +43,7 @@ demo: $(STAMP)
 test: $(STAMP) check-iverilog
 	rm -rf out/coverage-test/parts
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
-	$(PY) tb/verif/coverage.py out/coverage-test/parts --out out/coverage-test
+	$(PY) -m hxtb.verif.coverage out/coverage-test/parts --out out/coverage-test
 
 test-slow: $(STAMP) check-iverilog
 	$(PY) -m pytest -n $(JOBS) -m slow tests
@@ -51,7 +51,7 @@ test-slow: $(STAMP) check-iverilog
 lint: lint-py lint-rtl
 
 lint-py: $(STAMP)
-	$(VENV)/bin/ruff check model tb tests bench
+	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 
 lint-rtl: $(STAMP)
@@ -65,16 +65,16 @@ bench: $(STAMP) check-iverilog
 
 # One co-simulation test: make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
 sim: $(STAMP) check-iverilog
-	$(PY) tb/run_sim.py --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
+	$(PY) -m hxtb.run_sim --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
 
 # Long verification regression (not in CI): coverage closure to 100 % of the defined bins and a
 # back-pressure soak of 2000 VMMs per simulator (docs/verification.md).
 regress: $(STAMP) check-iverilog
-	$(PY) tb/verif/regress.py --jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
+	$(PY) -m hxtb.verif.regress --jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
 
 # Mutation testing: RTL bugs injected one at a time into a copy of rtl/, quick regression on each.
 mutate: $(STAMP)
-	$(PY) tb/verif/mutate.py --baseline --jobs $(JOBS)
+	$(PY) -m hxtb.verif.mutate --baseline --jobs $(JOBS)
 
 # Fashion-MNIST training, float and chip-in-the-loop, with the report (docs/nn.md). Needs Debian's
 # dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir with IDX files.

@@ -13,16 +13,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tb"))
-
-from hxtb import build  # noqa: E402
+from hxtb import build
 
 
 def measure(sim: str, ideal: bool, vmms: int, tmp: Path) -> dict[str, float]:
     out = tmp / f"{sim}-{int(ideal)}.json"
     runner, bdir = build.build(sim, ideal)
-    runner.test(test_module="cosim_bench", hdl_toplevel="tb_top", testcase="bench_vmm",
+    runner.test(test_module=build.test_modules("cosim_bench"), hdl_toplevel="tb_top",
+                testcase="bench_vmm",
                 build_dir=bdir, test_dir=tmp / f"{sim}-{int(ideal)}", seed=1,
                 extra_env={"HX_BENCH_VMMS": str(vmms), "HX_BENCH_OUT": str(out),
                            "COCOTB_LOG_LEVEL": "WARNING"})

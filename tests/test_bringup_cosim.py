@@ -26,15 +26,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hxtb import build
-from hxtb.api import CosimTarget
 
 from hxsim import ChipInstance, ChipParams, ideal_vmm
 from hxsim.bringup import program as prog
-from hxsim.bringup.backend import ModelBackend, RegisterBackend
 from hxsim.bringup.data import MeasuredData
 from hxsim.cli import main
+from hxsim.device import ModelDevice, RegisterDevice
 from hxsim.timing import Timing
+from hxtb import build
+from hxtb.api import CosimTarget
 
 pytestmark = pytest.mark.sim
 
@@ -84,9 +84,9 @@ def test_cosim_equals_fast_path_noisy() -> None:
     col = rng.integers(-10, 11, size=256)
     fast_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
-    fast = ModelBackend(fast_chip)
+    fast = ModelDevice(fast_chip)
     with CosimTarget(cos_chip, simulator=sim) as target:
-        cos = RegisterBackend(target, name=f"cosim ({sim})")
+        cos = RegisterDevice(target, name=f"cosim ({sim})")
         calls: list[tuple[object, object, Timing, object, object]] = [
             (x, w, Timing(), None, None),
             (x[:2], w, Timing(num_sends=2, event_wait=3), dac, col),
@@ -134,9 +134,9 @@ def test_cosim_equals_fast_path_icarus() -> None:
     col = rng.integers(-10, 11, size=256)
     fast_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
-    fast = ModelBackend(fast_chip)
+    fast = ModelDevice(fast_chip)
     with CosimTarget(cos_chip, simulator="icarus") as target:
-        cos = RegisterBackend(target, name="cosim (icarus)")
+        cos = RegisterDevice(target, name="cosim (icarus)")
         _compare(cos.run_vmms(x, w, FAST_TIMING), fast.run_vmms(x, w, FAST_TIMING))
         _compare(cos.run_vmms(x[:1], w, FAST_TIMING, dac, col),
                  fast.run_vmms(x[:1], w, FAST_TIMING, dac, col))

@@ -1,26 +1,22 @@
-"""Issue #5 verification tests in `make test`: the cocotb tests of tb/cosim_verif.py (checkers
-fire, reset values, IRQ mask, simultaneous errors, AXI delays, abort/reset in every phase), a
+"""Issue #5 verification tests in `make test`: the cocotb tests of hxtb/tests/cosim_verif.py
+(checkers fire, reset values, IRQ mask, simultaneous errors, AXI delays, abort/reset in every
+phase), a
 short coverage-driven random run and the noisy statistical scoreboard, each simulator process
-ending with a coverage dump into out/coverage-test/parts (report: python tb/verif/coverage.py
+ending with a coverage dump into out/coverage-test/parts (report: python -m hxtb.verif.coverage
 out/coverage-test/parts). Seeds printed; reproduce with the printed `make sim` line.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "tb") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tb"))
+from hxtb import build
+from hxtb.build import ROOT, ran_tests
 
-from conftest import ran_tests  # noqa: E402
-from hxtb import build  # noqa: E402
-
-MODULES = "cosim_verif,cosim_verif_cov"
+MODULES = build.test_modules("cosim_verif", "cosim_verif_cov")
 COV_PARTS = ROOT / "out" / "coverage-test" / "parts"
 
 PLAN = {

@@ -1,0 +1,411 @@
+"""Calibration of one hemisphere as calix does it, through the chip's public interface only.
+
+Two steps, measured with VMMs alone (inputs, weights, DAC-offset and digital-offset registers in;
+CADC codes and int8 results out); nothing here reads the model's hidden fixed pattern:
+
+1. **Synapse-driver DAC offsets** (calix ``HagenDACOffsetCalib``). A driver's pulse is
+   ``(x + o_i) * (1 + d_i)`` for input ``x``: ``o_i`` is an offset in input units that the 6-bit
+   DAC-offset register shifts by a step per LSB around the reset value 32. Each driver is measured
+   alone (only input ``i`` non-zero, weight 63 in its row and every column, so all 256 columns are
+   parallel measurements whose mean is taken) at a small and a large test activation (calix: 2 and
+   29), with repetitions and a zero-input reference subtracted. With ``R(x) = k (x + o)`` the
+   intercept is ``o = (x_hi R_lo - x_lo R_hi) / (R_hi - R_lo)``, independent of the driver's and the
+   columns' gains. The intercept is measured at two probe settings (48 and 63, where the pulse of
+   input 2 stays positive even for drivers with a negative offset), the DAC step per LSB is their
+   median slope, each driver's register is set to null its intercept (target: intercept 0, i.e. all
+   drivers equal and proportional to ``x``), then one refinement measurement corrects the rounding.
+   The DAC offset trims only the intercept: the drivers' gain mismatch remains (calix too).
+2. **Per-column digital offsets**: the mean result at zero input (no events) over many
+   repetitions is each column's systematic offset; the digital offset register (int8) is set to
+   its negative, rounded. Because the register is an integer, the residual spread across columns
+   after calibration is bounded below by the rounding, ``1/sqrt(12) = 0.29 LSB`` std for offsets
+   spread over many LSB, plus the noise of the mean (``sigma / sqrt(repetitions)``); the measured
+   spread after calibration also contains the noise of the verification measurement.
+
+``calibrate(device)`` accepts anything with the ``vmm_detail`` method of ``hxsim.ChipInstance``
+(the model, or a bring-up backend adapter that drives the registers of a real or simulated chip).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from hxsim.checks import read_json
+from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.timing import Timing
+from hxsim.types import F64, I64
+
+DAC_NOMINAL = 32
+DAC_MAX = 63
+
+
+class VmmDevice(Protocol):
+    """What calibration needs from a chip: ``hxsim.ChipInstance.vmm_detail``'s signature."""
+
+    def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
+                   dac_offsets: object = None, column_offsets: object = None
+                   ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]: ...
+
+
+@dataclass(frozen=True)
+class CalibrationSettings:
+    """Knobs of the calibration measurements.
+
+    Attributes:
+        low_input, high_input: test activations of the driver measurement (calix: 2 and 29).
+        num_sends: sends per driver VMM; 12 puts input 29 x weight 63 on one driver at about
+            44 LSB at the nominal gain 0.002, inside the linear range (+-80) with room for
+            mismatch and baseline spread.
+        weight: weight of the driver measurement (63 in every column of the measured row).
+        driver_repetitions: repetitions of each driver measurement (noise of the intercept
+            ~0.09 / sqrt(repetitions) input units at 2 LSB noise).
+        offset_repetitions: repetitions of the zero-input measurement of the column offsets.
+        probe_dacs: the two DAC-offset settings at which the intercept is measured to find the
+            DAC step per LSB.
+        refine: apply one refinement step after the first setting.
+        event_wait: event spacing of the calibration VMMs (cycles).
+    """
+
+    low_input: int = 2
+    high_input: int = 29
+    num_sends: int = 12
+    weight: int = 63
+    driver_repetitions: int = 8
+    offset_repetitions: int = 64
+    probe_dacs: tuple[int, int] = (48, 63)
+    refine: bool = True
+    event_wait: int = 5
+
+    def __post_init__(self) -> None:
+        def chk(name: str, lo: int, hi: int) -> None:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not lo <= v <= hi:
+                raise ValueError(f"CalibrationSettings.{name}: expected an integer in {lo}..{hi}, "
+                                 f"got {v!r}")
+
+        chk("low_input", 1, X_MAX)
+        chk("high_input", 1, X_MAX)
+        chk("num_sends", 1, 63)
+        chk("weight", 1, W_MAX)
+        chk("driver_repetitions", 1, 1024)
+        chk("offset_repetitions", 1, 4096)
+        chk("event_wait", 1, 255)
+        if self.high_input - self.low_input < 4:
+            raise ValueError("CalibrationSettings.high_input: must exceed low_input by at least 4 "
+                             f"(got {self.low_input} and {self.high_input})")
+        p = self.probe_dacs
+        if (not isinstance(p, tuple | list) or len(p) != 2
+                or any(isinstance(v, bool) or not isinstance(v, int | np.integer) for v in p)
+                or not 0 <= p[0] < p[1] <= DAC_MAX or p[1] - p[0] < 4):
+            raise ValueError("CalibrationSettings.probe_dacs: expected two integers 0..63, "
+                             f"ascending, at least 4 apart, got {p!r}")
+        if not isinstance(self.refine, bool):
+            raise ValueError(f"CalibrationSettings.refine: expected true or false, "
+                             f"got {self.refine!r}")
+
+    @property
+    def timing(self) -> Timing:
+        return Timing(num_sends=self.num_sends, event_wait=self.event_wait)
+
+
+@dataclass(frozen=True)
+class DriverMeasurement:
+    """Responses of every driver measured alone (mean over columns and repetitions, zero-input
+    reference subtracted), in LSB, and the intercept in input units (NaN: no usable response)."""
+
+    dac_offsets: I64
+    response_low: F64
+    response_high: F64
+    intercept_x: F64
+
+
+def _check_device(device: object) -> None:
+    if not callable(getattr(device, "vmm_detail", None)):
+        raise ValueError(f"device: expected an object with a vmm_detail method (like "
+                         f"hxsim.ChipInstance), got {type(device).__name__}")
+
+
+def measure_drivers(device: VmmDevice, dac_offsets: object,
+                    settings: CalibrationSettings | None = None) -> DriverMeasurement:
+    """Measure each driver alone at the two test activations (public interface only)."""
+    _check_device(device)
+    s = settings if settings is not None else CalibrationSettings()
+    dac = _dac_array(dac_offsets)
+    reps = s.driver_repetitions
+    n_ref = 16 * reps
+    idx = np.arange(TILE_ROWS)
+    one = np.zeros((2 * TILE_ROWS, TILE_ROWS), dtype=np.int64)
+    one[idx, idx] = s.low_input
+    one[TILE_ROWS + idx, idx] = s.high_input
+    x = np.concatenate([np.zeros((n_ref, TILE_ROWS), dtype=np.int64), np.tile(one, (reps, 1))])
+    w = np.full((TILE_ROWS, TILE_COLS), s.weight, dtype=np.int64)
+    y = np.asarray(device.vmm_detail(x, w, s.timing, dac, None)[2], dtype=np.float64)
+    per_vec = y.mean(axis=1)
+    ref = per_vec[:n_ref].mean()
+    resp = (per_vec[n_ref:].reshape(reps, 2, TILE_ROWS) - ref).mean(axis=0)
+    lo, hi = resp[0], resp[1]
+    diff = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        icpt = (s.high_input * lo - s.low_input * hi) / diff
+    # A driver whose small-input pulse is clipped to zero (or that does not respond) has no
+    # usable intercept.
+    icpt = np.where((diff > 0.5) & (lo > 0.05 * diff), icpt, np.nan)
+    return DriverMeasurement(dac, lo, hi, icpt)
+
+
+def measure_column_offsets(device: VmmDevice, repetitions: int,
+                           column_offsets: object = None,
+                           timing: Timing | None = None) -> F64:
+    """Mean result per column at zero input (no events) over ``repetitions`` VMMs, in LSB."""
+    _check_device(device)
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
+        raise ValueError(f"repetitions: expected a positive integer, got {repetitions!r}")
+    x = np.zeros((repetitions, TILE_ROWS), dtype=np.int64)
+    w = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
+    y = np.asarray(device.vmm_detail(x, w, timing, None, column_offsets)[2], dtype=np.float64)
+    return np.asarray(y.mean(axis=0), dtype=np.float64)
+
+
+def _dac_array(dac_offsets: object) -> I64:
+    a = np.asarray(dac_offsets)
+    if a.shape != (TILE_ROWS,) or a.dtype.kind not in "iu":
+        raise ValueError(f"dac_offsets: expected {TILE_ROWS} integers 0..63, got shape {a.shape} "
+                         f"dtype {a.dtype}")
+    if a.min() < 0 or a.max() > DAC_MAX:
+        raise ValueError("dac_offsets: values must be in 0..63")
+    return a.astype(np.int64)
+
+
+def _nanstd(a: F64) -> float:
+    v = a[np.isfinite(a)]
+    return float(v.std(ddof=1)) if v.size > 1 else float("nan")
+
+
+@dataclass
+class CalibrationResult:
+    """Result of ``calibrate``: the register values and the spreads before and after.
+
+    Arrays: ``dac_offsets[128]`` (0..63), ``column_offsets[256]`` (int8); per driver the response
+    at the low and high test input (LSB) and the intercept (input units) before (all DAC offsets
+    32) and after; per column the mean zero-input result (LSB) before (digital offsets 0) and
+    after. ``dac_step_x``: fitted DAC step in input units per LSB.
+    """
+
+    dac_offsets: I64
+    column_offsets: I64
+    dac_step_x: float
+    driver_low_before: F64
+    driver_high_before: F64
+    driver_intercept_before: F64
+    driver_low_after: F64
+    driver_high_after: F64
+    driver_intercept_after: F64
+    column_offset_before: F64
+    column_offset_after: F64
+    settings: CalibrationSettings = field(default_factory=CalibrationSettings)
+    num_vmms: int = 0
+    drivers_unusable: int = 0
+
+    # spreads (std across drivers / columns)
+    @property
+    def driver_spread_low_before(self) -> float:
+        return _nanstd(self.driver_low_before)
+
+    @property
+    def driver_spread_low_after(self) -> float:
+        return _nanstd(self.driver_low_after)
+
+    @property
+    def driver_spread_high_before(self) -> float:
+        return _nanstd(self.driver_high_before)
+
+    @property
+    def driver_spread_high_after(self) -> float:
+        return _nanstd(self.driver_high_after)
+
+    @property
+    def intercept_spread_before(self) -> float:
+        return _nanstd(self.driver_intercept_before)
+
+    @property
+    def intercept_spread_after(self) -> float:
+        return _nanstd(self.driver_intercept_after)
+
+    @property
+    def column_spread_before(self) -> float:
+        return _nanstd(self.column_offset_before)
+
+    @property
+    def column_spread_after(self) -> float:
+        return _nanstd(self.column_offset_after)
+
+    def summary(self) -> str:
+        s = self.settings
+        lines = [
+            "Calibration (calix-style, public interface only)",
+            f"  VMMs used: {self.num_vmms}; DAC step fitted: {self.dac_step_x:.4f} input units/LSB"
+            f"; drivers without usable intercept: {self.drivers_unusable}",
+            "                                          before     after",
+            f"  driver response std at x={s.low_input:<2d} [LSB]       "
+            f"{self.driver_spread_low_before:8.3f}  {self.driver_spread_low_after:8.3f}",
+            f"  driver response std at x={s.high_input:<2d} [LSB]       "
+            f"{self.driver_spread_high_before:8.3f}  {self.driver_spread_high_after:8.3f}",
+            "  driver intercept std [input units]     "
+            f"{self.intercept_spread_before:8.3f}  {self.intercept_spread_after:8.3f}",
+            "  column zero-input offset std [LSB]     "
+            f"{self.column_spread_before:8.3f}  {self.column_spread_after:8.3f}",
+            f"  (column offsets are integers: residual >= 0.29 LSB rounding + noise of the mean "
+            f"of {s.offset_repetitions} repetitions)",
+            f"  DAC offsets: min {int(self.dac_offsets.min())}, max {int(self.dac_offsets.max())}; "
+            f"column offsets: min {int(self.column_offsets.min())}, "
+            f"max {int(self.column_offsets.max())}",
+        ]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"format": "hxsim-calibration", "version": 1}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, np.ndarray):
+                out[f.name] = [None if not np.isfinite(e) else e for e in v.tolist()] \
+                    if v.dtype.kind == "f" else v.tolist()
+            elif isinstance(v, CalibrationSettings):
+                out[f.name] = asdict(v)
+            else:
+                out[f.name] = v
+        out["spreads"] = {
+            name: getattr(self, name) for name in (
+                "driver_spread_low_before", "driver_spread_low_after",
+                "driver_spread_high_before", "driver_spread_high_after",
+                "intercept_spread_before", "intercept_spread_after",
+                "column_spread_before", "column_spread_after")}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CalibrationResult:
+        if not isinstance(data, dict) or data.get("format") != "hxsim-calibration":
+            raise ValueError("format: not an hxsim calibration file (expected "
+                             "\"format\": \"hxsim-calibration\")")
+        if data.get("version") != 1:
+            raise ValueError(f"version: unsupported calibration file version "
+                             f"{data.get('version')!r}")
+        kw: dict[str, Any] = {}
+        shapes = {"dac_offsets": TILE_ROWS, "column_offsets": TILE_COLS}
+        for f in fields(cls):
+            if f.name not in data:
+                if f.name in ("settings", "num_vmms", "drivers_unusable"):
+                    continue
+                raise ValueError(f"{f.name}: missing from the calibration file")
+            v = data[f.name]
+            if f.name == "settings":
+                if not isinstance(v, dict):
+                    raise ValueError("settings: expected an object")
+                try:
+                    kw[f.name] = CalibrationSettings(**{**v, "probe_dacs": tuple(
+                        v.get("probe_dacs", (48, 63)))})
+                except TypeError as exc:
+                    raise ValueError(f"settings: {exc}") from exc
+            elif f.name in ("dac_step_x",):
+                kw[f.name] = float(v)
+            elif f.name in ("num_vmms", "drivers_unusable"):
+                kw[f.name] = int(v)
+            else:
+                n = shapes.get(f.name, TILE_ROWS if f.name.startswith("driver") else TILE_COLS)
+                if not isinstance(v, list) or len(v) != n:
+                    raise ValueError(f"{f.name}: expected a list of {n} values")
+                if f.name in shapes:
+                    lo, hi = (0, DAC_MAX) if f.name == "dac_offsets" else (INT8_MIN, INT8_MAX)
+                    if any(isinstance(e, bool) or not isinstance(e, int) or not lo <= e <= hi
+                           for e in v):
+                        raise ValueError(f"{f.name}: expected integers {lo}..{hi}")
+                    kw[f.name] = np.asarray(v, dtype=np.int64)
+                else:
+                    kw[f.name] = np.asarray([np.nan if e is None else e for e in v],
+                                            dtype=np.float64)
+        return cls(**kw)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> CalibrationResult:
+        return cls.from_dict(read_json(path, "CalibrationResult"))
+
+
+def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
+              progress: Any = None) -> CalibrationResult:
+    """Calibrate DAC offsets and column offsets of ``device`` (see the module docstring).
+
+    ``progress``: optional callable ``progress(done, total)`` called after each measurement.
+    """
+    _check_device(device)
+    s = settings if settings is not None else CalibrationSettings()
+    if not isinstance(s, CalibrationSettings):
+        raise ValueError(f"settings: expected CalibrationSettings, got {type(s).__name__}")
+    steps = 7 if s.refine else 6
+    done = 0
+    n_vmm = 0
+    per_driver = 16 * s.driver_repetitions + 2 * TILE_ROWS * s.driver_repetitions
+
+    def tick(n: int) -> None:
+        nonlocal done, n_vmm
+        done += 1
+        n_vmm += n
+        if progress is not None:
+            progress(done, steps)
+
+    nominal = np.full(TILE_ROWS, DAC_NOMINAL, dtype=np.int64)
+    before = measure_drivers(device, nominal, s)
+    tick(per_driver)
+    col_before = measure_column_offsets(device, s.offset_repetitions)
+    tick(s.offset_repetitions)
+
+    d0, d1 = s.probe_dacs
+    m0 = measure_drivers(device, np.full(TILE_ROWS, d0, dtype=np.int64), s)
+    tick(per_driver)
+    m1 = measure_drivers(device, np.full(TILE_ROWS, d1, dtype=np.int64), s)
+    tick(per_driver)
+    slopes = (m1.intercept_x - m0.intercept_x) / (d1 - d0)
+    good = np.isfinite(slopes)
+    if not good.any():
+        raise ValueError("device: no driver gave a usable response at the probe DAC settings")
+    step = float(np.median(slopes[good]))
+    # Standard error of the median slope (robust): a step not clearly above it means the DAC
+    # offset has no measurable effect.
+    mad = float(np.median(np.abs(slopes[good] - step)))
+    step_se = 1.2533 * 1.4826 * mad / np.sqrt(good.sum())
+    if not step > 5.0 * step_se or not step > 0:
+        raise ValueError(f"device: the DAC offset does not shift the drivers' intercepts "
+                         f"(fitted step {step:.4g} input units per LSB)")
+    # Intercept at the nominal setting, from both probes.
+    a = np.nanmean(np.stack([m0.intercept_x - step * (d0 - DAC_NOMINAL),
+                             m1.intercept_x - step * (d1 - DAC_NOMINAL)]), axis=0)
+    dac = np.where(np.isfinite(a), np.rint(DAC_NOMINAL - a / step), DAC_NOMINAL)
+    dac = np.clip(dac, 0, DAC_MAX).astype(np.int64)
+    if s.refine:
+        mr = measure_drivers(device, dac, s)
+        tick(per_driver)
+        corr = np.where(np.isfinite(mr.intercept_x), np.rint(-mr.intercept_x / step), 0)
+        dac = np.clip(dac + corr, 0, DAC_MAX).astype(np.int64)
+    after = measure_drivers(device, dac, s)
+    tick(per_driver)
+
+    col_off = np.clip(-np.rint(col_before), INT8_MIN, INT8_MAX).astype(np.int64)
+    col_after = measure_column_offsets(device, s.offset_repetitions, col_off)
+    tick(s.offset_repetitions)
+
+    return CalibrationResult(
+        dac_offsets=dac, column_offsets=col_off, dac_step_x=step,
+        driver_low_before=before.response_low, driver_high_before=before.response_high,
+        driver_intercept_before=before.intercept_x,
+        driver_low_after=after.response_low, driver_high_after=after.response_high,
+        driver_intercept_after=after.intercept_x,
+        column_offset_before=col_before, column_offset_after=col_after,
+        settings=s, num_vmms=n_vmm,
+        drivers_unusable=int(np.count_nonzero(~np.isfinite(a))))

@@ -1,0 +1,78 @@
+"""Argument checks shared by the model, the golden reference and the tools.
+
+Every public entry point validates its array arguments here, so that bad input is refused with a
+``ValueError`` that names the argument and the allowed range. Nothing is clipped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hxsim.types import I64 as IntArray
+
+
+def int_array(
+    value: object,
+    name: str,
+    lo: int,
+    hi: int,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    shape: tuple[int | None, ...] | None = None,
+) -> IntArray:
+    """Return ``value`` as an int64 array after checking it holds integers in ``lo..hi``.
+
+    Accepts integer arrays of any integer dtype, and float arrays whose values are finite and
+    integral (so ``3.0`` is accepted, ``3.5`` and ``nan`` are refused). Booleans, strings, objects
+    and complex numbers are refused. ``shape`` entries of ``None`` match any length.
+    """
+    arr = np.asarray(value)
+    if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{name}: expected an integer array with values in {lo}..{hi}, got dtype {arr.dtype}"
+        )
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else ndim
+        if arr.ndim not in allowed:
+            raise ValueError(f"{name}: expected {' or '.join(map(str, allowed))} dimensions, "
+                             f"got shape {arr.shape}")
+    if shape is not None and (arr.ndim != len(shape) or any(
+        s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
+    )):
+        want = "x".join("N" if s is None else str(s) for s in shape)
+        raise ValueError(f"{name}: expected shape {want}, got {arr.shape}")
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: contains NaN or infinity; allowed are integers {lo}..{hi}")
+        if not np.all(arr == np.floor(arr)):
+            bad = arr[arr != np.floor(arr)].flat[0]
+            raise ValueError(f"{name}: contains the non-integer value {bad}; "
+                             f"allowed are integers {lo}..{hi}")
+    if arr.size:
+        amin, amax = arr.min(), arr.max()
+        if amin < lo or amax > hi:
+            bad = amin if amin < lo else amax
+            raise ValueError(f"{name}: value {bad:g} is outside the allowed range {lo}..{hi}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_int(value: object, name: str, lo: int, hi: int) -> int:
+    """Check a scalar integer (not bool) in ``lo..hi`` and return it as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{name}: expected an integer in {lo}..{hi}, got {value!r}")
+    if not lo <= int(value) <= hi:
+        raise ValueError(f"{name}: value {value} is outside the allowed range {lo}..{hi}")
+    return int(value)
+
+
+def read_json(path: str | Path, what: str) -> Any:
+    """The parsed JSON of file ``path``; a parse error becomes a ``ValueError`` naming ``what``
+    (the kind of file), the path and the position."""
+    try:
+        return json.loads(Path(path).read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{what}: {path} is not valid JSON: {exc}") from exc

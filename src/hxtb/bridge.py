@@ -1,0 +1,174 @@
+"""The analog array in Python: the bridge between tb_top's HDL shell and hxsim's event session.
+
+Assumptions (docs/interfaces.md sections 2-3, docs/cosim.md):
+- Python wakes only on the rising edge of ``cadc_start_o`` (twice per VMM), never per clock.
+- Weights come from the RTL's synapse SRAM (``u_dut.u_sram.mem``, read by hierarchy), DAC offsets
+  from ``dac_offset_o``, events from tb_top's event recorder: never from the stimulus, so an RTL
+  bug shows up as a wrong result.
+- Baseline conversion (``cadc_sel_o`` = 0): re-read the SRAM rows tb_top marks as possibly
+  changed, ``reset`` the session at cycle 0, ``convert`` at the conversion's first cycle.
+- Result conversion (``cadc_sel_o`` = 1): ``apply_events`` with the recorded events, ``convert``.
+- The crossing codes are written in one go, 1 ns after the conversion's first clock edge, i.e.
+  before the edge that ends the first ramp step (even with ``adc_reset_wait`` = 0).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from cocotb.triggers import ReadOnly, RisingEdge, Timer
+
+import hxsim
+from hxsim.types import I64, U8
+from hxtb.regs import COLS, PHYS_ROWS, unpack_fields
+
+EV_PER_PAGE = 128
+EV_BITS = 48
+
+
+def _to_int(value: Any) -> int:
+    """A LogicArray as unsigned int; X/Z bits (never-written SRAM in Icarus) read as 0."""
+    try:
+        return int(value.to_unsigned())
+    except ValueError:
+        return int(str(value).lower().replace("x", "0").replace("z", "0"), 2)
+
+
+@dataclass
+class Conversion:
+    """What the bridge did at one CADC conversion."""
+
+    sel: int
+    cycle: int
+    codes: U8
+
+
+@dataclass
+class VmmObservation:
+    """One VMM as seen by the bridge: conversions and the events the RTL emitted."""
+
+    conversions: list[Conversion] = field(default_factory=list)
+    ev_cycles: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ev_drivers: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ev_codes: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ev_overflow: bool = False
+
+
+class EventRecorder:
+    """Reads tb_top's event recorder (pages of 128 events of 48 bits:
+    {cycle[31:0], 0, driver[6:0], 000, code[4:0]}) in one go, at a phase boundary."""
+
+    def __init__(self, dut: Any) -> None:
+        self.count = dut.ev_count_q
+        self.overflow = dut.ev_overflow_q
+        self.pages = dut.ev_page
+
+    def read(self) -> tuple[I64, I64, I64, bool]:
+        n = _to_int(self.count.value)
+        cycles, drivers, codes = [], [], []
+        for p in range((n + EV_PER_PAGE - 1) // EV_PER_PAGE):
+            k = min(EV_PER_PAGE, n - p * EV_PER_PAGE)
+            raw = _to_int(self.pages[p].value)
+            f = np.frombuffer(raw.to_bytes(EV_PER_PAGE * EV_BITS // 8, "little"),
+                              dtype=np.uint8).reshape(EV_PER_PAGE, EV_BITS // 8)[:k]
+            codes.append(f[:, 0] & 0x1F)
+            drivers.append(f[:, 1] & 0x7F)
+            cycles.append(f[:, 2:6].copy().view("<u4")[:, 0])
+        if not cycles:
+            z = np.zeros(0, dtype=np.int64)
+            return z, z.copy(), z.copy(), bool(self.overflow.value)
+        return (np.concatenate(cycles).astype(np.int64), np.concatenate(drivers).astype(np.int64),
+                np.concatenate(codes).astype(np.int64), bool(self.overflow.value))
+
+
+class AnalogBridge:
+    """Drives tb_top's ``cross_codes_i`` from an ``hxsim.ChipInstance`` event session."""
+
+    def __init__(self, dut: Any, chip: hxsim.ChipInstance) -> None:
+        self.log = logging.getLogger("hxtb.bridge")
+        self.dut = dut
+        self.chip = chip
+        self.recorder = EventRecorder(dut)
+        self.start_rise = RisingEdge(dut.cadc_start_o)
+        self.read_only = ReadOnly()
+        self.settle = Timer(1, unit="ns")
+        self.sel = dut.cadc_sel_o
+        self.rel_cycle = dut.rel_cycle
+        self.cross = dut.cross_codes_i
+        self.dac = dut.dac_offset_o
+        self.touched = dut.sram_touched_q
+        self.other = dut.sram_other_q
+        self.mem = dut.u_dut.u_sram.mem
+        self.weights: U8 = np.zeros((PHYS_ROWS, COLS), dtype=np.uint8)
+        self.dac_offsets: I64 = np.full(128, 32, dtype=np.int64)
+        self.session: Any = None
+        self.obs = VmmObservation()
+        self.history: list[VmmObservation] = []
+        self.rows_read = 0
+        self.wakeups = 0
+
+    # ---- readers (called at phase boundaries only) ----
+    def _read_row(self, r: int) -> None:
+        self.weights[r] = unpack_fields(_to_int(self.mem[r].value), 6, COLS).astype(np.uint8)
+        self.rows_read += 1
+
+    def _sync_weights(self) -> bool:
+        """Re-read the SRAM rows that may have changed; True if any row was read."""
+        rows: list[int]
+        if self.other.value or self.session is None:
+            rows = list(range(PHYS_ROWS))
+        else:
+            mask = _to_int(self.touched.value)
+            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1]
+        for r in rows:
+            self._read_row(r)
+        return len(rows) > 0
+
+    def write_codes(self, codes: npt.ArrayLike) -> None:
+        c = np.asarray(codes, dtype=np.uint8)
+        self.cross.value = int.from_bytes(c.tobytes(), "little")
+
+    # ---- the two wake-up points ----
+    def on_baseline(self, cycle: int) -> U8:
+        changed = self._sync_weights()
+        dac = unpack_fields(_to_int(self.dac.value), 6, 128)
+        if self.session is None:
+            self.session = self.chip.event_session(self.weights, dac)
+        else:
+            if changed:
+                self.session.set_weights(self.weights)
+            if not np.array_equal(dac, self.dac_offsets):
+                self.session.set_dac_offsets(dac)
+        self.dac_offsets = dac
+        self.obs = VmmObservation()
+        self.history.append(self.obs)
+        self.session.reset(0)
+        return np.asarray(self.session.convert(cycle), dtype=np.uint8)
+
+    def on_result(self, cycle: int) -> U8:
+        cyc, drv, code, ovf = self.recorder.read()
+        self.obs.ev_cycles, self.obs.ev_drivers, self.obs.ev_codes = cyc, drv, code
+        self.obs.ev_overflow = ovf
+        if self.session is None:
+            raise RuntimeError("bridge: result conversion without a baseline conversion")
+        valid = (code >= 1) & (code <= 31) & (cyc < cycle)
+        if cyc.size:
+            self.session.apply_events(cyc[valid], drv[valid], code[valid])
+        return np.asarray(self.session.convert(cycle), dtype=np.uint8)
+
+    async def run(self) -> None:
+        """Forever: wake at each conversion start, compute and write the crossing codes."""
+        while True:
+            await self.start_rise
+            await self.read_only
+            self.wakeups += 1
+            sel = int(self.sel.value)
+            cycle = _to_int(self.rel_cycle.value)
+            codes = self.on_baseline(cycle) if sel == 0 else self.on_result(cycle)
+            self.obs.conversions.append(Conversion(sel, cycle, codes))
+            await self.settle
+            self.write_codes(codes)

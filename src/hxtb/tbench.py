@@ -1,0 +1,212 @@
+"""Testbench object: owns the clock, the reset, the bus agents, the bridge and the HDL probes,
+and offers chip-level operations (load weights / input / offsets, set timing, run one VMM, read
+results). Every coroutine returns right after a rising clock edge.
+
+Assumes the toplevel is ``tb_top`` (tb/hdl/tb_top.sv) with IDEAL_ARRAY = 0 (Python bridge) or 1
+(HDL ideal array; then no bridge is started).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import cocotb
+import numpy as np
+import numpy.typing as npt
+from cocotb.clock import Clock
+from cocotb.triggers import ReadOnly, RisingEdge, Timer, with_timeout
+
+import hxsim
+from hxsim.types import I64
+from hxtb import regs
+from hxtb.axil import AxilAgent
+from hxtb.bridge import AnalogBridge, VmmObservation
+from hxtb.vport import VectorPortDriver, VectorPortMonitor
+
+CLK_NS = 8
+
+
+@dataclass
+class HdlStamps:
+    """Phase time stamps of the last VMM from tb_top (cycles relative to the VMM start;
+    0xFFFF_FFFF = did not happen)."""
+
+    nrn_len: int
+    cadc_start_at: tuple[int, int]
+    cadc_starts: int
+    ramp_first: tuple[int, int]
+    ramp_len: tuple[int, int]
+    ramp_err: int
+    irq_rise_at: int
+    ev_count: int
+
+
+@dataclass
+class VmmResult:
+    """Everything read back after one VMM."""
+
+    y: I64
+    raw_b: I64
+    raw_r: I64
+    cycles_last: int
+    events_last: int
+    status: int
+    vmm_count: int
+    stamps: HdlStamps
+    obs: VmmObservation | None
+    errs: list[bool] = field(default_factory=list)
+
+
+def _int(h: Any) -> int:
+    return int(h.value.to_unsigned())
+
+
+class Testbench:
+    """hx_top in tb_top, with agents and (unless the HDL ideal array is built in) the bridge."""
+
+    def __init__(self, dut: Any, chip: hxsim.ChipInstance | None = None, seed: int = 0,
+                 backpressure: float = 0.0) -> None:
+        self.dut = dut
+        self.log = logging.getLogger("hxtb.tb")
+        self.log.setLevel(logging.INFO)
+        self.rng = random.Random(seed)
+        dut.rst_ni.value = 0
+        self.clock = Clock(dut.clk_i, CLK_NS, unit="ns", impl="gpi")
+        self.clk_edge = RisingEdge(dut.clk_i)
+        self.axil = AxilAgent(dut, dut.clk_i, dut.rst_ni)
+        self.vdrv = VectorPortDriver(dut, dut.clk_i, random.Random(seed ^ 0x5A5A),
+                                     backpressure)
+        self.vmon = VectorPortMonitor(dut, dut.clk_i)
+        self.ideal_hdl = int(dut.IDEAL_ARRAY.value) != 0
+        self.chip = chip if chip is not None else hxsim.ChipInstance(hxsim.ChipParams.ideal())
+        self.bridge: AnalogBridge | None = None if self.ideal_hdl else AnalogBridge(dut, self.chip)
+        self.irq_rise = RisingEdge(dut.irq_o)
+        self._timing: dict[str, int] | None = None
+        dut.cross_codes_i.value = 0
+        dut.cmp_hold_low_i.value = 0
+
+    async def start(self) -> None:
+        """Start the clock, the monitor and the bridge; reset the DUT; enable the done IRQ."""
+        await Timer(1, "ns")  # reset applied before the first clock edge
+        self.clock.start()
+        cocotb.start_soon(self.vmon.run())
+        if self.bridge is not None:
+            cocotb.start_soon(self.bridge.run())
+        await self.reset()
+
+    async def reset(self) -> None:
+        self.dut.rst_ni.value = 0
+        await self.clock.cycles(3)
+        self.dut.rst_ni.value = 1
+        await self.clock.cycles(2)
+        self._timing = None
+        await self.axil.write_ok(regs.IRQ_ENABLE, regs.IRQ_DONE)
+
+    async def cycles(self, n: int) -> None:
+        await self.clock.cycles(n)
+
+    # ---- loads ----
+    async def store_phys_row(self, r: int, row: npt.ArrayLike) -> list[bool]:
+        """Store one physical SRAM row (256 magnitudes); returns the two responses' err flags."""
+        even, odd = regs.split_halves(row)
+        e0 = await self.vdrv.store(regs.VA_SYN + 2 * r, regs.pack_lanes(even))
+        e1 = await self.vdrv.store(regs.VA_SYN + 2 * r + 1, regs.pack_lanes(odd))
+        return [e0, e1]
+
+    async def load_weights(self, w: npt.ArrayLike, rows: list[int] | None = None) -> list[bool]:
+        """Store signed logical weights w[128, 256] (only logical ``rows`` if given)."""
+        phys = hxsim.weights_to_physical(w)
+        errs: list[bool] = []
+        for i in rows if rows is not None else range(128):
+            errs += await self.store_phys_row(2 * i, phys[2 * i])
+            errs += await self.store_phys_row(2 * i + 1, phys[2 * i + 1])
+        return errs
+
+    async def load_input(self, x: npt.ArrayLike) -> bool:
+        return await self.vdrv.store(regs.VA_INPUT, regs.pack_lanes(x))
+
+    async def load_dac_offsets(self, dac: npt.ArrayLike) -> bool:
+        return await self.vdrv.store(regs.VA_DAC, regs.pack_lanes(dac))
+
+    async def load_col_offsets(self, off: npt.ArrayLike) -> list[bool]:
+        even, odd = regs.split_halves(off)
+        e0 = await self.vdrv.store(regs.VA_COL_OFFSET, regs.pack_lanes(even))
+        e1 = await self.vdrv.store(regs.VA_COL_OFFSET + 1, regs.pack_lanes(odd))
+        return [e0, e1]
+
+    async def set_timing(self, t: hxsim.Timing) -> None:
+        """Write the timing registers that differ from what this testbench last wrote."""
+        new = t.to_dict()
+        for name, addr in regs.TIMING_REGS.items():
+            if self._timing is None or self._timing[name] != new[name]:
+                await self.axil.write_ok(addr, new[name])
+        self._timing = new
+
+    async def read_cols(self, base: int) -> tuple[I64, list[bool]]:
+        """Load the two halves at ``base``/``base + 1`` -> 256 unsigned column bytes."""
+        d0, e0 = await self.vdrv.load(base)
+        d1, e1 = await self.vdrv.load(base + 1)
+        return regs.join_halves(regs.unpack_lanes(d0), regs.unpack_lanes(d1)), [e0, e1]
+
+    def stamps(self) -> HdlStamps:
+        d = self.dut
+        return HdlStamps(
+            nrn_len=_int(d.nrn_len_q),
+            cadc_start_at=(_int(d.cadc_start_at_q[0]), _int(d.cadc_start_at_q[1])),
+            cadc_starts=_int(d.cadc_starts_q),
+            ramp_first=(_int(d.ramp_first_q[0]), _int(d.ramp_first_q[1])),
+            ramp_len=(_int(d.ramp_len_q[0]), _int(d.ramp_len_q[1])),
+            ramp_err=_int(d.ramp_err_q),
+            irq_rise_at=_int(d.irq_rise_at_q),
+            ev_count=_int(d.ev_count_q),
+        )
+
+    # ---- one VMM ----
+    async def start_vmm(self) -> None:
+        await self.axil.write_ok(regs.CTRL, regs.CTRL_START)
+
+    async def wait_done(self, max_cycles: int) -> None:
+        """Wait for the done interrupt (rising ``irq_o``), then return after a clock edge."""
+        await with_timeout(self.irq_rise, max_cycles * CLK_NS, "ns")
+        await self.clk_edge
+
+    async def run_vmm(self, max_cycles: int, read_raw: bool = True) -> VmmResult:
+        """START, wait for done, read counters, status and result vectors, clear the IRQ."""
+        await self.start_vmm()
+        await self.wait_done(max_cycles)
+        await ReadOnly()
+        stamps = self.stamps()
+        await self.clk_edge
+        return await self.read_back(stamps, read_raw)
+
+    async def read_back(self, stamps: HdlStamps, read_raw: bool = True) -> VmmResult:
+        cycles_last = await self.axil.read_ok(regs.CYCLES_LAST)
+        events_last = await self.axil.read_ok(regs.EVENTS_LAST)
+        status = await self.axil.read_ok(regs.STATUS)
+        vmm_count = await self.axil.read_ok(regs.VMM_COUNT)
+        await self.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_DONE)
+        y_u, errs = await self.read_cols(regs.VA_RESULT)
+        y = np.where(y_u >= 128, y_u - 256, y_u)
+        raw_b = raw_r = np.zeros(0, dtype=np.int64)
+        if read_raw:
+            raw_b, e = await self.read_cols(regs.VA_BASELINE)
+            errs += e
+            raw_r, e = await self.read_cols(regs.VA_RAW_RESULT)
+            errs += e
+        obs = self.bridge.obs if self.bridge is not None else None
+        return VmmResult(y=y, raw_b=raw_b, raw_r=raw_r, cycles_last=cycles_last,
+                         events_last=events_last, status=status, vmm_count=vmm_count,
+                         stamps=stamps, obs=obs, errs=errs)
+
+    async def wait_phase(self, phase: int, max_cycles: int = 200_000) -> None:
+        """Poll STATUS.PHASE (a few AXI reads, not per clock) until it equals ``phase``."""
+        for _ in range(max_cycles // 16):
+            st = await self.axil.read_ok(regs.STATUS)
+            if regs.st_phase(st) == phase:
+                return
+            await Timer(16 * CLK_NS, "ns")
+            await self.clk_edge
+        raise AssertionError(f"phase {phase} not reached")

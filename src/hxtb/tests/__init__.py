@@ -1,0 +1,1 @@
+"""cocotb test modules (run inside the simulator by cocotb_tools.runner; see hxtb.build)."""

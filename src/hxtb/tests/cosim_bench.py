@@ -1,0 +1,64 @@
+"""cocotb bench: full 128x256 VMMs at default timing, weights and input loaded once.
+
+The same loop runs on the bridge build (IDEAL_ARRAY = 0: crossing codes from Python/hxsim) and on
+the HDL-only build (IDEAL_ARRAY = 1: pure-HDL ideal array), so the two rates compare the bridge's
+cost. Weights are put into the SRAM by a backdoor write of ``u_sram.mem`` (the bench measures
+VMMs, not loading). Environment: HX_BENCH_VMMS (default 20), HX_BENCH_OUT (JSON result file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+import cocotb
+import numpy as np
+from cocotb.utils import get_sim_time
+
+import hxsim
+from hxsim.golden import vmm_timing
+from hxtb.env import expected_ideal
+from hxtb.tbench import CLK_NS, Testbench
+
+
+@cocotb.test()
+async def bench_vmm(dut: Any) -> None:
+    n = int(os.environ.get("HX_BENCH_VMMS", "20"))
+    rng = np.random.default_rng(1)
+    w = rng.integers(-63, 64, size=(128, 256))
+    x = rng.integers(1, 32, size=128)   # dense: 128 events
+    tb = Testbench(dut, seed=1)
+    await tb.start()
+    phys = hxsim.weights_to_physical(w)
+    mem = tb.dut.u_dut.u_sram.mem
+    for r in range(256):
+        val = 0
+        for j in range(256):
+            val |= int(phys[r, j]) << (6 * j)
+        mem[r].value = val
+    await tb.clk_edge
+    assert not await tb.load_input(x)
+    t = hxsim.Timing()
+    await tb.set_timing(t)
+    vt = vmm_timing(t, x)
+    _, _, y_exp = expected_ideal(x, w, 1, np.zeros(256, dtype=np.int64))
+    # one warm-up VMM, checked
+    res = await tb.run_vmm(vt.total_cycles + 200, read_raw=False)
+    assert np.array_equal(res.y, y_exp), "bench VMM result wrong"
+    t0_sim = get_sim_time("ns")
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await tb.run_vmm(vt.total_cycles + 200, read_raw=False)
+    wall = time.perf_counter() - t0
+    cycles = (get_sim_time("ns") - t0_sim) / CLK_NS
+    out = {"vmms": n, "wall_s": wall, "vmm_per_s": n / wall, "cycles": cycles,
+           "cycles_per_s": cycles / wall, "vmm_cycles": vt.total_cycles,
+           "ideal_hdl": tb.ideal_hdl,
+           "bridge_wakeups": tb.bridge.wakeups if tb.bridge else 0}
+    dut._log.info("bench: %s", out)
+    path = os.environ.get("HX_BENCH_OUT")
+    if path:
+        with open(path, "w") as f:
+            json.dump(out, f)

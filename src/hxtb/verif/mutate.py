@@ -1,0 +1,250 @@
+"""``make mutate``: inject realistic RTL bugs one at a time and check the quick regression
+catches them (issue #5, mutation score).
+
+For every mutation of tb/verif/mutations.py: copy rtl/ to a temporary directory, apply the edit
+(its pattern must match exactly once), build tb_top with that RTL under Verilator into its own
+build directory (never the real sim_build/verilator-bridge), and run the quick regression in one
+simulator process: a short random-VMM run plus the error-path and verification tests. A mutant is
+CAUGHT when any test fails or the run times out; the table names the failing tests.
+
+Usage: python tb/verif/mutate.py [--jobs 2] [--only name,name] [--list] [--baseline]
+       [--json out/mutate.json] [--keep]
+Exit status: 0 when the score reaches --goal (default 95 %) and the baseline (unmutated RTL)
+passes, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from hxtb.build import ROOT, test_modules
+from hxtb.verif.mutations import MUTATIONS, Mutation, apply
+
+# The quick regression: cocotb tests run in one simulator process per mutant.
+QUICK_FILTER = os.environ.get(
+    "HX_MUTATE_FILTER",
+    "test_vmm_random|test_err_.*|test_verif_.*")
+QUICK_MODULES = os.environ.get("HX_MUTATE_MODULES",
+                              test_modules("cosim_vmm", "cosim_errors", "cosim_verif"))
+# COCOTB_MAX_FAILURES=1: a mutant is caught at its first failing test (the rest is skipped)
+QUICK_ENV = {"HX_NUM_VMMS": "10", "HX_PROFILE": "mixed", "HX_BACKPRESSURE": "0.3",
+             "COCOTB_LOG_LEVEL": "WARNING", "COCOTB_MAX_FAILURES": "1"}
+SEED = 20261123
+MUTANT_MAKEFLAGS = os.environ.get("HX_MUTATE_MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
+TIMEOUT_S = 420
+
+
+def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
+    """In a fresh process: build with ``rtl`` into ``bdir``, run the quick tests, print JSON."""
+    os.environ["HX_RTL_DIR"] = str(rtl)
+    from hxtb import build as b
+
+    def _bdir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
+        return bdir
+
+    b.build_dir = _bdir  # own build dir per mutant
+    if os.environ.get("HX_MUTATE_TB_TOP"):
+        # debugging aid: a patched tb_top (the checkers are added with it)
+        rtl_srcs = b.sources()[:-1]
+        tb_top = Path(os.environ["HX_MUTATE_TB_TOP"])
+        chk = ROOT / "tb" / "hdl" / "hx_checkers.sv"
+
+        def _sources() -> list[Path]:
+            return [p for p in rtl_srcs if p != chk] + [chk, tb_top]
+
+        b.sources = _sources
+    # Mutant builds are compile-bound (the quick regression runs for seconds): compile the
+    # verilated C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
+    os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + MUTANT_MAKEFLAGS).strip()
+    t0 = time.monotonic()
+    try:
+        runner, _ = b.build("verilator")
+    except Exception as exc:  # noqa: BLE001  (report any build failure)
+        print(json.dumps({"build_error": str(exc)[-2000:]}))
+        return 0
+    t_build = time.monotonic() - t0
+    env = dict(QUICK_ENV)
+    try:
+        results = runner.test(test_module=QUICK_MODULES, hdl_toplevel="tb_top",
+                              test_filter=QUICK_FILTER, build_dir=bdir, test_dir=tdir,
+                              seed=seed, extra_env=env)
+    except RuntimeError:
+        # the simulator exited non-zero (a checker's $fatal): the results file is still written
+        results = tdir / "results.xml"
+        if not results.exists():
+            print(json.dumps({"failed": ["simulator exited without results"], "passed": [],
+                              "t_build": round(t_build, 1)}))
+            return 0
+    failed: list[str] = []
+    passed: list[str] = []
+    why = ""
+    for tc in ET.parse(results).getroot().iter("testcase"):
+        name = tc.get("name", "?")
+        bad = tc.find("failure")
+        if bad is None:
+            bad = tc.find("error")
+        if tc.find("skipped") is not None or (
+                bad is not None and bad.get("type") == "RegressionTerminated"):
+            continue  # not run (COCOTB_MAX_FAILURES)
+        if bad is not None:
+            failed.append(name)
+            if not why:
+                why = " ".join((bad.get("message") or "").split())[:140]
+        else:
+            passed.append(name)
+    print(json.dumps({"failed": failed, "passed": passed, "why": why,
+                      "t_build": round(t_build, 1),
+                      "t_total": round(time.monotonic() - t0, 1)}))
+    return 0
+
+
+def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, object]:
+    name = m.name if m is not None else "baseline"
+    d = work / name
+    if d.exists():
+        shutil.rmtree(d)
+    rtl = d / "rtl"
+    shutil.copytree(ROOT / "rtl", rtl)
+    if m is not None:
+        f = rtl / m.file
+        f.write_text(apply(f.read_text(), m))
+    t0 = time.monotonic()
+    cmd = [sys.executable, "-m", "hxtb.verif.mutate", "--worker", str(rtl), str(d / "build"),
+           str(d / "test"), str(seed)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+        lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+        res: dict[str, object] = json.loads(lines[-1]) if lines else {
+            "crash": (p.stdout + p.stderr)[-1500:]}
+        (d / "log.txt").write_text(p.stdout + "\n" + p.stderr)
+        # a checker that ended the simulation ($fatal; deliberate firings in
+        # test_verif_checkers_fire print HXCHK lines without it)
+        tag = "hx_checkers: protocol/output check "
+        chk = [ln.split(tag, 1)[1] for ln in p.stdout.splitlines() if tag in ln]
+        if chk and res.get("failed"):
+            res["why"] = f"checker {chk[0].replace(' failed:', ':')}"
+    except subprocess.TimeoutExpired:
+        res = {"timeout": True}
+    res["name"] = name
+    res["t_wall"] = round(time.monotonic() - t0, 1)
+    if not keep and "build_error" not in res and "crash" not in res:
+        shutil.rmtree(d / "build", ignore_errors=True)
+    return res
+
+
+def verdict(res: dict[str, object]) -> tuple[bool | None, str]:
+    """(caught, how): None when the mutant could not be evaluated (build error / crash)."""
+    if "build_error" in res:
+        return None, "BUILD ERROR"
+    if res.get("timeout"):
+        return True, f"timeout ({TIMEOUT_S} s watchdog)"
+    if "crash" in res:
+        return None, "CRASH"
+    failed = res.get("failed") or []
+    assert isinstance(failed, list)
+    if failed:
+        why = str(res.get("why", ""))
+        return True, f"{failed[0]}{': ' + why if why else ''}"
+    return False, "SURVIVED"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--worker", nargs=4, metavar=("RTL", "BUILD", "TEST", "SEED"),
+                    help=argparse.SUPPRESS)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated mutation names")
+    ap.add_argument("--list", action="store_true", help="list the mutations and exit")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also run the unmutated RTL (must pass)")
+    ap.add_argument("--goal", type=float, default=95.0)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--json", default=str(ROOT / "out" / "mutate.json"))
+    ap.add_argument("--work", default="", help="work dir (default: a temp dir under /tmp)")
+    ap.add_argument("--keep", action="store_true", help="keep the mutant build directories")
+    a = ap.parse_args()
+    if a.worker:
+        return worker(Path(a.worker[0]), Path(a.worker[1]), Path(a.worker[2]), int(a.worker[3]))
+    muts = MUTATIONS
+    if a.only:
+        want = set(a.only.split(","))
+        unknown = want - {m.name for m in MUTATIONS}
+        if unknown:
+            ap.error(f"unknown mutations: {sorted(unknown)}")
+        muts = [m for m in MUTATIONS if m.name in want]
+    # Fail loudly before building anything if the RTL no longer matches a pattern.
+    for m in muts:
+        apply((ROOT / "rtl" / m.file).read_text(), m)
+    if a.list:
+        for m in muts:
+            print(f"{m.name:32s} {m.file:24s} {m.what}")
+        return 0
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="hx-mutate-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"[mutate] {len(muts)} mutants, {a.jobs} in parallel, seed {a.seed}, work dir {work}")
+    print(f"[mutate] quick regression: modules {QUICK_MODULES}, filter '{QUICK_FILTER}', "
+          f"env {QUICK_ENV}")
+    t0 = time.monotonic()
+    jobs: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
+    results: list[dict[str, object]] = []
+    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        futs = [ex.submit(run_one, m, work, a.seed, a.keep) for m in jobs]
+        for fut in futs:
+            r = fut.result()
+            c, how = verdict(r)
+            tag = "CAUGHT " if c else ("SURVIVED" if c is False else "INVALID")
+            if r["name"] == "baseline":  # the unmutated RTL must pass, not be "caught"
+                tag, how = ("PASSES", "") if c is False else ("FAILS", f"{how} - score meaningless")
+            print(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
+                  f"(build {r.get('t_build', '?')} s)  {how}", flush=True)
+            results.append(r)
+    by_name = {m.name: m for m in MUTATIONS}
+    base_ok = True
+    rows = []
+    for r in results:
+        c, how = verdict(r)
+        if r["name"] == "baseline":
+            base_ok = c is False
+            continue
+        m = by_name[str(r["name"])]
+        rows.append({"name": m.name, "file": m.file, "what": m.what,
+                     "caught": c, "by": how, "seconds": r["t_wall"]})
+    caught = sum(1 for r in rows if r["caught"])
+    valid = sum(1 for r in rows if r["caught"] is not None)
+    score = 100.0 * caught / valid if valid else 0.0
+    print()
+    print(f"{'mutation':30s} {'file':22s} {'result':9s} caught by (first failing test: why)")
+    print("-" * 120)
+    for r in rows:
+        res = "CAUGHT" if r["caught"] else ("SURVIVED" if r["caught"] is False else "INVALID")
+        print(f"{r['name']:30s} {r['file']:22s} {res:9s} {str(r['by'])[:90]}")
+    print("-" * 120)
+    if a.baseline:
+        print(f"baseline (unmutated RTL): {'passes' if base_ok else 'FAILS - score meaningless'}")
+    survivors = [r["name"] for r in rows if r["caught"] is False]
+    print(f"mutation score: {caught}/{valid} = {score:.1f} %  (goal {a.goal:.0f} %); "
+          f"survivors: {', '.join(str(s) for s in survivors) or 'none'}; "
+          f"wall time {time.monotonic() - t0:.0f} s")
+    out = Path(a.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"seed": a.seed, "score": score, "caught": caught, "valid": valid,
+                               "baseline_ok": base_ok if a.baseline else None, "rows": rows},
+                              indent=1))
+    print(f"[mutate] table written to {out}")
+    if not a.keep and not a.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if (score >= a.goal and base_ok) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
