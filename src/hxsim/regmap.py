@@ -1,101 +1,61 @@
-"""The register and vector address maps of hx_top (docs/interfaces.md sections 4 and 5), and
-the lane packing of the vector port. The single Python copy of these numbers: the testbench
-(tb/hxtb/regs.py) and the bring-up tools (hxsim.bringup.program) import them from here."""
+"""The register and vector address maps of hx_top (docs/interfaces.md sections 1, 4 and 5), and
+the lane packing of the vector port. The numbers are generated from data/hx_top.rdl into
+hxsim._regmap (`make regs`) and re-exported here; import them from this module (the testbench's
+hxtb.regs and the bring-up tools do)."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
+# ---- the generated contract (data/hx_top.rdl; `make regs`): addresses, fields, resets, ranges,
+# error codes (flat names and the Err enum), STATUS.PHASE (Phase), vector map, REGISTERS, VECTORS
+from hxsim._regmap import *  # noqa: F403
+from hxsim._regmap import (
+    HX_VPORT_LANES,
+    ID_RESVAL,
+    IRQ_STATUS_DONE,
+    IRQ_STATUS_ERROR,
+    STATUS_BUSY,
+    STATUS_DONE,
+    STATUS_ERR_CODE_LSB,
+    STATUS_ERR_CODE_MASK,
+    STATUS_ERROR,
+    STATUS_PHASE_LSB,
+    STATUS_PHASE_MASK,
+    VECTORS,
+    VERSION_RESVAL,
+)
 from hxsim.types import U8
 
-# ---- AXI4-Lite register map (byte addresses) ----
-ID = 0x000
-VERSION = 0x004
-CTRL = 0x008
-STATUS = 0x00C
-IRQ_STATUS = 0x010
-IRQ_ENABLE = 0x014
-T_RESET = 0x020
-T_SETTLE = 0x024
-T_EVENT_WAIT = 0x028
-NUM_SENDS = 0x02C
-T_ADC_RESET_WAIT = 0x030
-T_ADC_STEP = 0x034
-T_ADC_DEAD_TIME = 0x038
-CYCLES_LAST = 0x040
-VMM_COUNT = 0x044
-ERROR_COUNT = 0x048
-EVENTS_LAST = 0x04C
-
-ID_VALUE = 0x4858_5641
-VERSION_VALUE = 0x0001_0000
-
-#: timing register address per hxsim.Timing field
-TIMING_REGS: dict[str, int] = {
-    "reset_cycles": T_RESET,
-    "settle_cycles": T_SETTLE,
-    "event_wait": T_EVENT_WAIT,
-    "num_sends": NUM_SENDS,
-    "adc_reset_wait": T_ADC_RESET_WAIT,
-    "adc_step": T_ADC_STEP,
-    "adc_dead_time": T_ADC_DEAD_TIME,
-}
-RW_REGS = (IRQ_STATUS, IRQ_ENABLE, *TIMING_REGS.values())
-RO_REGS = (ID, VERSION, STATUS, CYCLES_LAST, VMM_COUNT, ERROR_COUNT, EVENTS_LAST)
-MAPPED_REGS = (*RO_REGS, CTRL, *RW_REGS)
-
-# CTRL bits (write-1 pulses)
-CTRL_START = 1 << 0
-CTRL_ABORT = 1 << 1
-CTRL_SOFT_RESET = 1 << 2
-CTRL_ERR_CLEAR = 1 << 3
-
-# STATUS fields
-ST_BUSY = 1 << 0
-ST_DONE = 1 << 1
-ST_ERROR = 1 << 2
+# ---- short names kept for their importers (the generated names are the contract's)
+ID_VALUE = ID_RESVAL
+VERSION_VALUE = VERSION_RESVAL
+ST_BUSY = STATUS_BUSY
+ST_DONE = STATUS_DONE
+ST_ERROR = STATUS_ERROR
+IRQ_DONE = IRQ_STATUS_DONE
+IRQ_ERROR = IRQ_STATUS_ERROR
 
 
 def st_phase(status: int) -> int:
-    return (status >> 4) & 0x7
+    """STATUS.PHASE of a STATUS value."""
+    return (status & STATUS_PHASE_MASK) >> STATUS_PHASE_LSB
 
 
 def st_err_code(status: int) -> int:
-    return (status >> 8) & 0xFF
+    """STATUS.ERR_CODE of a STATUS value."""
+    return (status & STATUS_ERR_CODE_MASK) >> STATUS_ERR_CODE_LSB
 
 
-IRQ_DONE = 1 << 0
-IRQ_ERROR = 1 << 1
-
-# ---- error codes ----
-START_WHILE_BUSY = 1
-WRITE_WHILE_BUSY = 2
-READ_WHILE_BUSY = 3
-INPUT_RANGE = 4
-WEIGHT_RANGE = 5
-BAD_VEC_ADDR = 6
-BAD_REG_VALUE = 7
-BAD_REG_ADDR = 8
-NO_RESULT = 9
-
-# AXI responses
+# AXI responses (the AXI4 protocol, not the register contract)
 OKAY = 0
 SLVERR = 2
 
-# ---- vector port addresses ----
-VA_SYN = 0x000        # + 2*row + half
-VA_INPUT = 0x200
-VA_RESULT = 0x210     # + half
-VA_BASELINE = 0x220   # + half
-VA_RAW_RESULT = 0x230  # + half
-VA_DAC = 0x240
-VA_COL_OFFSET = 0x250  # + half
-
-LANES = 128
-COLS = 256
-PHYS_ROWS = 256
-
+# ---- vector geometry: lanes per vector, columns (two halves), physical synapse rows
+LANES = HX_VPORT_LANES
+COLS = 2 * LANES
+PHYS_ROWS = next(v.rows for v in VECTORS if v.name == "SYN")
 
 
 def pack_lanes(lanes: npt.ArrayLike) -> int:

@@ -1,4 +1,7 @@
-"""The VMM timing registers (docs/interfaces.md section 1), as one validated dataclass."""
+"""The VMM timing registers (docs/interfaces.md section 1), as one validated dataclass.
+
+Their ranges and reset values come from the register contract (data/hx_top.rdl, generated into
+hxsim._regmap by `make regs`), the same numbers the RTL's range check uses."""
 
 from __future__ import annotations
 
@@ -6,19 +9,13 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from hxsim._regmap import TIMING_RANGES, TIMING_RESETS
 from hxsim.checks import check_int
 
-#: Register name -> (lowest allowed, highest allowed). Units: cycles of the 125 MHz clock,
-#: except ``num_sends`` (a count).
-TIMING_RANGES: dict[str, tuple[int, int]] = {
-    "reset_cycles": (0, 65535),
-    "settle_cycles": (0, 65535),
-    "event_wait": (1, 255),
-    "num_sends": (1, 63),
-    "adc_reset_wait": (0, 255),
-    "adc_step": (1, 15),
-    "adc_dead_time": (0, 255),
-}
+__all__ = ["ADC_STEPS", "CLOCK_PERIOD_NS", "TIMING_RANGES", "Timing"]
+
+#: TIMING_RANGES: register name -> (lowest allowed, highest allowed), from the contract. Units:
+#: cycles of the 125 MHz clock, except ``num_sends`` (a count).
 
 #: Clock period of the digital control path in nanoseconds (125 MHz, SPEC.md section 2).
 CLOCK_PERIOD_NS = 8.0
@@ -28,7 +25,8 @@ ADC_STEPS = 256
 
 @dataclass(frozen=True)
 class Timing:
-    """Timing registers of one VMM. All values in clock cycles (8 ns) unless noted.
+    """Timing registers of one VMM. All values in clock cycles (8 ns) unless noted. The defaults
+    are the registers' reset values.
 
     Attributes:
         reset_cycles: membrane reset phase (default 500 = 4 us, SPEC.md section 2).
@@ -40,13 +38,13 @@ class Timing:
         adc_dead_time: CADC dead time after the ramp (default 20, lola ``Ramp::dead_time``).
     """
 
-    reset_cycles: int = 500
-    settle_cycles: int = 125
-    event_wait: int = 5
-    num_sends: int = 1
-    adc_reset_wait: int = 100
-    adc_step: int = 1
-    adc_dead_time: int = 20
+    reset_cycles: int = TIMING_RESETS["reset_cycles"]
+    settle_cycles: int = TIMING_RESETS["settle_cycles"]
+    event_wait: int = TIMING_RESETS["event_wait"]
+    num_sends: int = TIMING_RESETS["num_sends"]
+    adc_reset_wait: int = TIMING_RESETS["adc_reset_wait"]
+    adc_step: int = TIMING_RESETS["adc_step"]
+    adc_dead_time: int = TIMING_RESETS["adc_dead_time"]
 
     def __post_init__(self) -> None:
         for f in fields(self):
