@@ -1,6 +1,9 @@
 // Copyright hxsim contributors. SPDX-License-Identifier: Apache-2.0
 //
 // Description: AXI4-Lite slave and control/status register file (docs/interfaces.md section 4).
+// Addresses, field positions and widths, reset values, writable bits, value ranges and error
+// codes come from hx_reg_pkg (generated from data/hx_top.rdl); the decode and the chip-specific
+// semantics (refusals, error bookkeeping, IRQ ordering) are written here (docs/rtl.md says why).
 //
 // Write channel: AW and W are accepted together, in the first cycle in which both are valid and
 // the B slot is free (AWREADY/WREADY depend on AWVALID/WVALID, which AXI allows); this handles AW
@@ -17,7 +20,7 @@
 `default_nettype none
 
 module hx_axil_regs
-  import hx_arch_pkg::*;
+  import hx_reg_pkg::*;
 (
   // Clock and asynchronous active-low reset
   input  wire logic        clk_i,
@@ -45,13 +48,13 @@ module hx_axil_regs
   input  wire logic        rready_i,
 
   // Timing registers (to the control FSM, CADC sequencer and event scheduler)
-  output logic [15:0]      t_reset_o,
-  output logic [15:0]      t_settle_o,
-  output logic [7:0]       t_event_wait_o,
-  output logic [5:0]       num_sends_o,
-  output logic [7:0]       t_adc_reset_wait_o,
-  output logic [3:0]       t_adc_step_o,
-  output logic [7:0]       t_adc_dead_time_o,
+  output logic [T_RESET_WIDTH-1:0]          t_reset_o,
+  output logic [T_SETTLE_WIDTH-1:0]         t_settle_o,
+  output logic [T_EVENT_WAIT_WIDTH-1:0]     t_event_wait_o,
+  output logic [NUM_SENDS_WIDTH-1:0]        num_sends_o,
+  output logic [T_ADC_RESET_WAIT_WIDTH-1:0] t_adc_reset_wait_o,
+  output logic [T_ADC_STEP_WIDTH-1:0]       t_adc_step_o,
+  output logic [T_ADC_DEAD_TIME_WIDTH-1:0]  t_adc_dead_time_o,
 
   // CTRL pulses (one cycle, in the cycle of the AXI write handshake)
   output logic             start_o,
@@ -61,7 +64,7 @@ module hx_axil_regs
   // Status and counters from the control FSM
   input  wire logic        busy_i,
   input  wire logic        done_i,
-  input  wire logic [2:0]  phase_i,
+  input  wire logic [STATUS_PHASE_WIDTH-1:0] phase_i,
   input  wire logic        vmm_done_i,     // a VMM completes at the end of this cycle
   input  wire logic [31:0] cycles_last_i,
   input  wire logic [31:0] vmm_count_i,
@@ -69,7 +72,7 @@ module hx_axil_regs
 
   // Refused vector-port request (one-cycle pulse with its error code)
   input  wire logic        vec_err_i,
-  input  wire logic [7:0]  vec_err_code_i,
+  input  wire logic [STATUS_ERR_CODE_WIDTH-1:0] vec_err_code_i,
 
   // Interrupt, level: |(IRQ_STATUS & IRQ_ENABLE)
   output logic             irq_o
@@ -77,21 +80,22 @@ module hx_axil_regs
 
   localparam logic [1:0] RespOkay   = 2'b00;
   localparam logic [1:0] RespSlverr = 2'b10;
-  localparam logic [1:0] IrqDoneMask  = 2'b01 << IrqDoneBit;
-  localparam logic [1:0] IrqErrorMask = 2'b01 << IrqErrorBit;
+  localparam logic [1:0] IrqDoneMask  = 2'b01 << IRQ_STATUS_DONE_LSB;
+  localparam logic [1:0] IrqErrorMask = 2'b01 << IRQ_STATUS_ERROR_LSB;
+  localparam int         ErrW         = STATUS_ERR_CODE_WIDTH;
 
   // Registers
-  logic [15:0] t_reset_q, t_reset_d;
-  logic [15:0] t_settle_q, t_settle_d;
-  logic [7:0]  t_event_wait_q, t_event_wait_d;
-  logic [5:0]  num_sends_q, num_sends_d;
-  logic [7:0]  t_adc_reset_wait_q, t_adc_reset_wait_d;
-  logic [3:0]  t_adc_step_q, t_adc_step_d;
-  logic [7:0]  t_adc_dead_time_q, t_adc_dead_time_d;
+  logic [T_RESET_WIDTH-1:0]          t_reset_q, t_reset_d;
+  logic [T_SETTLE_WIDTH-1:0]         t_settle_q, t_settle_d;
+  logic [T_EVENT_WAIT_WIDTH-1:0]     t_event_wait_q, t_event_wait_d;
+  logic [NUM_SENDS_WIDTH-1:0]        num_sends_q, num_sends_d;
+  logic [T_ADC_RESET_WAIT_WIDTH-1:0] t_adc_reset_wait_q, t_adc_reset_wait_d;
+  logic [T_ADC_STEP_WIDTH-1:0]       t_adc_step_q, t_adc_step_d;
+  logic [T_ADC_DEAD_TIME_WIDTH-1:0]  t_adc_dead_time_q, t_adc_dead_time_d;
   logic [1:0]  irq_status_q, irq_status_d;
   logic [1:0]  irq_enable_q, irq_enable_d;
   logic        err_q, err_d;
-  logic [7:0]  err_code_q, err_code_d;
+  logic [ErrW-1:0] err_code_q, err_code_d;
   logic [31:0] err_count_q, err_count_d;
   logic        bvalid_q, bvalid_d;
   logic [1:0]  bresp_q, bresp_d;
@@ -111,26 +115,25 @@ module hx_axil_regs
   // Write decode: value checks, CTRL pulses, write errors
   // ---------------------------------------------------------------------------------------------
   logic       wr_err;        // the write is refused (SLVERR) or START while busy (OKAY)
-  logic [7:0] wr_err_code;
+  logic [ErrW-1:0] wr_err_code;
   logic       wr_slverr;
   logic       err_clear;
 
   // Write-data fields (kept out of the always_comb blocks: Icarus 11 does not support constant
   // selects there)
-  logic wr_full_strb, wdata_fits4, wdata_fits2, timing_ok;
+  logic wr_full_strb, wdata_fits, timing_ok;
   logic ctrl_start, ctrl_abort, ctrl_soft_reset, ctrl_err_clear;
   assign wr_full_strb    = (wstrb_i == 4'hF);
-  assign wdata_fits4     = (wdata_i[31:4] == 28'h0);
-  assign wdata_fits2     = (wdata_i[31:2] == 30'h0);
+  assign wdata_fits      = ((wdata_i & ~reg_wmask(awaddr_i)) == 32'h0);
   assign timing_ok       = timing_value_ok(awaddr_i, wdata_i);
-  assign ctrl_start      = wdata_i[CtrlStartBit];
-  assign ctrl_abort      = wdata_i[CtrlAbortBit];
-  assign ctrl_soft_reset = wdata_i[CtrlSoftRstBit];
-  assign ctrl_err_clear  = wdata_i[CtrlErrClearBit];
+  assign ctrl_start      = wdata_i[CTRL_START_LSB];
+  assign ctrl_abort      = wdata_i[CTRL_ABORT_LSB];
+  assign ctrl_soft_reset = wdata_i[CTRL_SOFT_RESET_LSB];
+  assign ctrl_err_clear  = wdata_i[CTRL_ERR_CLEAR_LSB];
 
   always_comb begin
     wr_err       = 1'b0;
-    wr_err_code  = ErrNone;
+    wr_err_code  = ERR_NONE;
     wr_slverr    = 1'b0;
     start_o      = 1'b0;
     abort_o      = 1'b0;
@@ -138,10 +141,10 @@ module hx_axil_regs
     err_clear    = 1'b0;
     if (wr_fire) begin
       case (awaddr_i)
-        RegCtrl: begin
-          if (!wr_full_strb || !wdata_fits4) begin
+        CTRL: begin
+          if (!wr_full_strb || !wdata_fits) begin
             wr_err      = 1'b1;
-            wr_err_code = ErrBadRegValue;
+            wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
           end else begin
             err_clear = ctrl_err_clear;
@@ -152,55 +155,72 @@ module hx_axil_regs
             end else if (ctrl_start) begin
               if (busy_i) begin
                 wr_err      = 1'b1;
-                wr_err_code = ErrStartWhileBusy;
+                wr_err_code = ERR_START_WHILE_BUSY;
               end else begin
                 start_o = 1'b1;
               end
             end
           end
         end
-        RegIrqStatus, RegIrqEnable: begin
-          if (!wr_full_strb || !wdata_fits2) begin
+        IRQ_STATUS, IRQ_ENABLE: begin
+          if (!wr_full_strb || !wdata_fits) begin
             wr_err      = 1'b1;
-            wr_err_code = ErrBadRegValue;
+            wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
           end
         end
-        RegTReset, RegTSettle, RegTEventWait, RegNumSends, RegTAdcResetWait, RegTAdcStep,
-        RegTAdcDeadTime: begin
+        T_RESET, T_SETTLE, T_EVENT_WAIT, NUM_SENDS, T_ADC_RESET_WAIT, T_ADC_STEP,
+        T_ADC_DEAD_TIME: begin
           if (busy_i) begin
             wr_err      = 1'b1;
-            wr_err_code = ErrWriteWhileBusy;
+            wr_err_code = ERR_WRITE_WHILE_BUSY;
             wr_slverr   = 1'b1;
           end else if (!wr_full_strb || !timing_ok) begin
             wr_err      = 1'b1;
-            wr_err_code = ErrBadRegValue;
+            wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
           end
         end
         default: begin
           // Unmapped, unaligned or read-only register
           wr_err      = 1'b1;
-          wr_err_code = ErrBadRegAddr;
+          wr_err_code = ERR_BAD_REG_ADDR;
           wr_slverr   = 1'b1;
         end
       endcase
     end
   end
 
-  // Range check of a timing-register write (bits above the field must be 0, value in range)
+  // Writable bits of a register (a write with any other bit set is BAD_REG_VALUE)
+  function automatic logic [31:0] reg_wmask(logic [11:0] addr);
+    logic [31:0] m;
+    case (addr)
+      CTRL:       m = CTRL_WMASK;
+      IRQ_STATUS: m = IRQ_STATUS_WMASK;
+      IRQ_ENABLE: m = IRQ_ENABLE_WMASK;
+      default:    m = 32'h0;
+    endcase
+    return m;
+  endfunction
+
+  // Allowed value of a timing-register write (the range implies zero bits above the field)
   function automatic logic timing_value_ok(logic [11:0] addr, logic [31:0] data);
     logic ok;
-    ok = 1'b0;
     case (addr)
-      RegTReset, RegTSettle:           ok = (data[31:16] == 16'h0);
-      RegTEventWait:                   ok = (data[31:8] == 24'h0) && (data[7:0] != 8'h0);
-      RegNumSends:                     ok = (data[31:6] == 26'h0) && (data[5:0] != 6'h0);
-      RegTAdcResetWait, RegTAdcDeadTime: ok = (data[31:8] == 24'h0);
-      RegTAdcStep:                     ok = (data[31:4] == 28'h0) && (data[3:0] != 4'h0);
-      default:                         ok = 1'b0;
+      T_RESET:          ok = in_range(data, T_RESET_MIN, T_RESET_MAX);
+      T_SETTLE:         ok = in_range(data, T_SETTLE_MIN, T_SETTLE_MAX);
+      T_EVENT_WAIT:     ok = in_range(data, T_EVENT_WAIT_MIN, T_EVENT_WAIT_MAX);
+      NUM_SENDS:        ok = in_range(data, NUM_SENDS_MIN, NUM_SENDS_MAX);
+      T_ADC_RESET_WAIT: ok = in_range(data, T_ADC_RESET_WAIT_MIN, T_ADC_RESET_WAIT_MAX);
+      T_ADC_STEP:       ok = in_range(data, T_ADC_STEP_MIN, T_ADC_STEP_MAX);
+      T_ADC_DEAD_TIME:  ok = in_range(data, T_ADC_DEAD_TIME_MIN, T_ADC_DEAD_TIME_MAX);
+      default:          ok = 1'b0;
     endcase
     return ok;
+  endfunction
+
+  function automatic logic in_range(logic [31:0] data, logic [31:0] lo, logic [31:0] hi);
+    return (data >= lo) && (data <= hi);
   endfunction
 
   // ---------------------------------------------------------------------------------------------
@@ -213,10 +233,10 @@ module hx_axil_regs
   function automatic logic reg_readable(logic [11:0] addr);
     logic ok;
     case (addr)
-      RegId, RegVersion, RegCtrl, RegStatus, RegIrqStatus, RegIrqEnable, RegTReset, RegTSettle,
-      RegTEventWait, RegNumSends, RegTAdcResetWait, RegTAdcStep, RegTAdcDeadTime, RegCyclesLast,
-      RegVmmCount, RegErrorCount, RegEventsLast: ok = 1'b1;
-      default:                                  ok = 1'b0;
+      ID, VERSION, CTRL, STATUS, IRQ_STATUS, IRQ_ENABLE, T_RESET, T_SETTLE, T_EVENT_WAIT,
+      NUM_SENDS, T_ADC_RESET_WAIT, T_ADC_STEP, T_ADC_DEAD_TIME, CYCLES_LAST, VMM_COUNT,
+      ERROR_COUNT, EVENTS_LAST: ok = 1'b1;
+      default:                  ok = 1'b0;
     endcase
     return ok;
   endfunction
@@ -224,11 +244,19 @@ module hx_axil_regs
   logic       wr_ok;
   logic [1:0] err_inc;
 
+  // STATUS as read (fields at their contract positions)
+  logic [31:0] status_word;
+  assign status_word = (32'(busy_i)     << STATUS_BUSY_LSB)
+                     | (32'(done_i)     << STATUS_DONE_LSB)
+                     | (32'(err_q)      << STATUS_ERROR_LSB)
+                     | (32'(phase_i)    << STATUS_PHASE_LSB)
+                     | (32'(err_code_q) << STATUS_ERR_CODE_LSB);
+
   // IRQ_STATUS and ERROR_COUNT after this cycle's write / soft reset, before this cycle's sets
   logic [1:0]  irq_status_base, irq_set;
   logic [31:0] err_count_base;
   assign irq_status_base = soft_reset_o ? 2'b00 :
-                           (wr_ok && (awaddr_i == RegIrqStatus)) ? (irq_status_q & ~2'(wdata_i)) :
+                           (wr_ok && (awaddr_i == IRQ_STATUS)) ? (irq_status_q & ~2'(wdata_i)) :
                            irq_status_q;
   assign irq_set         = (vmm_done_i ? IrqDoneMask : 2'b00) |
                            ((err_inc != 2'd0) ? IrqErrorMask : 2'b00);
@@ -259,15 +287,15 @@ module hx_axil_regs
     // Register writes
     if (wr_ok) begin
       case (awaddr_i)
-        RegTReset:        t_reset_d          = 16'(wdata_i);
-        RegTSettle:       t_settle_d         = 16'(wdata_i);
-        RegTEventWait:    t_event_wait_d     = 8'(wdata_i);
-        RegNumSends:      num_sends_d        = 6'(wdata_i);
-        RegTAdcResetWait: t_adc_reset_wait_d = 8'(wdata_i);
-        RegTAdcStep:      t_adc_step_d       = 4'(wdata_i);
-        RegTAdcDeadTime:  t_adc_dead_time_d  = 8'(wdata_i);
-        RegIrqStatus:     irq_status_d       = irq_status_q & ~2'(wdata_i);
-        RegIrqEnable:     irq_enable_d       = 2'(wdata_i);
+        T_RESET:          t_reset_d          = T_RESET_WIDTH'(wdata_i);
+        T_SETTLE:         t_settle_d         = T_SETTLE_WIDTH'(wdata_i);
+        T_EVENT_WAIT:     t_event_wait_d     = T_EVENT_WAIT_WIDTH'(wdata_i);
+        NUM_SENDS:        num_sends_d        = NUM_SENDS_WIDTH'(wdata_i);
+        T_ADC_RESET_WAIT: t_adc_reset_wait_d = T_ADC_RESET_WAIT_WIDTH'(wdata_i);
+        T_ADC_STEP:       t_adc_step_d       = T_ADC_STEP_WIDTH'(wdata_i);
+        T_ADC_DEAD_TIME:  t_adc_dead_time_d  = T_ADC_DEAD_TIME_WIDTH'(wdata_i);
+        IRQ_STATUS:       irq_status_d       = irq_status_q & ~2'(wdata_i);
+        IRQ_ENABLE:       irq_enable_d       = 2'(wdata_i);
         default:          ;
       endcase
     end
@@ -276,12 +304,12 @@ module hx_axil_regs
     if (soft_reset_o) begin
       irq_status_d = 2'b00;
       err_d        = 1'b0;
-      err_code_d   = ErrNone;
+      err_code_d   = ERR_NONE;
       err_count_d  = 32'h0;
     end
     if (err_clear) begin
       err_d      = 1'b0;
-      err_code_d = ErrNone;
+      err_code_d = ERR_NONE;
     end
 
     // Sets (no variable of this block is read back: Icarus 11 would re-trigger the block)
@@ -296,7 +324,7 @@ module hx_axil_regs
       end else if (wr_err) begin
         err_code_d = wr_err_code;
       end else begin
-        err_code_d = ErrBadRegAddr;
+        err_code_d = ERR_BAD_REG_ADDR;
       end
     end
 
@@ -317,22 +345,22 @@ module hx_axil_regs
       rvalid_d = 1'b1;
       rresp_d  = rd_bad ? RespSlverr : RespOkay;
       case (araddr_i)
-        RegId:            rdata_d = IdValue;
-        RegVersion:       rdata_d = VersionValue;
-        RegStatus:        rdata_d = {16'h0, err_code_q, 1'b0, phase_i, 1'b0, err_q, done_i, busy_i};
-        RegIrqStatus:     rdata_d = {30'h0, irq_status_q};
-        RegIrqEnable:     rdata_d = {30'h0, irq_enable_q};
-        RegTReset:        rdata_d = {16'h0, t_reset_q};
-        RegTSettle:       rdata_d = {16'h0, t_settle_q};
-        RegTEventWait:    rdata_d = {24'h0, t_event_wait_q};
-        RegNumSends:      rdata_d = {26'h0, num_sends_q};
-        RegTAdcResetWait: rdata_d = {24'h0, t_adc_reset_wait_q};
-        RegTAdcStep:      rdata_d = {28'h0, t_adc_step_q};
-        RegTAdcDeadTime:  rdata_d = {24'h0, t_adc_dead_time_q};
-        RegCyclesLast:    rdata_d = cycles_last_i;
-        RegVmmCount:      rdata_d = vmm_count_i;
-        RegErrorCount:    rdata_d = err_count_q;
-        RegEventsLast:    rdata_d = events_last_i;
+        ID:               rdata_d = ID_RESVAL;
+        VERSION:          rdata_d = VERSION_RESVAL;
+        STATUS:           rdata_d = status_word;
+        IRQ_STATUS:       rdata_d = 32'(irq_status_q);
+        IRQ_ENABLE:       rdata_d = 32'(irq_enable_q);
+        T_RESET:          rdata_d = 32'(t_reset_q);
+        T_SETTLE:         rdata_d = 32'(t_settle_q);
+        T_EVENT_WAIT:     rdata_d = 32'(t_event_wait_q);
+        NUM_SENDS:        rdata_d = 32'(num_sends_q);
+        T_ADC_RESET_WAIT: rdata_d = 32'(t_adc_reset_wait_q);
+        T_ADC_STEP:       rdata_d = 32'(t_adc_step_q);
+        T_ADC_DEAD_TIME:  rdata_d = 32'(t_adc_dead_time_q);
+        CYCLES_LAST:      rdata_d = cycles_last_i;
+        VMM_COUNT:        rdata_d = vmm_count_i;
+        ERROR_COUNT:      rdata_d = err_count_q;
+        EVENTS_LAST:      rdata_d = events_last_i;
         default:          rdata_d = 32'h0;  // CTRL (write-only) and unmapped addresses
       endcase
     end
@@ -340,17 +368,17 @@ module hx_axil_regs
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      t_reset_q          <= TResetDefault;
-      t_settle_q         <= TSettleDefault;
-      t_event_wait_q     <= TEventWaitDefault;
-      num_sends_q        <= NumSendsDefault;
-      t_adc_reset_wait_q <= TAdcResetWaitDefault;
-      t_adc_step_q       <= TAdcStepDefault;
-      t_adc_dead_time_q  <= TAdcDeadTimeDefault;
+      t_reset_q          <= T_RESET_RESVAL;
+      t_settle_q         <= T_SETTLE_RESVAL;
+      t_event_wait_q     <= T_EVENT_WAIT_RESVAL;
+      num_sends_q        <= NUM_SENDS_RESVAL;
+      t_adc_reset_wait_q <= T_ADC_RESET_WAIT_RESVAL;
+      t_adc_step_q       <= T_ADC_STEP_RESVAL;
+      t_adc_dead_time_q  <= T_ADC_DEAD_TIME_RESVAL;
       irq_status_q       <= 2'b00;
       irq_enable_q       <= 2'b00;
       err_q              <= 1'b0;
-      err_code_q         <= ErrNone;
+      err_code_q         <= ERR_NONE;
       err_count_q        <= 32'h0;
       bvalid_q           <= 1'b0;
       bresp_q            <= RespOkay;

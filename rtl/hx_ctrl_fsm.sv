@@ -12,7 +12,7 @@
 `default_nettype none
 
 module hx_ctrl_fsm
-  import hx_arch_pkg::*;
+  import hx_reg_pkg::*;
 (
   // Clock and asynchronous active-low reset
   input  wire logic        clk_i,
@@ -61,7 +61,7 @@ module hx_ctrl_fsm
   logic stop;      // abort or soft reset while busy
   logic settle_nz;
 
-  assign busy      = (state_q != PhaseIdle);
+  assign busy      = (state_q != PHASE_IDLE);
   assign stop      = busy & (abort_i | soft_reset_i);
   assign settle_nz = (t_settle_i != 16'h0);
 
@@ -83,9 +83,9 @@ module hx_ctrl_fsm
     end
 
     case (state_q)
-      PhaseIdle: begin
+      PHASE_IDLE: begin
         if (start_i) begin
-          state_d  = (t_reset_i != 16'h0) ? PhaseReset : PhaseBaseline;
+          state_d  = (t_reset_i != 16'h0) ? PHASE_RESET : PHASE_BASELINE;
           first_d  = 1'b1;
           cnt_d    = 16'h0;
           cycle_d  = 32'h0;
@@ -93,47 +93,47 @@ module hx_ctrl_fsm
           done_d   = 1'b0;
         end
       end
-      PhaseReset: begin
+      PHASE_RESET: begin
         if ((cnt_q + 16'd1) == t_reset_i) begin
-          state_d = PhaseBaseline;
+          state_d = PHASE_BASELINE;
           first_d = 1'b1;
           cnt_d   = 16'h0;
         end else begin
           cnt_d = cnt_q + 16'd1;
         end
       end
-      PhaseBaseline: begin
+      PHASE_BASELINE: begin
         if (cadc_last_i) begin
-          state_d = input_nz_i ? PhaseEvents : (settle_nz ? PhaseSettle : PhaseResult);
+          state_d = input_nz_i ? PHASE_EVENTS : (settle_nz ? PHASE_SETTLE : PHASE_RESULT);
           first_d = 1'b1;
           cnt_d   = 16'h0;
         end
       end
-      PhaseEvents: begin
+      PHASE_EVENTS: begin
         if (ev_last_i) begin
-          state_d = settle_nz ? PhaseSettle : PhaseResult;
+          state_d = settle_nz ? PHASE_SETTLE : PHASE_RESULT;
           first_d = 1'b1;
           cnt_d   = 16'h0;
         end
       end
-      PhaseSettle: begin
+      PHASE_SETTLE: begin
         if ((cnt_q + 16'd1) == t_settle_i) begin
-          state_d = PhaseResult;
+          state_d = PHASE_RESULT;
           first_d = 1'b1;
           cnt_d   = 16'h0;
         end else begin
           cnt_d = cnt_q + 16'd1;
         end
       end
-      PhaseResult: begin
+      PHASE_RESULT: begin
         if (cadc_last_i) begin
-          state_d = PhasePost;
+          state_d = PHASE_POST;
           first_d = 1'b1;
           cnt_d   = 16'h0;
         end
       end
-      PhasePost: begin
-        state_d = PhaseIdle;
+      PHASE_POST: begin
+        state_d = PHASE_IDLE;
         if (!stop) begin
           vmm_done_o    = 1'b1;
           done_d        = 1'b1;
@@ -143,13 +143,13 @@ module hx_ctrl_fsm
         end
       end
       default: begin
-        state_d = PhaseIdle;
+        state_d = PHASE_IDLE;
       end
     endcase
 
     // ABORT / SOFT_RESET: back to IDLE in the next cycle, no result
     if (stop) begin
-      state_d = PhaseIdle;
+      state_d = PHASE_IDLE;
       first_d = 1'b0;
       done_d  = 1'b0;
     end
@@ -163,7 +163,7 @@ module hx_ctrl_fsm
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q       <= PhaseIdle;
+      state_q       <= PHASE_IDLE;
       first_q       <= 1'b0;
       cnt_q         <= 16'h0;
       cycle_q       <= 32'h0;
@@ -188,7 +188,7 @@ module hx_ctrl_fsm
   assign busy_o        = busy;
   assign phase_o       = state_q;
   assign phase_first_o = first_q;
-  assign nrn_reset_o   = (state_q == PhaseReset);
+  assign nrn_reset_o   = (state_q == PHASE_RESET);
   assign done_o        = done_q;
   assign cycles_last_o = cycles_last_q;
   assign vmm_count_o   = vmm_count_q;

@@ -8,7 +8,7 @@
 `default_nettype none
 
 module hx_driver_regs
-  import hx_arch_pkg::*;
+  import hx_reg_pkg::*;
 #(
   // Number of synapse drivers
   parameter int NumDrivers = 128,
@@ -38,7 +38,7 @@ module hx_driver_regs
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dac_q <= {NumDrivers{DacOffsetDefault}};
+      dac_q <= {NumDrivers{DacW'(VA_DAC_RESVAL)}};
     end else begin
       dac_q <= dac_d;
     end

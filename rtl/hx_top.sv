@@ -7,7 +7,7 @@
 `default_nettype none
 
 module hx_top
-  import hx_arch_pkg::*;
+  import hx_reg_pkg::*;
 #(
   // Synapse drivers = logical rows = input lanes (the event bus address is 7 bit: 128 max)
   parameter int NumDrivers = 128,
@@ -117,10 +117,10 @@ module hx_top
   logic [NumCols-1:0]         coff_wmask;
   logic [NumCols*CodeW-1:0]   coff_wdata, coff, result, baseline, raw;
 
-  assign cadc_active  = (phase == PhaseBaseline) | (phase == PhaseResult);
-  assign ev_active    = (phase == PhaseEvents);
+  assign cadc_active  = (phase == PHASE_BASELINE) | (phase == PHASE_RESULT);
+  assign ev_active    = (phase == PHASE_EVENTS);
   assign cadc_start_o = cadc_active & phase_first;
-  assign cadc_sel_o   = (phase == PhaseResult);
+  assign cadc_sel_o   = (phase == PHASE_RESULT);
 
   // ---------------------------------------------------------------------------------------------
   // Blocks

@@ -19,7 +19,7 @@
 `default_nettype none
 
 module hx_vector_port
-  import hx_arch_pkg::*;
+  import hx_reg_pkg::*;
 #(
   // Number of 8-bit lanes of a vector (= number of synapse drivers)
   parameter int NumLanes = 128,
@@ -106,13 +106,13 @@ module hx_vector_port
   logic is_sram, is_input, is_result, is_base, is_raw, is_dac, is_coff;
   logic mapped, storable, needs_result;
   assign h            = vreq_addr_i[0];
-  assign is_sram      = (vreq_addr_i[15:9] == 7'h0);
-  assign is_input     = (vreq_addr_i == VaddrInput);
-  assign is_result    = (vreq_addr_i[15:1] == VaddrResult[15:1]);
-  assign is_base      = (vreq_addr_i[15:1] == VaddrBaseline[15:1]);
-  assign is_raw       = (vreq_addr_i[15:1] == VaddrRaw[15:1]);
-  assign is_dac       = (vreq_addr_i == VaddrDac);
-  assign is_coff      = (vreq_addr_i[15:1] == VaddrColOff[15:1]);
+  assign is_sram      = (vreq_addr_i[15:9] == VA_SYN[15:9]);  // 256 rows x 2 halves
+  assign is_input     = (vreq_addr_i == VA_INPUT);
+  assign is_result    = (vreq_addr_i[15:1] == VA_RESULT[15:1]);
+  assign is_base      = (vreq_addr_i[15:1] == VA_BASELINE[15:1]);
+  assign is_raw       = (vreq_addr_i[15:1] == VA_RAW_RESULT[15:1]);
+  assign is_dac       = (vreq_addr_i == VA_DAC);
+  assign is_coff      = (vreq_addr_i[15:1] == VA_COL_OFFSET[15:1]);
   assign mapped       = is_sram | is_input | is_result | is_base | is_raw | is_dac | is_coff;
   assign storable     = is_sram | is_input | is_dac | is_coff;
   assign needs_result = is_result | is_base | is_raw;
@@ -132,17 +132,17 @@ module hx_vector_port
   logic [7:0] req_err_code;
   always_comb begin
     req_err      = 1'b1;
-    req_err_code = ErrNone;
+    req_err_code = ERR_NONE;
     if (!mapped || (vreq_we_i && !storable)) begin
-      req_err_code = ErrBadVecAddr;
+      req_err_code = ERR_BAD_VEC_ADDR;
     end else if (busy_i) begin
-      req_err_code = vreq_we_i ? ErrWriteWhileBusy : ErrReadWhileBusy;
+      req_err_code = vreq_we_i ? ERR_WRITE_WHILE_BUSY : ERR_READ_WHILE_BUSY;
     end else if (vreq_we_i && is_input && lane_gt31) begin
-      req_err_code = ErrInputRange;
+      req_err_code = ERR_INPUT_RANGE;
     end else if (vreq_we_i && (is_sram || is_dac) && lane_gt63) begin
-      req_err_code = ErrWeightRange;
+      req_err_code = ERR_WEIGHT_RANGE;
     end else if (!vreq_we_i && needs_result && !done_i) begin
-      req_err_code = ErrNoResult;
+      req_err_code = ERR_NO_RESULT;
     end else begin
       req_err = 1'b0;
     end

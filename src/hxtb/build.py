@@ -56,9 +56,20 @@ def rtl_dir() -> Path:
 
 
 def sources() -> list[Path]:
-    rtl = sorted(rtl_dir().glob("*.sv"))
-    # packages first
-    rtl.sort(key=lambda p: (not p.stem.endswith("_pkg"), p.name))
+    """The RTL in the order of its filelist rtl/hx_top.f (one file per line, relative to the
+    filelist's folder; ``//`` comments), then the testbench's checkers and top."""
+    flist = rtl_dir() / "hx_top.f"
+    rtl: list[Path] = []
+    for n, line in enumerate(flist.read_text().splitlines(), 1):
+        entry = line.split("//", 1)[0].strip()
+        if not entry:
+            continue
+        if entry.startswith(("+", "-")) or " " in entry:
+            raise ValueError(f"{flist}:{n}: only file names are supported, not {entry!r}")
+        path = flist.parent / entry
+        if not path.is_file():
+            raise FileNotFoundError(f"{flist}:{n}: {path} does not exist")
+        rtl.append(path)
     return [*rtl, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
 
 
