@@ -30,8 +30,8 @@ def test_modules(*names: str) -> str:
     return ",".join(f"{TEST_PACKAGE}.{n}" for n in names)
 
 
-TEST_MODULES = test_modules("cosim_vmm", "cosim_errors", "cosim_bench", "cosim_verif",
-                            "cosim_verif_cov")
+TEST_MODULES = test_modules("cosim_vmm", "cosim_errors", "cosim_regs", "cosim_bench",
+                            "cosim_verif", "cosim_verif_cov")
 
 
 def setup_verilator() -> None:
