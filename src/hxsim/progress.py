@@ -9,12 +9,14 @@
   chunks and advances a bar by the VMMs of each chunk. The results are those of one call on the
   whole batch: every device runs a batch's VMMs one after another and the model draws each VMM's
   noise in order (``tests/test_progress.py`` checks it on ``ModelDevice``).
+* ``write(msg)``: a log line that leaves the bars intact.
 * ``start_device(device, enabled)``: starts a device that has a ``start()`` (the co-simulation:
   builds the simulator on first use, then starts it) before the first VMM, with a status line.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any, TextIO
@@ -45,8 +47,14 @@ def bar(label: str, total: int | None, unit: str = "it", enabled: bool = True,
     every 10 s elsewhere (logs, CI)."""
     s = stream if stream is not None else sys.stderr
     tty = bool(getattr(s, "isatty", lambda: False)())
+    try:  # a terminal that reports no size (a bare pseudo-terminal) gets 100 x 40
+        sized = tty and os.get_terminal_size(s.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):
+        sized = False
     return tqdm(total=total, desc=label, unit=unit, file=s, disable=not enabled,
-                mininterval=0.2 if tty else 10.0, dynamic_ncols=tty, leave=True)
+                mininterval=0.2 if tty else 10.0, dynamic_ncols=sized,
+                ncols=100 if tty and not sized else None,
+                nrows=40 if tty and not sized else None, leave=True)
 
 
 class Progress:
@@ -116,6 +124,17 @@ class ProgressDevice:
         return self.device.stats()
 
 
+def write(msg: str, stream: TextIO | None = None) -> None:
+    """Print a line (default: on stdout) without breaking the bars on a terminal (tqdm clears
+    them, prints, and draws them again; elsewhere a plain line)."""
+    s = stream if stream is not None else sys.stdout
+    if bool(getattr(s, "isatty", lambda: False)()):
+        tqdm.write(msg, file=s)
+    else:
+        print(msg, file=s)
+    s.flush()
+
+
 def _start_hook(device: Any) -> Any:
     """The device's ``start()``, or that of the register target it drives (the co-simulation
     device today: ``RegisterDevice`` around ``hxtb``'s target), or None."""
@@ -138,8 +157,8 @@ def start_device(device: Any, enabled: bool, stream: TextIO | None = None,
     s = stream if stream is not None else sys.stderr
     label = name if name is not None else str(getattr(device, "name", "device"))
     if enabled:
-        print(f"{label}: building the simulator (first use ~30 s, then incremental) and "
-              "starting it ...", file=s, flush=True)
+        write(f"{label}: building the simulator (first use ~30 s, then incremental) and "
+              "starting it ...", s)
     t0 = time.perf_counter()
     try:
         fn()
@@ -149,5 +168,5 @@ def start_device(device: Any, enabled: bool, stream: TextIO | None = None,
         raise DeviceUnavailable(str(exc)) from exc
     dt = time.perf_counter() - t0
     if enabled:
-        print(f"{label}: ready after {dt:.1f} s", file=s, flush=True)
+        write(f"{label}: ready after {dt:.1f} s", s)
     return dt

@@ -42,7 +42,7 @@ from hxsim.nn.network import Network
 from hxsim.nn.report import Report, cycles_per_example
 from hxsim.nn.train import TrainConfig, accuracy, config_dict, train
 from hxsim.params import ChipParams
-from hxsim.progress import CHUNK, ProgressDevice, bar, start_device
+from hxsim.progress import CHUNK, ProgressDevice, bar, start_device, write
 from hxsim.timing import Timing
 from hxsim.types import I8, I64
 
@@ -314,19 +314,22 @@ def cosim_check(args: argparse.Namespace, net: Network, images: np.ndarray, para
     from hxsim.nn.cosim import cosim_check as check
 
     enabled = wants_progress(args)
-    progress = bar("cosim check", images.shape[0] * net.vmms_per_example(), "VMM", enabled)
+    bars: list[Any] = []
     opened: list[DeviceBackend] = []
 
     def factory(chip: ChipInstance) -> VmmBackend:
         device = open_device("cosim", chip, args.simulator)
         start_device(device, enabled)
-        opened.append(DeviceBackend(ProgressDevice(device, progress, CHUNK["cosim"])))
+        bars.append(bar("cosim check", images.shape[0] * net.vmms_per_example(), "VMM",
+                        enabled))
+        opened.append(DeviceBackend(ProgressDevice(device, bars[-1], CHUNK["cosim"])))
         return opened[-1]
 
     try:
-        ok = check(net, images, params, fixed, noise, factory=factory, log=echo)
+        ok = check(net, images, params, fixed, noise, factory=factory, log=write)
     finally:
-        progress.close()
+        for b in bars:
+            b.close()
     for b in opened:
         if b.stats:
             echo(f"cosim: {b.stats}")
