@@ -23,7 +23,6 @@ for what the commands check).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,8 +40,6 @@ DEFAULT_FIXED_SEED = 1
 DEFAULT_NOISE_SEED = 2
 #: HDL simulators of the co-simulation (``hxtb.build``).
 SIMULATORS = ("verilator", "icarus")
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 class UsageError(Exception):
@@ -228,9 +225,9 @@ class Run:
     ``total`` VMMs, and on ``finish`` closes it and prints the wall time and its statistics."""
 
     def __init__(self, command: str, args: argparse.Namespace, chip: ChipInstance,
-                 total: int | None, kind: str | None = None) -> None:
+                 total: int | None) -> None:
         self.command = command
-        self.kind = kind if kind is not None else str(args.device)
+        self.kind = str(args.device)
         self.t0 = time.perf_counter()
         self.inner = open_device(self.kind, chip, args.simulator)
         self.progress = wants_progress(args)
@@ -259,7 +256,3 @@ class Run:
 
 def echo(msg: str) -> None:
     print(msg, flush=True)
-
-
-def warn(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
