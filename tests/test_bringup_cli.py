@@ -1,5 +1,5 @@
 """The bring-up commands end to end on small data, exit codes included (0 ok, 1 check failed,
-2 bad input / unavailable backend / existing output)."""
+2 bad input / unavailable device / existing output)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hxsim import ChipParams
 from hxsim.bringup.data import MeasuredData
 from hxsim.calibration import CalibrationResult
 from hxsim.cli import main
+from hxsim.cli.bringup import calibration_vmms
 from hxsim.device import DeviceUnavailable, cosim_target
 
 # Known hidden parameters for compare: the effects a per-column linear model cannot describe are
@@ -31,9 +32,10 @@ def cosim_available() -> bool:
     return True
 
 
-def test_characterize_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_characterize_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "ch"
-    assert main(["characterize", "--fast", "--repetitions", "4", "--out", str(out)]) == 0
+    assert main(["characterize", "--device", "model", "--repetitions", "4",
+                 "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "slope" in text and "noise" in text and "fixed_seed 1" in text
     for suffix in ("png", "npz", "csv", "json"):
@@ -47,9 +49,10 @@ def test_characterize_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     data = MeasuredData.load(out / "characterization.npz")
     assert data.repetitions == 4 and data.metadata["fixed_seed"] == 1
     # No overwrite without --force (exit 2, the file named), then with --force.
-    assert main(["characterize", "--fast", "--repetitions", "2", "--out", str(out)]) == 2
+    assert main(["characterize", "--device", "model", "--repetitions", "2",
+                 "--out", str(out)]) == 2
     assert "characterization.png" in capsys.readouterr().err
-    assert main(["characterize", "--fast", "--repetitions", "2", "--out", str(out),
+    assert main(["characterize", "--device", "model", "--repetitions", "2", "--out", str(out),
                  "--force"]) == 0
 
 
@@ -62,8 +65,9 @@ def test_measure_and_compare_recover_known_parameters(tmp_path: Path,
     params = tmp_path / "p.json"
     KNOWN.save(params)
     data = tmp_path / "m.npz"
-    assert main(["measure", str(data), "--fast", "--params", str(params), "--vmms", "64",
-                 "--repetitions", "8", "--fixed-seed", "11", "--noise-seed", "12"]) == 0
+    assert main(["measure", "--out", str(data), "--device", "model", "--params", str(params),
+                 "--vmms", "64", "--repetitions", "8", "--fixed-seed", "11",
+                 "--noise-seed", "12"]) == 0
     report = tmp_path / "rep"
     args = ["compare", str(data), "--params", str(params), "--out", str(report),
             "--gain-tol", "0.02", "--noise-tol", "0.04", "--column-gain-tol", "0.015",
@@ -85,7 +89,8 @@ def test_measure_and_compare_recover_known_parameters(tmp_path: Path,
 
 def test_compare_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = tmp_path / "good.csv"
-    assert main(["measure", str(good), "--fast", "--vmms", "2", "--repetitions", "1"]) == 0
+    assert main(["measure", "--out", str(good), "--device", "model", "--vmms", "2",
+                 "--repetitions", "1"]) == 0
     lines = good.read_text().splitlines()
     lines[1] = '# metadata: {"num_sends": 1, "source": "chip"}'
     bad = tmp_path / "bad.csv"
@@ -98,9 +103,10 @@ def test_compare_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_export_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     v = tmp_path / "v.jsonl"
-    assert main(["export-vectors", str(v), "--vmms", "3", "--seed", "9", "--num-sends", "2"]) == 0
+    assert main(["export-vectors", "--out", str(v), "--vmms", "3", "--seed", "9",
+                 "--num-sends", "2"]) == 0
     assert "seed 9" in capsys.readouterr().out
-    assert main(["export-vectors", str(v), "--vmms", "3"]) == 2
+    assert main(["export-vectors", "--out", str(v), "--vmms", "3"]) == 2
     assert main(["replay-vectors", str(v)]) == 0           # ideal chip: bit-exact
     assert "0 mismatches" in capsys.readouterr().out
     noisy = tmp_path / "noisy.json"
@@ -108,25 +114,31 @@ def test_export_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["replay-vectors", str(v), "--params", str(noisy)]) == 1
     # From a measured-data file.
     d = tmp_path / "m.csv"
-    assert main(["measure", str(d), "--fast", "--vmms", "2", "--repetitions", "1"]) == 0
-    assert main(["export-vectors", str(tmp_path / "w.jsonl"), "--from", str(d)]) == 0
+    assert main(["measure", "--out", str(d), "--device", "model", "--vmms", "2",
+                 "--repetitions", "1"]) == 0
+    assert main(["export-vectors", "--out", str(tmp_path / "w.jsonl"), "--from", str(d)]) == 0
     broken = tmp_path / "b.jsonl"
     broken.write_text("{\"format\": \"hxsim-vectors\", \"version\": 1}\n{\"op\": \"poke\"}\n")
     assert main(["replay-vectors", str(broken)]) == 2
     assert "field 'op'" in capsys.readouterr().err
 
 
-def test_calibrate_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "cal.json"
-    assert main(["calibrate", "--fast", "--out", str(out), "--driver-repetitions", "2",
-                 "--offset-repetitions", "16"]) == 0
+    assert main(["calibrate", "--device", "model", "--out", str(out),
+                 "--driver-repetitions", "2", "--offset-repetitions", "16"]) == 0
     text = capsys.readouterr().out
     assert "before" in text and "noise_seed 2" in text
     res = CalibrationResult.load(out)
     assert res.column_spread_after < res.column_spread_before
     assert res.driver_spread_low_after < res.driver_spread_low_before
     assert json.loads(out.read_text())["chip"]["fixed_seed"] == 1
-    assert main(["calibrate", "--fast", "--out", str(out)]) == 2
-    assert main(["calibrate", "--fast", "--out", str(tmp_path / "x.json"),
-                 "--driver-repetitions", "0"]) == 2
+    # The progress bar's total (VMMs) is what calibrate runs.
+    assert calibration_vmms(res.settings) == res.num_vmms
+    assert main(["calibrate", "--device", "model", "--out", str(out)]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["calibrate", "--device", "model", "--out", str(tmp_path / "x.json"),
+              "--driver-repetitions", "0"])
+    assert exc.value.code == 2
+    assert "--driver-repetitions: expected a positive integer" in capsys.readouterr().err
     assert np.all(res.dac_offsets >= 0)

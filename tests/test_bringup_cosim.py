@@ -8,13 +8,14 @@ programs run on hx_top in tb_top with the Python bridge as the analog array.
   digital offsets and the timing changing, and with fast-path VMMs on the same chip instance in
   between (the noise stream is carried);
 - the same on Icarus (small: short conversions, 3 VMMs; skipped without iverilog);
-- ``hxsim characterize`` through the co-simulation equals ``--fast`` on small data;
+- ``hxsim characterize`` through the co-simulation equals ``--device model`` on small data;
 - register-level error paths (refused writes and stores, unmapped reads, loads without a result,
   STATUS / ERR_CODE / ERROR_COUNT / IRQ_STATUS, ERR_CLEAR, SOFT_RESET) give the same reads and
   mismatch messages on the co-simulation as on the reference ``ModelRegisterTarget``;
 - a co-simulation that cannot start exits 2 with the reason;
 - ``hxsim demo``'s co-simulation section passes;
-- slow tier: ``hxsim calibrate`` through the co-simulation (1362 VMMs, ~2 min) == ``--fast``.
+- slow tier: ``hxsim calibrate`` through the co-simulation (1362 VMMs, ~2 min) ==
+  ``--device model``.
 
 Seeds are fixed per test and printed.
 """
@@ -47,9 +48,9 @@ def test_export_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[
     seed = 4711
     print(f"[seed] stimulus seed {seed}, ideal chip")
     vec = tmp_path / "v.jsonl"
-    assert main(["export-vectors", str(vec), "--vmms", "6", "--seed", str(seed),
+    assert main(["export-vectors", "--out", str(vec), "--vmms", "6", "--seed", str(seed),
                  "--num-sends", "2"]) == 0
-    assert main(["replay-vectors", str(vec), "--backend", "cosim"]) == 0
+    assert main(["replay-vectors", str(vec), "--device", "cosim"]) == 0
     out = capsys.readouterr().out
     assert "6 VMMs replayed on cosim" in out and "0 mismatches" in out
     # A wrong expectation (one result lane of the last VMM) is a mismatch: exit 1.
@@ -61,7 +62,7 @@ def test_export_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[
     lines[k] = json.dumps(op)
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join(lines) + "\n")
-    assert main(["replay-vectors", str(bad), "--backend", "cosim"]) == 1
+    assert main(["replay-vectors", str(bad), "--device", "cosim"]) == 1
     out = capsys.readouterr().out
     assert "1 mismatches" in out and "result[1]" in out and "1 lanes differ (first [5])" in out
 
@@ -109,8 +110,8 @@ def test_characterize_cosim_equals_fast(tmp_path: Path,
               "--noise-seed", "6"]
     assert main([*common, "--out", str(tmp_path / "cos")]) == 0
     out = capsys.readouterr().out
-    assert "backend cosim (verilator)" in out and "6 VMMs" in out
-    assert main([*common, "--fast", "--out", str(tmp_path / "fast")]) == 0
+    assert "device cosim (verilator)" in out and "6 VMMs" in out
+    assert main([*common, "--device", "model", "--out", str(tmp_path / "fast")]) == 0
     a = MeasuredData.load(tmp_path / "cos" / "characterization.npz")
     b = MeasuredData.load(tmp_path / "fast" / "characterization.npz")
     np.testing.assert_array_equal(a.outputs, b.outputs)
@@ -144,12 +145,17 @@ def test_cosim_equals_fast_path_icarus() -> None:
     assert cos_chip.noise_state == fast_chip.noise_state
 
 
-def test_cosim_failure_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A co-simulation that cannot start is an unavailable backend: exit 2 with the reason."""
-    assert main(["characterize", "--simulator", "nosuch", "--repetitions", "1",
-                 "--out", str(tmp_path / "c")]) == 2
+def test_cosim_failure_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A co-simulation that cannot start is an unavailable device: exit 2 with the reason."""
+    def no_build(sim: str) -> None:
+        raise RuntimeError(f"no {sim} here")
+
+    monkeypatch.setattr(build, "build", no_build)
+    assert main(["characterize", "--repetitions", "1", "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
-    assert "co-simulation (nosuch)" in err and "building tb_top failed" in err
+    assert "co-simulation (verilator)" in err and "building tb_top failed (no verilator here)" \
+        in err
     assert not (tmp_path / "c" / "characterization.npz").exists()
 
 
@@ -158,19 +164,19 @@ def test_demo_cosim_section(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--columns", "4"]) == 0
     out = capsys.readouterr().out
     assert "co-simulation: all checks passed" in out and out.count("256/256") == 8
-    assert main(["demo", "--no-cosim"]) == 0
+    assert main(["demo", "--device", "model"]) == 0
     assert "Co-simulation" not in capsys.readouterr().out
 
 
 @pytest.mark.slow
 def test_calibrate_cosim_equals_fast(tmp_path: Path) -> None:
     """``hxsim calibrate`` through the co-simulation (smallest settings: 1362 VMMs, every
-    register over AXI and the vector port) writes the same calibration as ``--fast``."""
+    register over AXI and the vector port) writes the same calibration as ``--device model``."""
     print("[seed] fixed_seed 3, noise_seed 4")
     common = ["calibrate", "--driver-repetitions", "1", "--offset-repetitions", "1",
               "--fixed-seed", "3", "--noise-seed", "4"]
     assert main([*common, "--out", str(tmp_path / "cos.json")]) == 0
-    assert main([*common, "--fast", "--out", str(tmp_path / "fast.json")]) == 0
+    assert main([*common, "--device", "model", "--out", str(tmp_path / "fast.json")]) == 0
     a = json.loads((tmp_path / "cos.json").read_text())
     b = json.loads((tmp_path / "fast.json").read_text())
     assert a["chip"].pop("backend") == "cosim (verilator)"

@@ -27,8 +27,10 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def trained(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
+    # The seeds of the published run (docs/nn.md, make train).
     rc = main(["train", "--data", str(dataset), "--out", str(out), "--float-epochs", "3",
-               "--chip-epochs", "1", "--batch-size", "50", "--no-progress"])
+               "--chip-epochs", "1", "--batch-size", "50", "--no-progress",
+               "--seed", "1", "--fixed-seed", "3", "--noise-seed", "4"])
     assert rc == 0
     return out
 
@@ -45,6 +47,14 @@ def test_train_writes_weights_and_report(trained: Path, capsys: pytest.CaptureFi
                                  "noise_seed": 4, "eval_noise_seed": 5}
 
 
+def test_train_needs_force_to_overwrite(trained: Path, dataset: Path,
+                                        capsys: pytest.CaptureFixture) -> None:
+    """An existing output is an error before any training (exit 2, the file named)."""
+    assert main(["train", "--data", str(dataset), "--out", str(trained), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "float.npz: exists; use --force" in err and err.count("\n") == 1
+
+
 def test_infer_reproduces_the_reported_accuracy(trained: Path, dataset: Path,
                                                 capsys: pytest.CaptureFixture) -> None:
     import json
@@ -54,13 +64,17 @@ def test_infer_reproduces_the_reported_accuracy(trained: Path, dataset: Path,
     assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.npz"),
                  "--no-progress"]) == 0
     out = capsys.readouterr().out
-    m = re.search(r"test accuracy \(chip\): ([0-9.]+) %", out)
+    m = re.search(r"test accuracy \(device model\): ([0-9.]+) %", out)
     assert m is not None, out
     assert float(m.group(1)) == pytest.approx(100 * rep["acc_chip_in_loop"], abs=1e-9)
     assert "fixed_seed=3 noise_seed=5" in out
-    for mode in ("golden", "float"):
+    for where in (["--device", "golden"], ["--device", "regs", "--test-limit", "3"],
+                  ["--float"]):
         assert main(["infer", "--data", str(dataset), "--weights", str(trained / "float.npz"),
-                     "--mode", mode, "--no-progress"]) == 0
+                     *where, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "test accuracy (device golden)" in out and "test accuracy (float)" in out
+    assert "test accuracy (device regs)" in out and "90 tile VMMs" in out
 
 
 def test_missing_default_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -82,12 +96,14 @@ def test_malformed_data_and_bad_weights_exit_2(tmp_path: Path, dataset: Path,
     assert main(["infer", "--data", str(bad), "--weights", str(tmp_path / "w.npz")]) == 2
     assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err
     assert main(["infer", "--data", str(dataset), "--weights", str(tmp_path / "w.npz"),
-                 "--cosim", "1000"]) == 2
+                 "--cosim-check", "1000"]) == 2
+    assert "--cosim-check: 1000 images requested" in capsys.readouterr().err
     assert main(["train", "--data", str(dataset), "--ideal", "--params", "x.json"]) == 2
 
 
 @pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--lr-chip", "-1"],
-                                  ["infer", "--cosim", "x"], ["train", "--chip-init", "nope"]])
+                                  ["infer", "--cosim-check", "x"],
+                                  ["train", "--chip-init", "nope"]])
 def test_bad_options_exit_2(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(argv)

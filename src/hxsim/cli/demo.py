@@ -1,12 +1,13 @@
 """``hxsim demo``: the main job in one command (``make demo``).
 
 Runs VMMs on a simulated hemisphere and prints them next to the golden reference: an ideal chip
-(equal bit for bit), a chip with noise and fixed pattern before and after calibration-free use,
-and the cycle-exact timing of the VMM. With ``--cosim`` (default) a few VMMs also run through the
-RTL co-simulation (hx_top in tb_top, register-level programs over AXI4-Lite and the vector port,
-the analog array computed by the Python bridge; ``hxtb.api.CosimTarget``): on the ideal chip they
-must equal the golden values bit for bit and ``CYCLES_LAST`` the golden timing, on the noisy chip
-the fast path of a chip instance with the same seeds. ``--no-cosim`` runs the model alone.
+(equal bit for bit), a chip with noise and fixed pattern, and the cycle-exact timing of the VMM.
+Then a few VMMs run on ``--device`` (default ``cosim``: the RTL co-simulation, hx_top in tb_top,
+register-level programs over AXI4-Lite and the vector port, the analog array computed by the
+Python bridge): on the ideal chip they must equal the golden values bit for bit and
+``CYCLES_LAST`` the golden timing, on the noisy chip the fast path of a chip instance with the
+same seeds. ``--device regs`` runs the same programs on the register-level model of hx_top;
+``--device model`` runs the model alone (no device section).
 """
 
 from __future__ import annotations
@@ -18,20 +19,34 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.array import ChipInstance
+from hxsim.cli.common import (
+    device_options,
+    positive,
+    progress_options,
+    seed_options,
+    wants_progress,
+)
+from hxsim.device import close_device, open_device
 from hxsim.golden import ideal_vmm, vmm_timing
 from hxsim.params import ChipParams
+from hxsim.progress import CHUNK, ProgressDevice, bar, start_device
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
+
+#: Device section titles.
+TITLE = {"cosim": "Co-simulation", "regs": "Register-level model of hx_top"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run VMMs and print them next to the golden reference")
-    p.add_argument("--seed", type=int, default=2026, help="stimulus seed (default 2026)")
-    p.add_argument("--fixed-seed", type=int, default=1, help="chip instance (fixed pattern) seed")
-    p.add_argument("--noise-seed", type=int, default=2, help="trial-noise seed")
-    p.add_argument("--columns", type=int, default=12, help="columns to print (default 12)")
-    p.add_argument("--cosim", action=argparse.BooleanOptionalAction, default=True,
-                   help="also run VMMs through the RTL co-simulation (default on)")
-    p.add_argument("--simulator", default="verilator", help="HDL simulator for --cosim")
+    p = sub.add_parser(
+        "demo", help="run VMMs and print them next to the golden reference",
+        description=__doc__,
+        parents=[seed_options("stimulus (weights and inputs)"),
+                 device_options("cosim", ("model", "regs", "cosim"),
+                                "where the cross-checked VMMs run (model: the model alone, no "
+                                "cross-check)"),
+                 progress_options()])
+    p.add_argument("--columns", type=positive, default=12, metavar="N",
+                   help="columns to print (1..256)")
     p.set_defaults(func=run)
 
 
@@ -73,38 +88,43 @@ def run(args: argparse.Namespace) -> int:
     total_us = t.total_cycles * CLOCK_PERIOD_NS / 1000
     print(f"  total {t.total_cycles} cycles = {total_us:.2f} us at 125 MHz")
     ok = same
-    if args.cosim:
-        ok &= cosim_section(args, x, w, rng, cols)
+    if args.device != "model":
+        ok &= device_section(args, x, w, rng, cols)
     return 0 if ok else 1
 
 
-def cosim_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
-                  rng: np.random.Generator, cols: slice) -> bool:
-    """A few VMMs through the RTL co-simulation; True if every check holds."""
-    from hxsim.device import DeviceUnavailable, close_device, open_device
-
+def device_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
+                   rng: np.random.Generator, cols: slice) -> bool:
+    """A few VMMs on ``--device``, on an ideal and a noisy chip; True if every check holds."""
     xs = np.stack([x, np.where(rng.random(128) < 0.8, 0, rng.integers(1, 32, size=128)),
                    np.full(128, 31), np.zeros(128, dtype=np.int64)])
     timing = Timing()
     golden = ideal_vmm(xs, w, gain=0.002, num_sends=timing.num_sends)
     gold_cyc = [vmm_timing(timing, v).total_cycles for v in xs]
-    print(f"\nCo-simulation ({args.simulator}): {xs.shape[0]} VMMs of the matrix above, as "
-          "register-level programs on hx_top\n(AXI4-Lite + vector port; analog array: the Python "
-          "bridge on the chip model), on an ideal and a noisy chip:")
+    where = (f"the RTL co-simulation ({args.simulator}): hx_top, AXI4-Lite + vector port; analog "
+             "array: the Python bridge on the chip model" if args.device == "cosim" else
+             "the register-level model of hx_top")
+    print(f"\n{TITLE[args.device]}: {xs.shape[0]} VMMs of the matrix above, as register-level "
+          f"programs on\n{where}; on an ideal and a noisy chip:")
     t0 = time.perf_counter()
     res = {}
-    stats = []
+    stats: list[str] = []
+    enabled = wants_progress(args)
+    progress = bar(f"demo ({args.device})", 2 * xs.shape[0], "VMM", enabled)
     try:
         for label, params in (("ideal", ChipParams.ideal()), ("noisy", ChipParams())):
-            backend = open_device("cosim", ChipInstance(params, args.fixed_seed,
-                                                         args.noise_seed), args.simulator)
+            device = open_device(args.device, ChipInstance(params, args.fixed_seed,
+                                                           args.noise_seed), args.simulator)
             try:
-                res[label] = backend.run_vmms(xs, w, timing)
+                start_device(device, enabled)
+                res[label] = ProgressDevice(device, progress, CHUNK[args.device]).run_vmms(
+                    xs, w, timing)
             finally:
-                stats.append(f"{label}: {close_device(backend)}")
-    except (DeviceUnavailable, RuntimeError) as exc:
-        print(f"  co-simulation unavailable: {exc}\n  (use --no-cosim for the model alone)")
-        return False
+                line = close_device(device)
+                if line:
+                    stats.append(f"{label}: {line}")
+    finally:
+        progress.close()
     wall = time.perf_counter() - t0
     fast = ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed).vmm_detail(xs, w, timing)
     ok = True
@@ -122,12 +142,13 @@ def cosim_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDA
               f"{eq_g:>12d}/256  {eq_f:>15d}/256   {'OK' if row_ok else 'MISMATCH'}")
     print(f"  VMM 0, first {cols.stop} columns:")
     print(_row("golden", golden[0, cols]))
-    print(_row("cosim, ideal chip", res["ideal"].y[0, cols]))
-    print(_row("cosim, noisy chip", res["noisy"].y[0, cols]))
+    print(_row(f"{args.device}, ideal chip", res["ideal"].y[0, cols]))
+    print(_row(f"{args.device}, noisy chip", res["noisy"].y[0, cols]))
     print(_row("fast path, noisy chip", fast[2][0, cols]))
-    print(f"  wall time {wall:.1f} s for {len(stats)} simulator runs")
+    print(f"  wall time {wall:.1f} s for 2 device runs")
     for line in stats:
         print(f"    {line}")
-    print(f"co-simulation: {'all checks passed' if ok else 'MISMATCH'} (ideal chip bit-exact vs "
+    name = "co-simulation" if args.device == "cosim" else args.device
+    print(f"{name}: {'all checks passed' if ok else 'MISMATCH'} (ideal chip bit-exact vs "
           "golden, CYCLES_LAST vs golden timing, noisy chip == fast path incl. raw codes)")
     return ok

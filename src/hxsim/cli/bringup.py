@@ -1,0 +1,329 @@
+"""Sub-commands of the bring-up tools: characterize, measure, compare, export-vectors,
+replay-vectors, calibrate (docs/bringup.md). Exit codes: 0 success, 1 a check failed (compare,
+replay-vectors), 2 bad input, an existing output without --force, or an unavailable device."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hxsim.bringup import (
+    characterize as charz,
+    compare as cmpmod,
+    program as prog,
+    vectors as vec,
+)
+from hxsim.bringup.data import MeasuredData, base_metadata, check_writable
+from hxsim.calibration import CalibrationSettings, calibrate
+from hxsim.cli.common import (
+    Run,
+    chip_instance,
+    chip_options,
+    chip_params,
+    device_options,
+    nonneg,
+    output_options,
+    positive,
+    progress_options,
+    seed_metadata,
+    seed_options,
+    timing,
+    timing_options,
+    wants_progress,
+)
+from hxsim.device import DeviceAdapter, DeviceUnavailable
+from hxsim.golden import TILE_COLS, TILE_ROWS
+from hxsim.progress import start_device
+
+
+def _probability(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {text!r}")
+    return v
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _random_vmm_args(p: argparse.ArgumentParser, vmms: int) -> None:
+    g = p.add_argument_group("random VMMs")
+    g.add_argument("--vmms", type=positive, default=vmms, metavar="N", help="input vectors")
+    g.add_argument("--matrices", type=positive, default=1, metavar="M",
+                   help="random weight matrices (VMM n uses matrix n %% M; 1..64)")
+    g.add_argument("--density", type=_probability, default=0.5, metavar="P",
+                   help="probability of a non-zero input (1..31)")
+    g.add_argument("--weight-max", type=nonneg, default=63, metavar="W",
+                   help="weights drawn from -W..W (0..63)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    chip_seeds = seed_options()
+    p = sub.add_parser(
+        "characterize", help="the published characterization: output vs weight",
+        description=cmd_characterize.__doc__,
+        parents=[device_options("cosim"), chip_seeds, chip_options(),
+                 output_options(Path("out/characterize"),
+                                "output directory (characterization.png/.npz/.csv/.json)"),
+                 progress_options(), timing_options()])
+    p.add_argument("--repetitions", type=positive, default=charz.REPETITIONS, metavar="N",
+                   help="repetitions of every input level")
+    p.add_argument("--levels", default="0,3,7", metavar="L,L,..",
+                   help="input levels (0..31), comma-separated")
+    p.set_defaults(func=cmd_characterize)
+
+    p = sub.add_parser(
+        "measure", help="random VMMs on a chip instance -> measured-data file",
+        description=cmd_measure.__doc__,
+        parents=[device_options("cosim"), seed_options("stimulus (inputs and weights)"),
+                 chip_options(),
+                 output_options(Path("out/measured.npz"), "measured-data file (.npz or .csv)"),
+                 progress_options(), timing_options()])
+    _random_vmm_args(p, 64)
+    p.add_argument("--repetitions", type=positive, default=8, metavar="N",
+                   help="repetitions of every VMM")
+    p.set_defaults(func=cmd_measure)
+
+    p = sub.add_parser(
+        "compare", help="fit measured data, compare with the golden model and a chip "
+        "configuration, write a report", description=cmd_compare.__doc__,
+        parents=[chip_options(what="the expected chip configuration"),
+                 output_options(Path("out/compare"), "report directory")])
+    p.add_argument("measured", type=Path, help="measured-data file (.npz or .csv)")
+    p.add_argument("--linear-limit", type=_number, default=cmpmod.LINEAR_LIMIT, metavar="LSB",
+                   help="fit only points with |mean y| up to this")
+    g = p.add_argument_group("thresholds (only those given are checked; exit 1 beyond one)")
+    for name, text in cmpmod.THRESHOLDS.items():
+        g.add_argument(f"--{name.replace('_', '-')}", type=_number, default=None, metavar="X",
+                       help=f"{text} (default: not checked)")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "export-vectors", help="stimulus + expected responses for replay",
+        description=cmd_export.__doc__,
+        parents=[seed_options("stimulus (without --from)", chip=False),
+                 output_options(Path("out/vectors.jsonl"), "vector file (.jsonl)"),
+                 timing_options()])
+    p.add_argument("--from", dest="source", type=Path, default=None, metavar="MEASURED",
+                   help="take inputs, weights and timing from a measured-data file (default: "
+                        "random VMMs)")
+    _random_vmm_args(p, 8)
+    p.add_argument("--gain", type=_number, default=0.002,
+                   help="gain of the expected responses (LSB per unit x*w per send)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "replay-vectors", help="replay a vector file and check the responses",
+        description=cmd_replay.__doc__,
+        parents=[device_options("regs", ("regs", "cosim"), "where the programs run"),
+                 chip_seeds,
+                 chip_options("the ideal chip: the vectors' expected responses are the golden "
+                              "model's"),
+                 progress_options()])
+    p.add_argument("vectors", type=Path, help="vector file (.jsonl) from export-vectors")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser(
+        "calibrate", help="calix-style calibration through a device",
+        description=cmd_calibrate.__doc__,
+        parents=[device_options("cosim"), chip_seeds, chip_options(),
+                 output_options(Path("out/calibration.json"), "calibration file (JSON)"),
+                 progress_options()])
+    p.add_argument("--driver-repetitions", type=positive, default=8, metavar="N",
+                   help="repetitions of every driver measurement")
+    p.add_argument("--offset-repetitions", type=positive, default=64, metavar="N",
+                   help="zero-input VMMs of the column offset measurement")
+    p.set_defaults(func=cmd_calibrate)
+
+
+def cmd_characterize(args: argparse.Namespace) -> int:
+    """The published characterization (SPEC.md section 5): column j < 127 holds weight j - 63 in
+    all 128 rows; constant input vectors of every level; repetitions. Writes the plot, the data
+    (.npz, .csv) and the fit (.json) under --out."""
+    try:
+        levels = [int(v) for v in str(args.levels).split(",")]
+    except ValueError as exc:
+        raise ValueError(f"--levels: expected comma-separated integers ({exc})") from exc
+    t = timing(args)
+    out: Path = args.out
+    files = {k: out / f"characterization.{k}" for k in ("png", "npz", "csv", "json")}
+    for f in files.values():
+        check_writable(f, args.force)
+    charz.stimulus(levels)  # bad levels before the device starts
+    chip = chip_instance(args)
+    run = Run("characterize", args, chip, args.repetitions * len(levels))
+    print(f"hxsim characterize: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
+          f"noise_seed {chip.noise_seed}, levels {levels}, {args.repetitions} repetitions")
+    try:
+        device = run.start()
+        data = charz.run(device, t, args.repetitions, levels, None, seed_metadata(chip))
+    finally:
+        run_md = run.finish()
+    data.metadata.update(run_md)
+    res = charz.analyze(data)
+    data.save(files["npz"], args.force)
+    data.save(files["csv"], args.force)
+    charz.plot(res, files["png"], f"Characterization ({run.inner.name}, fixed_seed "
+               f"{chip.fixed_seed})", args.force)
+    files["json"].write_text(json.dumps(res.to_dict(), indent=1) + "\n")
+    print(res.summary())
+    print("wrote " + ", ".join(str(f) for f in files.values()))
+    return 0
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    """Random VMMs on a chip instance, saved in the measured-data format (docs/data-format.md):
+    for compare, or as the template of a real chip's measurement."""
+    out: Path = args.out
+    check_writable(out, args.force)
+    if out.suffix.lower() not in (".npz", ".csv"):
+        raise ValueError(f"--out: {out}: use a .npz or .csv file")
+    t = timing(args)
+    x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
+                                args.weight_max)
+    chip = chip_instance(args)
+    run = Run("measure", args, chip, x.shape[0] * args.repetitions)
+    print(f"hxsim measure: device {run.inner.name}, stimulus seed {args.seed}, fixed_seed "
+          f"{chip.fixed_seed}, noise_seed {chip.noise_seed}")
+    outputs = np.empty((x.shape[0], args.repetitions, TILE_COLS), dtype=np.int64)
+    try:
+        device = run.start()
+        for r in range(args.repetitions):
+            for m in range(w.shape[0]):
+                sel = idx == m
+                if sel.any():
+                    outputs[sel, r] = device.run_vmms(x[sel], w[m], t).y
+    finally:
+        run.finish()
+    md = base_metadata(t, "simulator", experiment="random", backend=run.inner.name,
+                       seed=args.seed, gain_nominal=chip.params.gain, **seed_metadata(chip))
+    MeasuredData(x, w, idx, outputs, md).save(out, args.force)
+    print(f"wrote {out} ({x.shape[0]} VMMs x {args.repetitions} repetitions)")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Fits gain, noise and per-column gain and offset to measured data, compares them with the
+    golden model and the expected values of a chip configuration, writes report.md (with plots)
+    and compare.json under --out. Only the thresholds given are checked; exit 1 when one is
+    exceeded."""
+    if not args.measured.is_file():
+        raise FileNotFoundError(f"measured: {args.measured}: no such file")
+    data = MeasuredData.load(args.measured)
+    params = chip_params(args)
+    thresholds = {k: getattr(args, k) for k in cmpmod.THRESHOLDS}
+    cmp = cmpmod.compare(data, params, thresholds, args.linear_limit)
+    report = cmpmod.write_report(cmp, data, args.out, str(args.measured), args.force)
+    print(cmp.fit.summary())
+    for c in cmp.checks:
+        state = "not checked" if c.threshold is None else ("pass" if c.passed else "FAIL")
+        print(f"  {c.name:28s} measured {c.measured:10.5g}  expected {c.expected:10.5g}  "
+              f"deviation {c.deviation:9.4g}  {state}")
+    print(f"  golden model: rms {cmp.golden_rms:.3f} LSB, max {cmp.golden_max:.3f} LSB")
+    print(f"wrote {report}")
+    if not cmp.passed:
+        failed = ", ".join(c.name for c in cmp.checks if not c.passed)
+        print(f"hxsim compare: deviation beyond threshold: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Stimulus and expected responses (golden model, golden timing) as a vector file of
+    register-level operations (docs/data-format.md section 4), from random VMMs or from a
+    measured-data file (--from)."""
+    check_writable(args.out, args.force)
+    if args.source is not None:
+        data = MeasuredData.load(args.source)
+        x, w, idx, t = data.inputs, data.weights, data.weight_index, data.timing
+        origin: dict[str, Any] = {"from": str(args.source)}
+    else:
+        t = timing(args)
+        x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
+                                    args.weight_max)
+        origin = {"seed": args.seed, "density": args.density, "matrices": args.matrices}
+    ops = vec.build(x, w, idx, t, args.gain, origin)
+    vec.save(ops, args.out, args.force)
+    writes = sum(1 for o in ops if o.get("op") == "axi_write")
+    stores = sum(1 for o in ops if o.get("op") == "vstore")
+    print(f"hxsim export-vectors: {x.shape[0]} VMMs, {writes} register writes, {stores} vector "
+          f"stores, seed {origin.get('seed', '-')}; wrote {args.out}")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Replays a vector file's register-level operations on --device and checks every response;
+    exit 1 on a mismatch."""
+    header, ops = vec.load(args.vectors)
+    chip = chip_instance(args, default_ideal=True)
+    # A register target (execute(ops)): the register-level model or the co-simulation's.
+    if args.device == "regs":
+        target: Any = prog.ModelRegisterTarget(chip)
+    else:
+        from hxsim.device import cosim_target
+
+        target = cosim_target(chip, args.simulator)
+    t0 = time.perf_counter()
+    try:
+        start_device(target, wants_progress(args), name=f"{args.device} ({args.simulator})")
+        res = target.execute(ops)
+    except RuntimeError as exc:  # the co-simulation run failed (hxtb's CosimError)
+        raise DeviceUnavailable(str(exc)) from exc
+    finally:
+        stats = target.stats() if callable(getattr(target, "stats", None)) else None
+        if callable(getattr(target, "close", None)):
+            target.close()
+    print(f"hxsim replay-vectors: wall time {time.perf_counter() - t0:.1f} s"
+          + (f" ({stats})" if stats else ""))
+    print(f"hxsim replay-vectors: {res.vmms} VMMs replayed on {args.device} "
+          f"(chip fixed_seed {chip.fixed_seed}, noise_seed {chip.noise_seed}); "
+          f"{len(res.mismatches)} mismatches")
+    for m in res.mismatches[:10]:
+        print("  " + m)
+    return 1 if res.mismatches else 0
+
+
+def calibration_vmms(settings: CalibrationSettings) -> int:
+    """VMMs ``hxsim.calibration.calibrate`` runs with ``settings``: 4 driver measurements (5 with
+    the refinement) of 16 zero-input references plus 2 x 128 single-driver VMMs per repetition,
+    and 2 column offset measurements (``CalibrationResult.num_vmms``)."""
+    per_driver = (16 + 2 * TILE_ROWS) * settings.driver_repetitions
+    return (5 if settings.refine else 4) * per_driver + 2 * settings.offset_repetitions
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """calix-style calibration of the DAC offsets and the column offsets through --device (with
+    cosim/regs every register is written over AXI and the vector port); saves the result (JSON,
+    CalibrationResult.load) and prints the spreads before and after."""
+    check_writable(args.out, args.force)
+    settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
+                                   offset_repetitions=args.offset_repetitions)
+    chip = chip_instance(args)
+    run = Run("calibrate", args, chip, calibration_vmms(settings))
+    print(f"hxsim calibrate: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
+          f"noise_seed {chip.noise_seed}")
+    try:
+        res = calibrate(DeviceAdapter(run.start()), settings)
+    finally:
+        run.finish()
+    res.save(args.out)
+    data = json.loads(args.out.read_text())
+    data["chip"] = {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
+                    "backend": run.inner.name}
+    args.out.write_text(json.dumps(data, indent=1) + "\n")
+    print(res.summary())
+    print(f"wrote {args.out}")
+    return 0

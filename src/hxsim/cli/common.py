@@ -1,0 +1,258 @@
+"""The options every sub-command shares, as argparse parent parsers, and their meaning.
+
+A sub-command takes the groups that apply to it (``parents=[...]``); each parent is built by a
+function because the default (where VMMs run, the output path, the chip) is stated per command:
+
+=========== ======================================================================================
+group       options
+=========== ======================================================================================
+device      ``--device {model,golden,regs,cosim}``, ``--simulator {verilator,icarus}``
+seeds       ``--seed N`` (stimulus / training randomness), ``--fixed-seed N`` (the chip
+            instance's fixed pattern), ``--noise-seed N`` (its trial noise); defaults 2026, 1, 2
+chip        ``--params FILE`` (ChipParams JSON), ``--ideal``
+output      ``--out DIR|FILE``, ``--force``
+progress    ``--progress/--no-progress`` (default: on when stderr is a terminal)
+timing      ``--num-sends N``, ``--event-wait N`` (the VMM timing registers)
+=========== ======================================================================================
+
+Every option has a help text that states its default. Bad input is reported as one line on
+stderr naming the option and exit code 2 (``HxParser.error`` for what argparse checks, ``main``
+for what the commands check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from hxsim.array import ChipInstance
+from hxsim.device import DEVICE_KINDS, VmmDevice, close_device, open_device
+from hxsim.params import ChipParams
+from hxsim.progress import CHUNK, ProgressDevice, bar, progress_enabled, start_device
+from hxsim.timing import Timing
+
+#: Default seeds of every command (``--seed``, ``--fixed-seed``, ``--noise-seed``).
+DEFAULT_SEED = 2026
+DEFAULT_FIXED_SEED = 1
+DEFAULT_NOISE_SEED = 2
+#: HDL simulators of the co-simulation (``hxtb.build``).
+SIMULATORS = ("verilator", "icarus")
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported without a traceback, exit code 2."""
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written; every option's help ends with its default. An option whose
+    default is None or a flag's False states its default in its own words (``default:``) or
+    gets ``(default: off)``."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
+            return text
+        if action.default is None or action.default is False:
+            return text + " (default: off)" if action.nargs == 0 else text
+        return text + " (default: %(default)s)"
+
+
+class HxParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose usage errors are one line (``hxsim CMD: error: ...``)
+    and exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _int_at_least(low: int, what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {v}")
+        return v
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
+
+
+nonneg = _int_at_least(0, "a non-negative integer")
+positive = _int_at_least(1, "a positive integer")
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not 0 < v < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return v
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False)
+
+
+# ---- the parent parsers ------------------------------------------------------------------------
+def device_options(default: str, kinds: Sequence[str] = DEVICE_KINDS,
+                   what: str = "where the VMMs run") -> argparse.ArgumentParser:
+    """``--device`` (one of ``kinds``, default ``default``) and ``--simulator``."""
+    text = {"model": "the model's fast path", "golden": "the golden reference (ideal array)",
+            "regs": "register-level programs on the model of hx_top",
+            "cosim": "register-level programs through the RTL co-simulation (needs the dev "
+                     "extras)"}
+    p = _parent()
+    g = p.add_argument_group("device")
+    g.add_argument("--device", choices=tuple(kinds), default=default,
+                   help=f"{what}: " + "; ".join(f"{k}: {text[k]}" for k in kinds))
+    g.add_argument("--simulator", choices=SIMULATORS, default="verilator",
+                   help="HDL simulator of the co-simulation (--device cosim)")
+    return p
+
+
+def seed_options(seed: str | None = None, chip: bool = True,
+                 chip_default: tuple[str, str] | None = None, noise: str | None = None
+                 ) -> argparse.ArgumentParser:
+    """``--seed`` (when ``seed`` says what it seeds) and ``--fixed-seed``/``--noise-seed`` (when
+    ``chip``; ``noise`` says what the noise seed seeds when it is more than the chip instance's
+    trial noise); ``chip_default`` (fixed, noise) replaces the chip seeds' defaults by words (None
+    in the namespace)."""
+    p = _parent()
+    g = p.add_argument_group("seeds (printed and recorded in the outputs)")
+    if seed is not None:
+        g.add_argument("--seed", type=nonneg, default=DEFAULT_SEED, metavar="N",
+                       help=f"seed of the {seed}")
+    if chip:
+        for k, (name, text, default) in enumerate((
+                ("fixed-seed", "the chip instance's fixed pattern", DEFAULT_FIXED_SEED),
+                ("noise-seed", noise or "the chip instance's trial noise", DEFAULT_NOISE_SEED))):
+            if chip_default is None:
+                g.add_argument(f"--{name}", type=nonneg, default=default, metavar="N",
+                               help=f"seed of {text}")
+            else:
+                g.add_argument(f"--{name}", type=nonneg, default=None, metavar="N",
+                               help=f"seed of {text} (default: {chip_default[k]})")
+    return p
+
+
+def chip_options(default: str = "ChipParams(): noise and fixed pattern on, SPEC values",
+                 what: str = "chip parameters") -> argparse.ArgumentParser:
+    """``--params FILE`` and ``--ideal`` (exclusive; checked by ``chip_params``)."""
+    p = _parent()
+    g = p.add_argument_group("chip")
+    g.add_argument("--params", type=Path, default=None, metavar="FILE",
+                   help=f"{what} as a ChipParams JSON file (default: {default})")
+    g.add_argument("--ideal", action="store_true",
+                   help="the ideal chip (ChipParams.ideal(): no noise, no fixed pattern)")
+    return p
+
+
+def output_options(default: Path, what: str) -> argparse.ArgumentParser:
+    """``--out`` (``what``, default ``default``) and ``--force``."""
+    p = _parent()
+    g = p.add_argument_group("output")
+    g.add_argument("--out", type=Path, default=default,
+                   metavar="FILE" if default.suffix else "DIR", help=what)
+    g.add_argument("--force", action="store_true",
+                   help="overwrite existing output files (without it, an existing file is an "
+                        "error, exit 2)")
+    return p
+
+
+def progress_options() -> argparse.ArgumentParser:
+    p = _parent()
+    p.add_argument_group("progress").add_argument(
+        "--progress", action=argparse.BooleanOptionalAction, default=None,
+        help="progress bars on stderr (default: on when stderr is a terminal)")
+    return p
+
+
+def timing_options(num_sends: int = 1, event_wait: int = 5) -> argparse.ArgumentParser:
+    p = _parent()
+    g = p.add_argument_group("VMM timing")
+    g.add_argument("--num-sends", type=positive, default=num_sends, metavar="N",
+                   help="times each input is sent (NUM_SENDS register)")
+    g.add_argument("--event-wait", type=positive, default=event_wait, metavar="N",
+                   help="cycles between events (EVENT_WAIT register)")
+    return p
+
+
+# ---- what the options mean -----------------------------------------------------------------
+def chip_params(args: argparse.Namespace, default_ideal: bool = False) -> ChipParams:
+    """The chip of ``--params`` / ``--ideal`` (or the command's default)."""
+    if args.ideal and args.params is not None:
+        raise UsageError("--ideal and --params exclude each other")
+    if args.ideal:
+        return ChipParams.ideal()
+    if args.params is not None:
+        if not args.params.is_file():
+            raise FileNotFoundError(f"--params: {args.params}: no such file")
+        return ChipParams.load(args.params)
+    return ChipParams.ideal() if default_ideal else ChipParams()
+
+
+def chip_instance(args: argparse.Namespace, default_ideal: bool = False) -> ChipInstance:
+    """The chip instance of ``--params``/``--ideal``, ``--fixed-seed`` and ``--noise-seed``."""
+    return ChipInstance(chip_params(args, default_ideal), args.fixed_seed, args.noise_seed)
+
+
+def seed_metadata(chip: ChipInstance) -> dict[str, Any]:
+    return {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
+            "chip": chip.params.to_dict()}
+
+
+def timing(args: argparse.Namespace) -> Timing:
+    return Timing(num_sends=args.num_sends, event_wait=args.event_wait)
+
+
+def wants_progress(args: argparse.Namespace) -> bool:
+    return progress_enabled(args.progress)
+
+
+class Run:
+    """One device run of a command: opens ``--device`` on ``chip``, starts it (the co-simulation
+    builds and starts its simulator, with a status line), gives a device that advances a bar of
+    ``total`` VMMs, and on ``finish`` closes it and prints the wall time and its statistics."""
+
+    def __init__(self, command: str, args: argparse.Namespace, chip: ChipInstance,
+                 total: int | None) -> None:
+        self.command = command
+        self.kind = str(args.device)
+        self.t0 = time.perf_counter()
+        self.inner = open_device(self.kind, chip, args.simulator)
+        self.progress = wants_progress(args)
+        self.bar: Any = None
+        self.total = total
+        self.device: VmmDevice = self.inner
+
+    def start(self, label: str | None = None) -> VmmDevice:
+        """Start the device and open the bar; returns the device to run VMMs on."""
+        start_device(self.inner, self.progress)
+        self.bar = bar(label or self.command, self.total, "VMM", self.progress)
+        self.device = ProgressDevice(self.inner, self.bar, CHUNK.get(self.kind, 16))
+        return self.device
+
+    def finish(self) -> dict[str, Any]:
+        """Close the bar and the device; print the wall time and the device's statistics and
+        return them for the output's metadata."""
+        if self.bar is not None:
+            self.bar.close()
+        stats = close_device(self.inner)
+        wall = time.perf_counter() - self.t0
+        print(f"hxsim {self.command}: wall time {wall:.1f} s on device "
+              f"{self.inner.name}" + (f" ({stats})" if stats else ""))
+        return {"wall_time_s": round(wall, 2), **({"backend_stats": stats} if stats else {})}
+
+
+def echo(msg: str) -> None:
+    print(msg, flush=True)
