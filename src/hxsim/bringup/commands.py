@@ -17,12 +17,12 @@ import numpy as np
 
 from hxsim.array import ChipInstance
 from hxsim.calibration import CalibrationSettings, calibrate
-from hxsim.device import DeviceAdapter, DeviceUnavailable, close_device, open_device
+from hxsim.device import DeviceUnavailable, close_device, execute_program, open_device
 from hxsim.golden import TILE_COLS
 from hxsim.params import ChipParams
 from hxsim.timing import Timing
 
-from . import characterize as charz, compare as cmpmod, program as prog, vectors as vec
+from . import characterize as charz, compare as cmpmod, vectors as vec
 from .data import MeasuredData, base_metadata, check_writable
 from .progress import ProgressBar, progress_wanted
 
@@ -284,21 +284,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     header, ops = vec.load(args.vectors)
     chip = _chip(args, default_ideal=True)
-    if args.backend == "regs":
-        target: Any = prog.ModelRegisterTarget(chip)
-    else:
-        from hxsim.device import cosim_target
-
-        target = cosim_target(chip, args.simulator)
+    device = open_device(args.backend, chip, args.simulator)
     t0 = time.perf_counter()
     try:
-        res = target.execute(ops)
-    except RuntimeError as exc:  # the co-simulation run failed (hxtb.api.CosimError)
-        raise DeviceUnavailable(str(exc)) from exc
+        res = execute_program(device, ops)
     finally:
-        stats = target.stats() if callable(getattr(target, "stats", None)) else None
-        if callable(getattr(target, "close", None)):
-            target.close()
+        stats = close_device(device)
     print(f"hxsim replay-vectors: wall time {time.perf_counter() - t0:.1f} s"
           + (f" ({stats})" if stats else ""))
     print(f"hxsim replay-vectors: {res.vmms} VMMs replayed on {args.backend} "
@@ -319,10 +310,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     backend = open_device(_kind(args), chip, args.simulator)
     print(f"hxsim calibrate: backend {backend.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}")
-    device = DeviceAdapter(backend)
     bar = ProgressBar("calibrate", 7, progress_wanted(args.progress))
     try:
-        res = calibrate(device, settings, progress=bar)
+        res = calibrate(backend, settings, progress=bar)
     finally:
         bar.close()
         _finish("calibrate", backend, t0)

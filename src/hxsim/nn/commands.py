@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from hxsim.array import ChipInstance
+from hxsim.device import DeviceUnavailable, GoldenDevice, ModelDevice, VmmDevice
 from hxsim.nn.blas import set_blas_threads
 from hxsim.nn.data import DEFAULT_DATA_DIR, Split, load_split
-from hxsim.nn.layers import ChipBackend, GoldenBackend, VmmBackend
 from hxsim.nn.network import Network
 from hxsim.nn.report import Report, cycles_per_example
 from hxsim.nn.train import TrainConfig, accuracy, config_dict, train
@@ -170,10 +170,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     net.meta = {**base_meta, "trained": "float", "config": config_dict(fcfg)}
     net.save(args.out / "float.npz")
 
-    def chip_backend(noise_seed: int) -> ChipBackend:
-        return ChipBackend(ChipInstance(params, seeds["fixed_seed"], noise_seed))
+    def chip_backend(noise_seed: int) -> ModelDevice:
+        return ModelDevice(ChipInstance(params, seeds["fixed_seed"], noise_seed))
 
-    def evaluate(n: Network, mode: str, backend: VmmBackend | None, label: str) -> float:
+    def evaluate(n: Network, mode: str, backend: VmmDevice | None, label: str) -> float:
         acc = accuracy(n, te, mode, backend, progress=progress, label=label)
         _log(f"{label}: test accuracy {100 * acc:.2f} %")
         return acc
@@ -181,7 +181,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     acc_float = evaluate(net, "float", None, "float software")
     acc_dep = evaluate(net, "chip", chip_backend(seeds["eval_noise_seed"]),
                        "float-trained, deployed on the chip")
-    acc_ideal = evaluate(net, "chip", GoldenBackend(net.gain), "float-trained, ideal chip")
+    acc_ideal = evaluate(net, "chip", GoldenDevice(net.gain), "float-trained, ideal chip")
 
     report = Report(dataset=str(args.data), train_examples=len(tr), test_examples=len(te),
                     seeds=seeds, acc_float=acc_float, acc_float_deployed_chip=acc_dep,
@@ -213,7 +213,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         timed = net
     # Chip time per image from the cycle-exact timing of the actual VMM inputs (first 1000).
-    _, cache = timed.forward(te.images[:1000], "chip", GoldenBackend(timed.gain))
+    _, cache = timed.forward(te.images[:1000], "chip", GoldenDevice(timed.gain))
     report.chip_cycles_per_image = cycles_per_example(timed, cache.rows, min(1000, len(te)))
     times["total"] = time.perf_counter() - t_all
     report.train_seconds = times
@@ -241,23 +241,26 @@ def cmd_infer(args: argparse.Namespace) -> int:
         raise ValueError(f"--cosim: {args.cosim} images requested, the test set has {len(te)}")
     _log(f"weights: {args.weights} ({net.meta.get('trained', '?')}); data: {args.data} "
          f"({len(te)} test images)")
-    backend: VmmBackend | None = None
+    backend: VmmDevice | None = None
     if args.mode == "chip":
-        backend = ChipBackend(ChipInstance(params, fixed, noise))
+        backend = ModelDevice(ChipInstance(params, fixed, noise))
         _log(f"chip: fixed_seed={fixed} noise_seed={noise}")
     elif args.mode == "golden":
-        backend = GoldenBackend(net.gain)
+        backend = GoldenDevice(net.gain)
     t0 = time.perf_counter()
     acc = accuracy(net, te, "float" if args.mode == "float" else "chip", backend,
                    args.batch_size, not args.no_progress, f"infer ({args.mode})")
     dt = time.perf_counter() - t0
-    vmms = getattr(backend, "vmms", 0)
+    vmms = backend.vmms if backend is not None else 0
     _log(f"test accuracy ({args.mode}): {100 * acc:.2f} % on {len(te)} images, {dt:.1f} s"
          + (f", {vmms} tile VMMs ({vmms / max(len(te), 1):.0f} per image)" if vmms else ""))
     if args.cosim:
         from hxsim.nn.cosim import cosim_check
 
-        ok = cosim_check(net, te.images[:args.cosim], params, fixed, noise, log=_log)
+        try:
+            ok = cosim_check(net, te.images[:args.cosim], params, fixed, noise, log=_log)
+        except DeviceUnavailable as exc:
+            raise ValueError(f"--cosim: {exc}") from exc
         return 0 if ok else 1
     return 0
 
