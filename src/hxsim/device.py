@@ -207,7 +207,10 @@ class RegisterDevice:
                 raise DeviceUnavailable(f"{self.name}: the target refused the program: "
                                         f"{res.mismatches[0]}")
             b, r, y, cycles = VmmProgram.decode(res, a.batch)
-        except (DeviceUnavailable, ValueError):
+        except ValueError as exc:  # the model could not run or answer the program
+            self.program.forget()
+            raise DeviceUnavailable(f"{self.name}: {exc}") from exc
+        except DeviceUnavailable:
             self.program.forget()
             raise
         self.ops_executed += len(ops)

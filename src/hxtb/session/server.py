@@ -90,12 +90,18 @@ class Session:
 
     async def run_vmms(self, req: RunVmms) -> Reply:
         """One batch: build, run and decode its program."""
-        ops = self.program.ops(req.x, req.w, req.timing, req.dac_offsets, req.column_offsets)
-        res = await self._run(ops, True, req.noise_state)
-        if res.mismatches:
-            self.program.forget()
-            return Failed(f"the target refused the program: {res.mismatches[0]}", refused=True)
-        b, r, y, cycles = VmmProgram.decode(res, int(req.x.shape[0]))
+        try:
+            ops = self.program.ops(req.x, req.w, req.timing, req.dac_offsets,
+                                   req.column_offsets)
+            res = await self._run(ops, True, req.noise_state)
+            if res.mismatches:
+                self.program.forget()
+                return Failed(f"the target refused the program: {res.mismatches[0]}",
+                              refused=True)
+            b, r, y, cycles = VmmProgram.decode(res, int(req.x.shape[0]))
+        except BaseException:
+            self.program.forget()  # what hx_top holds is unknown now
+            raise
         return VmmsDone(b, r, y, cycles, self.chip.noise_state, self.stats)
 
     async def execute(self, req: Execute) -> Reply:
