@@ -14,7 +14,7 @@ from hxsim.bringup.data import MeasuredData
 from hxsim.calibration import CalibrationResult
 from hxsim.cli import main
 from hxsim.cli.bringup import calibration_vmms
-from hxsim.device import DeviceUnavailable, cosim_target
+from hxsim.device import DeviceUnavailable, open_device
 
 # Known hidden parameters for compare: the effects a per-column linear model cannot describe are
 # off, so the configuration's numbers are what the fit must find.
@@ -26,7 +26,7 @@ KNOWN = ChipParams(gain=0.0025, column_gain_std=0.08, column_offset_std_lsb=3.0,
 
 def cosim_available() -> bool:
     try:
-        cosim_target(__import__("hxsim").ChipInstance(ChipParams.ideal(), 0, 0))
+        open_device("cosim", __import__("hxsim").ChipInstance(ChipParams.ideal(), 0, 0)).close()
     except DeviceUnavailable:
         return False
     return True

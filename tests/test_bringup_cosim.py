@@ -1,17 +1,17 @@
-"""The bring-up tools through the RTL co-simulation (``hxtb.api.CosimTarget``): register-level
-programs run on hx_top in tb_top with the Python bridge as the analog array.
+"""The bring-up tools through the RTL co-simulation (``hxtb.session.client.CosimDevice``):
+register-level programs run on hx_top in tb_top with the Python bridge as the analog array.
 
 - exported vectors replay through the co-simulation with zero mismatches (ideal chip), and a
   corrupted expectation is reported (exit 1);
 - co-simulation == fast path bit for bit (baseline and result codes, int8 results, CYCLES_LAST)
   on a noisy chip with the same seeds, across several programs of one session, with the DAC and
   digital offsets and the timing changing, and with fast-path VMMs on the same chip instance in
-  between (the noise stream is carried);
+  between (the noise stream is carried), with exactly one request and one reply per batch;
 - the same on Icarus (small: short conversions, 3 VMMs; skipped without iverilog);
 - ``hxsim characterize`` through the co-simulation equals ``--device model`` on small data;
 - register-level error paths (refused writes and stores, unmapped reads, loads without a result,
   STATUS / ERR_CODE / ERROR_COUNT / IRQ_STATUS, ERR_CLEAR, SOFT_RESET) give the same reads and
-  mismatch messages on the co-simulation as on the reference ``ModelRegisterTarget``;
+  mismatch messages on the co-simulation as on the register model ``HxTopRegModel``;
 - a co-simulation that cannot start exits 2 with the reason;
 - ``hxsim demo``'s co-simulation section passes;
 - slow tier: ``hxsim calibrate`` through the co-simulation (1362 VMMs, ~2 min) ==
@@ -27,15 +27,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_regmodel import error_path_program
 
-from hxsim import ChipInstance, ChipParams, ideal_vmm
-from hxsim.bringup import program as prog
+from hxsim import ChipInstance, ChipParams
 from hxsim.bringup.data import MeasuredData
 from hxsim.cli import main
-from hxsim.device import ModelDevice, RegisterDevice
+from hxsim.device import ModelDevice
+from hxsim.regmodel import HxTopRegModel
 from hxsim.timing import Timing
 from hxtb import build
-from hxtb.api import CosimTarget
+from hxtb.session.client import CosimDevice
 
 pytestmark = pytest.mark.sim
 
@@ -86,20 +87,22 @@ def test_cosim_equals_fast_path_noisy() -> None:
     fast_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     fast = ModelDevice(fast_chip)
-    with CosimTarget(cos_chip, simulator=sim) as target:
-        cos = RegisterDevice(target, name=f"cosim ({sim})")
+    with CosimDevice(cos_chip, simulator=sim) as cos:
         calls: list[tuple[object, object, Timing, object, object]] = [
             (x, w, Timing(), None, None),
             (x[:2], w, Timing(num_sends=2, event_wait=3), dac, col),
             (x[2:], w2, Timing(num_sends=2, event_wait=3), dac, None),
         ]
         for n, (xa, wa, t, d, c) in enumerate(calls):
+            sent, received = cos.requests, cos.replies
             _compare(cos.run_vmms(xa, wa, t, d, c), fast.run_vmms(xa, wa, t, d, c))
+            # one request in, one reply out (the first batch also opens the session)
+            assert (cos.requests - sent, cos.replies - received) == ((2, 2) if n == 0 else (1, 1))
             if n == 0:
-                # the fast path on the same instances between two programs: same stream position
+                # the fast path on the same instances between two batches: same stream position
                 np.testing.assert_array_equal(cos_chip.vmm(x[0], w), fast_chip.vmm(x[0], w))
-        assert target.vmms == 8 and target.executes == 3
-        print(target.stats())
+        assert cos.vmms == 8 and cos.server.requests == 3 and cos.server.vmms == 8
+        print(cos.stats())
     assert cos_chip.noise_state == fast_chip.noise_state
 
 
@@ -136,12 +139,11 @@ def test_cosim_equals_fast_path_icarus() -> None:
     fast_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     fast = ModelDevice(fast_chip)
-    with CosimTarget(cos_chip, simulator="icarus") as target:
-        cos = RegisterDevice(target, name="cosim (icarus)")
+    with CosimDevice(cos_chip, simulator="icarus") as cos:
         _compare(cos.run_vmms(x, w, FAST_TIMING), fast.run_vmms(x, w, FAST_TIMING))
         _compare(cos.run_vmms(x[:1], w, FAST_TIMING, dac, col),
                  fast.run_vmms(x[:1], w, FAST_TIMING, dac, col))
-        print(target.stats())
+        print(cos.stats())
     assert cos_chip.noise_state == fast_chip.noise_state
 
 
@@ -184,50 +186,13 @@ def test_calibrate_cosim_equals_fast(tmp_path: Path) -> None:
     assert a == b
 
 
-def _rd(addr: int, name: str, expect: int | None = None) -> prog.Op:
-    return {"op": "axi_read", "addr": addr, "name": name, "expect": expect}
-
-
-def test_error_paths_match_model_register_target() -> None:
+def test_error_paths_match_the_register_model() -> None:
     print("[seed] ideal chip, fixed_seed 0, noise_seed 0 (deterministic program)")
-    status = _rd(prog.REG_STATUS, "STATUS")
-    counts = [_rd(prog.REG_ERROR_COUNT, "ERROR_COUNT"), _rd(prog.REG_VMM_COUNT, "VMM_COUNT"),
-              _rd(prog.REG_IRQ_STATUS, "IRQ_STATUS"), _rd(prog.REG_IRQ_ENABLE, "IRQ_ENABLE")]
-    x = np.zeros(128, dtype=np.int64)
-    x[::9] = 7
-    y_ideal = ideal_vmm(x, np.full((128, 256), 5), 0.002, 1).astype(np.int64)
-    ops: list[prog.Op] = [
-        _rd(prog.REG_ID, "ID", prog.ID_VALUE), _rd(prog.REG_VERSION, "VERSION"), status, *counts,
-        {"op": "axi_write", "addr": prog.TIMING_REGS["event_wait"], "data": 0},  # BAD_REG_VALUE
-        {"op": "axi_write", "addr": 0x100, "data": 1},                          # BAD_REG_ADDR
-        {"op": "axi_write", "addr": prog.REG_ID, "data": 1},                    # read-only
-        {"op": "axi_write", "addr": prog.REG_CTRL, "data": 0x10},               # above bit 3
-        _rd(0x104, "unmapped"), status,
-        {"op": "wait_done", "max_cycles": 100},                                 # no VMM
-        {"op": "vload", "addr": prog.V_RESULT, "name": "result", "expect": None},  # NO_RESULT
-        {"op": "vstore", "addr": 0x300, "lanes": [0] * 128},                    # BAD_VEC_ADDR
-        {"op": "vstore", "addr": prog.V_RESULT, "lanes": [0] * 128},            # load-only
-        {"op": "vstore", "addr": prog.V_INPUT, "lanes": [40] * 128},            # INPUT_RANGE
-        {"op": "vstore", "addr": prog.V_SYNRAM + 5, "lanes": [64] * 128},       # WEIGHT_RANGE
-        {"op": "vstore", "addr": prog.V_DAC_OFFSETS, "lanes": [64] * 128},      # WEIGHT_RANGE
-        status, *counts,
-        {"op": "axi_write", "addr": prog.REG_CTRL, "data": prog.CTRL_ERR_CLEAR}, status,
-        {"op": "axi_write", "addr": prog.REG_IRQ_ENABLE, "data": 3},
-        {"op": "axi_write", "addr": prog.REG_IRQ_STATUS, "data": prog.IRQ_ERROR}, *counts,
-        *prog.setup_ops(np.full((128, 256), 5), Timing(), None, None),
-        *prog.vmm_ops(0, x, Timing(), expect_y=y_ideal, raw=True),
-        status, *counts,
-        {"op": "vload", "addr": prog.V_INPUT, "name": "input", "expect": prog.to_lanes(x)},
-        {"op": "axi_write", "addr": prog.REG_CTRL,
-         "data": prog.CTRL_SOFT_RESET | prog.CTRL_START},                       # reset wins
-        status, *counts, _rd(prog.REG_CYCLES_LAST, "CYCLES_LAST"),
-        {"op": "vload", "addr": prog.V_BASELINE, "name": "baseline", "expect": None},
-        _rd(prog.TIMING_REGS["num_sends"], "num_sends", 1),
-    ]
-    model = prog.ModelRegisterTarget(ChipInstance(ChipParams.ideal(), 0, 0)).execute(ops)
-    with CosimTarget(ChipInstance(ChipParams.ideal(), 0, 0)) as target:
-        cos = target.execute(ops)
+    ops = error_path_program()
+    model = HxTopRegModel(ChipInstance(ChipParams.ideal(), 0, 0)).execute(ops)
+    with CosimDevice(ChipInstance(ChipParams.ideal(), 0, 0)) as dev:
+        cos = dev.execute(ops)
     assert cos.mismatches == model.mismatches
-    assert len(model.mismatches) == 13  # the refused accesses above, nothing else
+    assert len(model.mismatches) == 13  # the refused accesses, nothing else
     for (op, a), (_, b) in zip(model.reads, cos.reads, strict=True):
         assert a == b, op.get("name")

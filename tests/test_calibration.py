@@ -29,12 +29,13 @@ from hxsim.calibration import (
     measure_column_offsets,
     measure_drivers,
 )
+from hxsim.device import ModelDevice
 
 
 @pytest.fixture(scope="module")
 def calibrated() -> tuple[ChipInstance, CalibrationResult]:
     chip = ChipInstance(ChipParams(), fixed_seed=21, noise_seed=22)
-    return chip, calibrate(chip)
+    return chip, calibrate(ModelDevice(chip))
 
 
 def test_driver_spread_shrinks(calibrated: tuple[ChipInstance, CalibrationResult]) -> None:
@@ -86,9 +87,11 @@ def test_bad_settings(field: str, value: object) -> None:
 
 
 def test_bad_device_and_arguments(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="device"):
+    with pytest.raises(ValueError, match="device: expected an hxsim.device.VmmDevice"):
         calibrate(object())  # type: ignore[arg-type]
-    chip = ChipInstance(ChipParams.ideal(), 0, 0)
+    with pytest.raises(ValueError, match="device: expected"):  # a chip is not a device
+        calibrate(ChipInstance(ChipParams.ideal(), 0, 0))  # type: ignore[arg-type]
+    chip = ModelDevice(ChipInstance(ChipParams.ideal(), 0, 0))
     with pytest.raises(ValueError, match="settings"):
         calibrate(chip, settings="fast")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="dac_offsets"):
@@ -110,4 +113,5 @@ def test_dead_dac_is_reported() -> None:
     """A chip whose DAC offset does nothing: calibrate says so instead of writing garbage."""
     chip = ChipInstance(ChipParams().with_(enable_dac_offsets=False), 1, 2)
     with pytest.raises(ValueError, match="device: the DAC offset does not shift"):
-        calibrate(chip, CalibrationSettings(driver_repetitions=2, offset_repetitions=4))
+        calibrate(ModelDevice(chip), CalibrationSettings(driver_repetitions=2,
+                                                         offset_repetitions=4))

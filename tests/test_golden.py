@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from hxsim.golden import ideal_vmm, vmm_timing, vmm_total_cycles
+from hxsim.golden import (
+    GOLDEN_BASELINE,
+    ideal_codes,
+    ideal_vmm,
+    post,
+    vmm_timing,
+    vmm_total_cycles,
+)
 from hxsim.timing import Timing
 
 
@@ -96,3 +103,42 @@ def test_zero_input_sends_no_event() -> None:
 def test_timing_bad_input(bad: np.ndarray) -> None:
     with pytest.raises(ValueError, match="x"):
         vmm_timing(Timing(), bad)
+
+
+def test_post_saturates_and_adds_offsets() -> None:
+    """POST: y = sat_int8(result - baseline + offset), per column (docs/interfaces.md 2)."""
+    r = np.array([255, 0, 200, 128, 128, 10], dtype=np.uint8)
+    b = np.array([0, 255, 100, 128, 128, 20], dtype=np.uint8)
+    off = np.array([0, 0, -50, 127, -128, 3], dtype=np.int8)
+    np.testing.assert_array_equal(post(r, b, off), [127, -128, 50, 127, -128, -7])
+    assert post(r, b).dtype == np.int8
+    np.testing.assert_array_equal(post(r, b), [127, -128, 100, 0, 0, -10])
+    # int64 inputs are checked and give the same; the baseline broadcasts over a batch.
+    np.testing.assert_array_equal(post(r.astype(np.int64), b.astype(np.int64),
+                                       off.astype(np.int64)), post(r, b, off))
+    batch = np.stack([r, r[::-1]])
+    np.testing.assert_array_equal(post(batch, b)[1], post(r[::-1], b))
+    with pytest.raises(ValueError, match="result_codes"):
+        post(np.array([256]), np.array([0]))
+    with pytest.raises(ValueError, match="baseline_codes"):
+        post(np.array([0]), np.array([-1]))
+    with pytest.raises(ValueError, match="column_offsets"):
+        post(r, b, np.full(6, 128))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 9))
+def test_ideal_codes_are_golden_values_around_128(seed: int, sends: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 32, (3, 128))
+    w = rng.integers(-63, 64, (128, 256))
+    off = rng.integers(-128, 128, 256)
+    b, r, y = ideal_codes(x, w, sends, off)
+    g = ideal_vmm(x, w, 0.002, sends).astype(np.int64)
+    assert np.all(b == GOLDEN_BASELINE) and b.shape == (3, 256)
+    np.testing.assert_array_equal(r, g + GOLDEN_BASELINE)
+    np.testing.assert_array_equal(y, np.clip(g + off, -128, 127))
+    np.testing.assert_array_equal(ideal_codes(x, w, sends)[2], g)
+    b1, r1, y1 = ideal_codes(x[0], w, sends, off, gain=0.002)
+    assert b1.shape == r1.shape == y1.shape == (256,)
+    np.testing.assert_array_equal(y1, y[0])

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from test_nn_data import write_dataset
 
-from hxsim import ChipInstance, ChipParams
+from hxsim import ChipParams
 from hxsim.cli import main
+from hxsim.device import ModelDevice, VmmBatch
 from hxsim.nn.cosim import cosim_check
 from hxsim.nn.data import synthetic_split
-from hxsim.nn.layers import ChipBackend, Timing
 from hxsim.nn.network import Network
+from hxsim.timing import Timing
 
 
 @pytest.fixture(scope="module")
@@ -110,20 +111,18 @@ def test_bad_options_exit_2(argv: list[str]) -> None:
     assert exc.value.code == 2
 
 
-class _Flip:
-    """A backend that differs from the fast path in one output bit of its third call."""
+class _Flip(ModelDevice):
+    """A device that differs from the fast path in one output bit of its third call."""
 
-    def __init__(self, chip: ChipInstance) -> None:
-        self.inner = ChipBackend(chip)
-        self.n = 0
+    n = 0
 
-    def vmm(self, x: np.ndarray, w: np.ndarray, timing: Timing) -> np.ndarray:
-        y = self.inner.vmm(x, w, timing)
+    def run_vmms(self, x: object, w: object, timing: Timing | None = None,
+                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+        batch = super().run_vmms(x, w, timing, dac_offsets, column_offsets)
         self.n += 1
         if self.n == 3:
-            y = y.copy()
-            y[0, 0] ^= 1
-        return y
+            batch.y[0, 0] ^= 1
+        return batch
 
 
 def test_cosim_check_logic_with_stand_in_backends() -> None:
@@ -131,7 +130,7 @@ def test_cosim_check_logic_with_stand_in_backends() -> None:
     net = Network.mnist(rng)
     imgs = rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)
     lines: list[str] = []
-    assert cosim_check(net, imgs, ChipParams(), 1, 2, factory=ChipBackend, log=lines.append)
+    assert cosim_check(net, imgs, ChipParams(), 1, 2, factory=ModelDevice, log=lines.append)
     assert "bit-identical" in lines[-1]
     lines.clear()
     assert not cosim_check(net, imgs, ChipParams(), 1, 2, factory=_Flip, log=lines.append)

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from hxsim import ChipInstance, ChipParams, Timing, ideal_vmm
+from hxsim.device import GoldenDevice, ModelDevice, device_matmul
 from hxsim.nn.layers import (
-    ChipBackend,
     Conv2d,
-    GoldenBackend,
     converting_relu_backward,
     converting_relu_chip,
     converting_relu_float,
@@ -20,14 +19,13 @@ from hxsim.nn.layers import (
     scale_weight,
     select_num_sends,
     tile_count,
-    tiled_vmm,
     truncated_normal,
 )
 from hxsim.nn.network import Network, softmax_xent
 
 
-def ideal_backend() -> ChipBackend:
-    return ChipBackend(ChipInstance(ChipParams.ideal(), 0, 1))
+def ideal_device() -> ModelDevice:
+    return ModelDevice(ChipInstance(ChipParams.ideal(), 0, 1))
 
 
 @pytest.mark.parametrize(("k", "n", "ns"), [(100, 20, 7), (300, 10, 2), (500, 128, 4),
@@ -36,11 +34,11 @@ def test_ideal_chip_linear_equals_golden(k: int, n: int, ns: int) -> None:
     rng = np.random.default_rng(k + n)
     x = rng.integers(0, 32, (17, k))
     w = rng.integers(-63, 64, (k, n))
-    be = ideal_backend()
-    got = tiled_vmm(be, x, w, Timing(num_sends=ns))
+    be = ideal_device()
+    got = device_matmul(be, x, w, Timing(num_sends=ns))
     np.testing.assert_array_equal(got, ideal_vmm(x, w, 0.002, ns))
     assert be.vmms == 17 * tile_count(k, n)
-    np.testing.assert_array_equal(tiled_vmm(GoldenBackend(), x, w, Timing(num_sends=ns)), got)
+    np.testing.assert_array_equal(device_matmul(GoldenDevice(), x, w, Timing(num_sends=ns)), got)
 
 
 def test_noisy_chip_linear_equals_chip_matmul_bit_for_bit() -> None:
@@ -48,25 +46,26 @@ def test_noisy_chip_linear_equals_chip_matmul_bit_for_bit() -> None:
     x = rng.integers(0, 32, (9, 300))
     w = rng.integers(-63, 64, (300, 270))
     t = Timing(num_sends=3, event_wait=2)
-    got = tiled_vmm(ChipBackend(ChipInstance(ChipParams(), 5, 6)), x, w, t)
+    got = device_matmul(ModelDevice(ChipInstance(ChipParams(), 5, 6)), x, w, t)
     np.testing.assert_array_equal(got, ChipInstance(ChipParams(), 5, 6).matmul(x, w, t))
 
 
 def test_row_tiles_saturate_each_and_in_the_sum() -> None:
-    be = ideal_backend()
+    be = ideal_device()
     x = np.full((1, 256), 31)
     # Each 128-row tile: 0.002 * 128 * 31 * 13 = 103.17 -> 103; the sum 206 saturates to 127.
     w = np.full((256, 1), 13)
-    assert tiled_vmm(be, x, w, Timing())[0, 0] == 127
+    assert device_matmul(be, x, w, Timing())[0, 0] == 127
     # First tile alone would be 0.002 * 128 * 31 * 63 = 499.9 -> clamped to 127 in the tile;
     # second tile -0.002 * 128 * 31 * 7 = -55.55 -> -56; total 127 - 56 = 71 (not 500 - 56).
     w = np.concatenate([np.full((128, 1), 63), np.full((128, 1), -7)])
-    assert tiled_vmm(be, x, w, Timing())[0, 0] == 71
+    assert device_matmul(be, x, w, Timing())[0, 0] == 71
     # A short last tile (K = 130): rows 128..129 form their own tile.
     x2 = np.zeros((1, 130), dtype=np.int64)
     x2[0, 128:] = 31
     w2 = np.full((130, 2), 40)
-    assert tiled_vmm(be, x2, w2, Timing(num_sends=2))[0, 0] == int(np.floor(0.002 * 2 * 62 * 40))
+    want = int(np.floor(0.002 * 2 * 62 * 40))
+    assert device_matmul(be, x2, w2, Timing(num_sends=2))[0, 0] == want
 
 
 def test_converting_relu() -> None:
@@ -114,8 +113,8 @@ def test_im2col_and_conv_layer_equal_a_direct_loop_on_the_ideal_chip() -> None:
     np.testing.assert_array_equal(cols[7], pad[0, 0, 5:15, 10:20].ravel())  # patch (1, 2)
     conv = Conv2d("conv", rng.integers(-63, 64, (100, 20)).astype(float), 3)
     assert conv.out_hw == (5, 5) and conv.vmms_per_example() == 25
-    be = ideal_backend()
-    y = conv.unrows(tiled_vmm(be, conv.rows(img).astype(np.int64), quantize_weight(conv.w),
+    be = ideal_device()
+    y = conv.unrows(device_matmul(be, conv.rows(img).astype(np.int64), quantize_weight(conv.w),
                               Timing(num_sends=3)), 3)
     assert y.shape == (3, 500)
     for b in range(3):
@@ -133,7 +132,7 @@ def test_network_on_ideal_chip_equals_golden_chain() -> None:
     assert [la.num_sends for la in net.layers] == [7, 4, 6]
     assert net.vmms_per_example() == 25 + 4 + 1
     imgs = rng.integers(0, 256, (4, 28, 28)).astype(np.uint8)
-    be = ideal_backend()
+    be = ideal_device()
     logits, cache = net.forward(imgs, "chip", be)
     assert be.vmms == 4 * 30
     # Hand chain through the golden reference.
@@ -180,7 +179,7 @@ def test_chip_backward_uses_hxtorch_relu_rule() -> None:
     rng = np.random.default_rng(7)
     net = Network.mnist(rng)
     imgs = rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)
-    logits, cache = net.forward(imgs, "chip", ideal_backend())
+    logits, cache = net.forward(imgs, "chip", ideal_device())
     g = rng.normal(size=logits.shape)
     grads = net.backward(cache, g)
     fc2 = net.layers[2]

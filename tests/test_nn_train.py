@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from hxsim import ChipInstance, ChipParams
+from hxsim.device import ModelDevice, RecordingDevice
 from hxsim.nn.blas import set_blas_threads
 from hxsim.nn.data import synthetic_split
-from hxsim.nn.layers import ChipBackend, RecordingBackend
 from hxsim.nn.network import Network
 from hxsim.nn.train import Adam, TrainConfig, accuracy, train
 
@@ -25,7 +25,7 @@ def data() -> tuple:
 def test_chip_in_the_loop_from_scratch_learns_synthetic_data(data: tuple) -> None:
     tr, te = data
     net = Network.mnist(np.random.default_rng(1))
-    be = ChipBackend(ChipInstance(ChipParams(), 3, 4))
+    be = ModelDevice(ChipInstance(ChipParams(), 3, 4))
     before = accuracy(net, te, "chip", be)
     hist = train(net, tr, TrainConfig(epochs=3, batch_size=40, lr=0.5, lr_final=0.05),
                  "chip", be, progress=False)
@@ -51,13 +51,13 @@ def test_same_seeds_reproduce_a_chip_run(data: tuple) -> None:
     for _ in range(2):
         net = Network.mnist(np.random.default_rng(5))
         train(net, sub, TrainConfig(epochs=1, batch_size=50, shuffle_seed=9), "chip",
-              ChipBackend(ChipInstance(ChipParams(), 7, 8)), progress=False)
+              ModelDevice(ChipInstance(ChipParams(), 7, 8)), progress=False)
         out.append(net.weights)
     for k in out[0]:
         np.testing.assert_array_equal(out[0][k], out[1][k])
     net = Network.mnist(np.random.default_rng(5))
     train(net, sub, TrainConfig(epochs=1, batch_size=50, shuffle_seed=9), "chip",
-          ChipBackend(ChipInstance(ChipParams(), 7, 99)), progress=False)
+          ModelDevice(ChipInstance(ChipParams(), 7, 99)), progress=False)
     assert not np.array_equal(net.weights["fc2"], out[0]["fc2"])  # the noise seed matters
 
 
@@ -79,8 +79,8 @@ def test_save_load_round_trip(tmp_path: Path) -> None:
     for k, w in net.weights.items():
         np.testing.assert_array_equal(got.weights[k], w)
     imgs = rng.integers(0, 256, (2, 28, 28)).astype(np.uint8)
-    a = net.forward(imgs, "chip", ChipBackend(ChipInstance(ChipParams(), 1, 2)))[0]
-    b = got.forward(imgs, "chip", ChipBackend(ChipInstance(ChipParams(), 1, 2)))[0]
+    a = net.forward(imgs, "chip", ModelDevice(ChipInstance(ChipParams(), 1, 2)))[0]
+    b = got.forward(imgs, "chip", ModelDevice(ChipInstance(ChipParams(), 1, 2)))[0]
     np.testing.assert_array_equal(a, b)
 
 
@@ -96,10 +96,10 @@ def test_load_refuses_bad_files(tmp_path: Path) -> None:
         Network.load(tmp_path / "other.npz")
 
 
-def test_recording_backend_keeps_every_tile_call() -> None:
+def test_recording_device_keeps_every_tile_call() -> None:
     rng = np.random.default_rng(4)
     net = Network.mnist(rng)
-    rec = RecordingBackend(ChipBackend(ChipInstance(ChipParams.ideal())))
+    rec = RecordingDevice(ModelDevice(ChipInstance(ChipParams.ideal())))
     net.forward(rng.integers(0, 256, (2, 28, 28)).astype(np.uint8), "chip", rec)
     assert len(rec.calls) == 1 + 4 + 1
     assert sum(c[0].shape[0] for c in rec.calls) == 2 * 30

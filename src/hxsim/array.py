@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.checks import int_array
-from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, post
 from hxsim.noise import NORMAL_TABLE, uniform16
 from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
@@ -114,11 +114,12 @@ def weights_to_physical(w: object) -> npt.NDArray[np.uint8]:
     return phys
 
 
-def tiled_matmul(tile_vmm: Callable[[I64, I64], npt.NDArray[np.int8]], x: I64, w: I64
+def tiled_matmul(tile_vmm: Callable[[I64, I64], npt.NDArray[np.integer]], x: I64, w: I64
                  ) -> npt.NDArray[np.int8]:
     """``x[B, K]`` times ``w[K, N]`` as hxtorch/grenade split it onto the chip: 128-row x 256-column
     tiles (zero-padded), column tiles outer and row tiles inner, each run as one batched
-    ``tile_vmm(x_tile[B, 128], w_tile[128, 256]) -> int8[B, 256]``; the row tiles' int8 results are
+    ``tile_vmm(x_tile[B, 128], w_tile[128, 256]) -> int8 values [B, 256]`` (any integer dtype;
+    ``hxsim.device.device_matmul`` runs the tiles on a device); the row tiles' int8 results are
     added digitally and the sum saturated to -128..127 once at the end (as hxtorch's mock and the
     golden reference). Arguments are assumed checked by the caller."""
     b, k = x.shape
@@ -363,10 +364,7 @@ class ChipInstance:
         if cb.shape[0] != batch:
             cb = np.repeat(cb, batch, axis=0)
         cr = self._conversion(signal, dt_read, u_r)
-        diff = np.subtract(cr, cb, dtype=np.int16)
-        diff += off.astype(np.int16)
-        y = np.empty(diff.shape, dtype=np.int8)
-        np.clip(diff, INT8_MIN, INT8_MAX, out=y, casting="unsafe")
+        y = post(cr, cb, off.astype(np.int8))
         if single:
             return cb[0], cr[0], y[0]
         return cb, cr, y

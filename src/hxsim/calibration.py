@@ -22,8 +22,9 @@ CADC codes and int8 results out); nothing here reads the model's hidden fixed pa
    spread over many LSB, plus the noise of the mean (``sigma / sqrt(repetitions)``); the measured
    spread after calibration also contains the noise of the verification measurement.
 
-``calibrate(device)`` accepts anything with the ``vmm_detail`` method of ``hxsim.ChipInstance``
-(the model, or a bring-up backend adapter that drives the registers of a real or simulated chip).
+``calibrate(device)`` takes an ``hxsim.device.VmmDevice``: the model's fast path
+(``ModelDevice``), the register-level model of hx_top, the RTL co-simulation or a chip; it uses
+only ``run_vmms`` and the int8 results.
 """
 
 from __future__ import annotations
@@ -31,26 +32,18 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from hxsim.checks import read_json
+from hxsim.device import VmmDevice
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.timing import Timing
 from hxsim.types import F64, I64
 
 DAC_NOMINAL = 32
 DAC_MAX = 63
-
-
-class VmmDevice(Protocol):
-    """What calibration needs from a chip: ``hxsim.ChipInstance.vmm_detail``'s signature."""
-
-    def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
-                   dac_offsets: object = None, column_offsets: object = None
-                   ) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -126,9 +119,9 @@ class DriverMeasurement:
 
 
 def _check_device(device: object) -> None:
-    if not callable(getattr(device, "vmm_detail", None)):
-        raise ValueError(f"device: expected an object with a vmm_detail method (like "
-                         f"hxsim.ChipInstance), got {type(device).__name__}")
+    if not callable(getattr(device, "run_vmms", None)):
+        raise ValueError(f"device: expected an hxsim.device.VmmDevice (run_vmms), got "
+                         f"{type(device).__name__}")
 
 
 def measure_drivers(device: VmmDevice, dac_offsets: object,
@@ -145,7 +138,7 @@ def measure_drivers(device: VmmDevice, dac_offsets: object,
     one[TILE_ROWS + idx, idx] = s.high_input
     x = np.concatenate([np.zeros((n_ref, TILE_ROWS), dtype=np.int64), np.tile(one, (reps, 1))])
     w = np.full((TILE_ROWS, TILE_COLS), s.weight, dtype=np.int64)
-    y = np.asarray(device.vmm_detail(x, w, s.timing, dac, None)[2], dtype=np.float64)
+    y = device.run_vmms(x, w, s.timing, dac, None).y.astype(np.float64)
     per_vec = y.mean(axis=1)
     ref = per_vec[:n_ref].mean()
     resp = (per_vec[n_ref:].reshape(reps, 2, TILE_ROWS) - ref).mean(axis=0)
@@ -168,7 +161,7 @@ def measure_column_offsets(device: VmmDevice, repetitions: int,
         raise ValueError(f"repetitions: expected a positive integer, got {repetitions!r}")
     x = np.zeros((repetitions, TILE_ROWS), dtype=np.int64)
     w = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
-    y = np.asarray(device.vmm_detail(x, w, timing, None, column_offsets)[2], dtype=np.float64)
+    y = device.run_vmms(x, w, timing, None, column_offsets).y.astype(np.float64)
     return np.asarray(y.mean(axis=0), dtype=np.float64)
 
 

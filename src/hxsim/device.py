@@ -2,39 +2,49 @@
 
 ``VmmDevice.run_vmms(x[B,128], w[128,256], timing, dac_offsets, column_offsets) -> VmmBatch`` runs
 B VMMs one after another with one weight matrix and returns the baseline and result codes, the
-int8 results and the ``CYCLES_LAST`` of each. Implementations (``open_device(kind, chip)``):
+int8 results and the ``CYCLES_LAST`` of each. Everything that runs VMMs takes a device: the
+bring-up commands, calibration (``hxsim.calibration``), the network stack (``hxsim.nn``; larger
+matrices through ``device_matmul``). Implementations (``open_device(kind, chip)``):
 
 * ``model``: the model's vectorized fast path on a ``ChipInstance`` (``ModelDevice``);
-* ``golden``: the golden reference (ideal array: baseline code 128, gain 1/500, golden timing;
-  ``GoldenDevice``); the chip's parameters and seeds are not used;
+* ``golden``: the golden reference (ideal array: baseline code 128, gain 1/500 unless given,
+  golden timing; ``GoldenDevice``); the chip's parameters and seeds are not used;
 * ``regs``: register-level programs (``hxsim.bringup.program``: AXI writes, vector stores/loads,
-  START, wait for DONE) on the register-level model of hx_top (``RegisterDevice``);
+  START, wait for DONE) on the register-level model of hx_top (``RegisterDevice`` on
+  ``hxsim.regmodel.HxTopRegModel``);
 * ``cosim``: the RTL co-simulation, found through the entry point group ``hxsim.devices`` (the
-  testbench package ``hxtb`` registers it); ``DeviceUnavailable`` when it is not installed.
+  testbench package registers ``hxtb.session.client:CosimDevice``); ``DeviceUnavailable`` when it
+  or the testbench extra is not installed.
+
+Batch semantics: the B vectors run in order, so on a ``ChipInstance`` they draw the trial noise
+in the same order on every device (fast path, register model, co-simulation).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
-from hxsim.array import ChipInstance
-from hxsim.bringup import program as prog
+from hxsim.array import ChipInstance, tiled_matmul
+from hxsim.bringup.program import ExecResult, Op, VmmProgram
 from hxsim.checks import int_array
 from hxsim.golden import (
+    GOLDEN_GAIN,
     INT8_MAX,
     INT8_MIN,
     TILE_COLS,
     TILE_ROWS,
     W_MAX,
     X_MAX,
-    ideal_vmm,
+    check_gain,
+    ideal_codes,
     vmm_total_cycles,
 )
-from hxsim.regmap import join_halves
+from hxsim.regmodel import DAC_RESET, HxTopRegModel
 from hxsim.timing import Timing
 from hxsim.types import I64
 
@@ -42,19 +52,16 @@ from hxsim.types import I64
 DEVICE_KINDS = ("model", "golden", "regs", "cosim")
 #: Entry point group through which an installed package offers further devices.
 ENTRY_POINT_GROUP = "hxsim.devices"
-#: Gain of the golden reference in LSB per unit x*w per send (SPEC.md section 1: 1/500).
-GOLDEN_GAIN = 0.002
-#: Baseline code of the ideal array (mid-scale of the 8-bit CADC).
-GOLDEN_BASELINE = 128
 
 
 class DeviceUnavailable(RuntimeError):
-    """The requested device cannot run here (reported with exit code 2)."""
+    """The requested device cannot run here, or it failed (reported with exit code 2)."""
 
 
 @dataclass(frozen=True)
 class VmmBatch:
-    """Results of B VMMs: raw codes, int8 results (all ``[B, 256]``) and ``cycles[B]``."""
+    """Results of B VMMs: raw baseline and result codes (0..255), int8 results (-128..127), all
+    int64 ``[B, 256]``, and ``cycles[B]`` (``CYCLES_LAST`` of each VMM)."""
 
     baseline: I64
     result: I64
@@ -62,12 +69,57 @@ class VmmBatch:
     cycles: I64
 
 
+@dataclass(frozen=True)
+class VmmArgs:
+    """Checked arguments of one ``run_vmms`` batch, defaults filled in: ``x[B, 128]`` (0..31),
+    ``w[128, 256]`` (-63..63), ``timing``, ``dac_offsets[128]`` (0..63, default 32) and
+    ``column_offsets[256]`` (-128..127, default 0), all int64."""
+
+    x: I64
+    w: I64
+    timing: Timing
+    dac_offsets: I64
+    column_offsets: I64
+
+    @property
+    def batch(self) -> int:
+        return int(self.x.shape[0])
+
+
+def check_vmm_args(x: object, w: object, timing: Timing | None = None,
+                   dac_offsets: object = None, column_offsets: object = None) -> VmmArgs:
+    """Check the arguments of ``run_vmms`` and fill in the defaults (``Timing()``, DAC offsets
+    32, column offsets 0). Raises ``ValueError`` naming the argument and its allowed range."""
+    xa = int_array(x, "x", 0, X_MAX, ndim=2)
+    if xa.shape[1] != TILE_ROWS:
+        raise ValueError(f"x: expected {TILE_ROWS} inputs per vector, got shape {xa.shape}")
+    wa = int_array(w, "w", -W_MAX, W_MAX, shape=(TILE_ROWS, TILE_COLS))
+    if timing is not None and not isinstance(timing, Timing):
+        raise ValueError(f"timing: expected hxsim.Timing or None, got {type(timing).__name__}")
+    da = (np.full(TILE_ROWS, DAC_RESET, dtype=np.int64) if dac_offsets is None
+          else int_array(dac_offsets, "dac_offsets", 0, 63, shape=(TILE_ROWS,)))
+    ca = (np.zeros(TILE_COLS, dtype=np.int64) if column_offsets is None
+          else int_array(column_offsets, "column_offsets", INT8_MIN, INT8_MAX,
+                         shape=(TILE_COLS,)))
+    return VmmArgs(xa, wa, timing if timing is not None else Timing(), da, ca)
+
+
 class VmmDevice(Protocol):
     """Something that runs VMMs: the model, the golden reference, the register-level model of
-    hx_top, the RTL co-simulation or a chip. ``close()`` releases what it holds (idempotent);
-    ``stats()`` is a one-line summary of what it did, or None."""
+    hx_top, the RTL co-simulation or a chip.
 
-    name: str
+    ``run_vmms`` runs ``x[B, 128]`` (0..31) against ``w[128, 256]`` (-63..63) with ``timing``
+    (default ``Timing()``), DAC offsets ``[128]`` (0..63, default 32) and digital column offsets
+    ``[256]`` (-128..127, default 0), the B vectors one after another; it raises ``ValueError``
+    for bad arguments and ``DeviceUnavailable`` when the device fails. ``vmms`` counts the VMMs
+    run so far. ``close()`` releases what the device holds (idempotent); ``stats()`` is a
+    one-line summary of what it did, or None."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def vmms(self) -> int: ...
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None) -> VmmBatch: ...
@@ -77,33 +129,22 @@ class VmmDevice(Protocol):
     def stats(self) -> str | None: ...
 
 
-def _args(x: object, w: object, dac: object, col: object
-          ) -> tuple[I64, I64, I64 | None, I64 | None]:
-    xa = int_array(x, "x", 0, X_MAX, ndim=2)
-    if xa.shape[1] != TILE_ROWS:
-        raise ValueError(f"x: expected {TILE_ROWS} inputs per vector, got shape {xa.shape}")
-    wa = int_array(w, "w", -W_MAX, W_MAX, shape=(TILE_ROWS, TILE_COLS))
-    da = None if dac is None else int_array(dac, "dac_offsets", 0, 63, shape=(TILE_ROWS,))
-    ca = None if col is None else int_array(col, "column_offsets", INT8_MIN, INT8_MAX,
-                                            shape=(TILE_COLS,))
-    return xa, wa, da, ca
-
-
 class ModelDevice:
-    """The model's fast path (``ChipInstance.vmm_detail``)."""
+    """The model's fast path (``ChipInstance.vmm_detail``) on ``chip``."""
 
     name = "model"
 
     def __init__(self, chip: ChipInstance) -> None:
         self.chip = chip
+        self.vmms = 0
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        xa, wa, da, ca = _args(x, w, dac_offsets, column_offsets)
-        t = timing if timing is not None else Timing()
-        b, r, y = self.chip.vmm_detail(xa, wa, t, da, ca)
+        a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
+        b, r, y = self.chip.vmm_detail(a.x, a.w, a.timing, a.dac_offsets, a.column_offsets)
+        self.vmms += a.batch
         return VmmBatch(b.astype(np.int64), r.astype(np.int64), y.astype(np.int64),
-                        vmm_total_cycles(t, xa))
+                        vmm_total_cycles(a.timing, a.x))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -113,22 +154,23 @@ class ModelDevice:
 
 
 class GoldenDevice:
-    """The golden reference: ideal values (``hxsim.golden.ideal_vmm`` at gain 1/500), baseline
-    code 128, result code 128 + ideal value, ``y = post(result, baseline, column_offsets)`` and
-    golden timing. DAC offsets have no effect on the ideal array (they are range-checked)."""
+    """The golden reference (``hxsim.golden.ideal_codes``): ideal values at ``gain`` (default
+    1/500), baseline code 128, result code 128 + ideal value, ``y = post(result, baseline,
+    column_offsets)`` and golden timing. DAC offsets have no effect on the ideal array (they are
+    range-checked). Raises ``ValueError`` for a gain outside (0, 1]."""
 
     name = "golden"
 
+    def __init__(self, gain: float = GOLDEN_GAIN) -> None:
+        self.gain = check_gain(gain)
+        self.vmms = 0
+
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        xa, wa, _, ca = _args(x, w, dac_offsets, column_offsets)
-        t = timing if timing is not None else Timing()
-        col = ca if ca is not None else np.zeros(TILE_COLS, dtype=np.int64)
-        g = ideal_vmm(xa, wa, GOLDEN_GAIN, t.num_sends).astype(np.int64)
-        b = np.full_like(g, GOLDEN_BASELINE)
-        r = g + GOLDEN_BASELINE
-        y = np.clip(r - b + col, INT8_MIN, INT8_MAX)
-        return VmmBatch(b, r, y, vmm_total_cycles(t, xa))
+        a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
+        b, r, y = ideal_codes(a.x, a.w, a.timing.num_sends, a.column_offsets, self.gain)
+        self.vmms += a.batch
+        return VmmBatch(b, r, y, vmm_total_cycles(a.timing, a.x))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -138,80 +180,96 @@ class GoldenDevice:
 
 
 class RegisterDevice:
-    """Runs VMMs through register-level programs on a target with ``execute(ops)``.
+    """Runs VMMs as register-level programs (``hxsim.bringup.program.VmmProgram``) on the
+    register model of hx_top: configuration (timing, weights, DAC and digital offsets) is written
+    only when it changed since the last batch, then per vector: input store, START, DONE, the
+    counter reads and the result, baseline and raw-result loads, decoded by position.
 
-    Configuration (timing, weights, DAC and digital offsets) is written only when it changed since
-    the last call, as a bring-up script would. The DAC and digital offsets default to their reset
-    values (32 and 0)."""
+    ``execute(ops)`` runs any register-level program on the same model (``hxsim replay-vectors``).
+    A refused access raises ``DeviceUnavailable`` with the first mismatch."""
 
-    def __init__(self, target: Any, name: str = "registers") -> None:
-        if not callable(getattr(target, "execute", None)):
-            raise ValueError("target: expected an object with execute(ops)")
-        self.target = target
+    def __init__(self, model: HxTopRegModel, name: str = "model registers") -> None:
+        if not isinstance(model, HxTopRegModel):
+            raise ValueError(f"model: expected an HxTopRegModel, got {type(model).__name__}")
+        self.model = model
         self.name = name
-        self._state: dict[str, Any] = {}
+        self.program = VmmProgram()
+        self.vmms = 0
         self.ops_executed = 0
-
-    def _changed(self, key: str, value: Any) -> bool:
-        old = self._state.get(key)
-        same = old is not None and (old == value if not isinstance(value, np.ndarray)
-                                    else np.array_equal(old, value))
-        if not same:
-            self._state[key] = value.copy() if isinstance(value, np.ndarray) else value
-        return not same
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        xa, wa, da, ca = _args(x, w, dac_offsets, column_offsets)
-        t = timing if timing is not None else Timing()
-        dac = da if da is not None else np.full(TILE_ROWS, 32, dtype=np.int64)
-        col = ca if ca is not None else np.zeros(TILE_COLS, dtype=np.int64)
-        ops = prog.setup_ops(wa if self._changed("w", wa) else None,
-                             t if self._changed("t", t) else None,
-                             dac if self._changed("dac", dac) else None,
-                             col if self._changed("col", col) else None)
-        for n in range(xa.shape[0]):
-            ops += prog.vmm_ops(n, xa[n], t, raw=True)
+        a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
+        ops = self.program.ops(a.x, a.w, a.timing, a.dac_offsets, a.column_offsets)
         try:
-            res = self.target.execute(ops)
-        except RuntimeError as exc:  # e.g. hxtb.api.CosimError: the simulator run failed
-            self._state.clear()
+            res = self.model.execute(ops)
+            if res.mismatches:
+                raise DeviceUnavailable(f"{self.name}: the target refused the program: "
+                                        f"{res.mismatches[0]}")
+            b, r, y, cycles = VmmProgram.decode(res, a.batch)
+        except ValueError as exc:  # the model could not run or answer the program
+            self.program.forget()
             raise DeviceUnavailable(f"{self.name}: {exc}") from exc
+        except DeviceUnavailable:
+            self.program.forget()
+            raise
         self.ops_executed += len(ops)
-        if res.mismatches:
-            self._state.clear()
-            raise DeviceUnavailable(f"{self.name}: the target refused the program: "
-                                     f"{res.mismatches[0]}")
-        b = np.empty((xa.shape[0], TILE_COLS), dtype=np.int64)
-        r = np.empty_like(b)
-        y = np.empty_like(b)
-        cyc = np.empty(xa.shape[0], dtype=np.int64)
-        loads: dict[str, list[Any]] = {}
-        for op, value in res.reads:
-            loads.setdefault(op.get("name", ""), []).append(value)
-        try:
-            cyc[:] = loads["CYCLES_LAST"]
-            for arr, name, signed in ((y, "result", True), (b, "baseline", False),
-                                      (r, "raw_result", False)):
-                for n, (ev, od) in enumerate(zip(loads[f"{name}[0]"], loads[f"{name}[1]"],
-                                                 strict=True)):
-                    row = join_halves(ev, od)
-                    arr[n] = prog.from_lanes_int8(row) if signed else row
-        except (KeyError, ValueError) as exc:
-            raise DeviceUnavailable(f"{self.name}: the target returned incomplete reads "
-                                     f"({exc})") from exc
-        return VmmBatch(b, r, y, cyc)
+        self.vmms += a.batch
+        return VmmBatch(b, r, y, cycles)
+
+    def execute(self, ops: list[Op], check: bool = True) -> ExecResult:
+        """Run a register-level program on the model (see ``HxTopRegModel.execute``); the cached
+        configuration is forgotten (the program may change it)."""
+        self.program.forget()
+        res = self.model.execute(ops, check)
+        self.ops_executed += len(ops)
+        self.vmms += res.vmms
+        return res
 
     def stats(self) -> str | None:
-        """The target's own statistics (the co-simulation's: programs, VMMs, times), if any."""
-        fn = getattr(self.target, "stats", None)
-        return str(fn()) if callable(fn) else None
+        return f"{self.vmms} VMMs, {self.ops_executed} register-level operations"
 
     def close(self) -> None:
-        """Release the target (ends a co-simulation run); the device is unusable afterwards."""
-        fn = getattr(self.target, "close", None)
-        if callable(fn):
-            fn()
+        """Nothing to release."""
+
+
+@dataclass
+class RecordingDevice:
+    """Wraps a device and keeps every batch: ``calls`` holds (x, w, timing, VmmBatch) per
+    ``run_vmms`` call (for cross-checks and cycle counts). ``vmms`` and ``name`` are the inner
+    device's."""
+
+    inner: VmmDevice
+    calls: list[tuple[I64, I64, Timing, VmmBatch]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def vmms(self) -> int:
+        return self.inner.vmms
+
+    def run_vmms(self, x: object, w: object, timing: Timing | None = None,
+                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+        batch = self.inner.run_vmms(x, w, timing, dac_offsets, column_offsets)
+        self.calls.append((np.array(x, dtype=np.int64), np.array(w, dtype=np.int64),
+                           timing if timing is not None else Timing(), batch))
+        return batch
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def stats(self) -> str | None:
+        return self.inner.stats()
+
+
+def device_matmul(device: VmmDevice, x: I64, w: I64, timing: Timing | None = None
+                  ) -> npt.NDArray[np.int8]:
+    """``x[B, K]`` (0..31) times ``w[K, N]`` (-63..63) on ``device`` -> int8 ``[B, N]``: the tiling
+    of ``hxsim.array.tiled_matmul`` (128-row x 256-column tiles, column tiles outer, row tiles
+    inner, one ``run_vmms`` batch per tile; row tiles added digitally with int8 saturation)."""
+    return tiled_matmul(lambda xt, wt: device.run_vmms(xt, wt, timing).y, x, w)
 
 
 def close_device(device: VmmDevice) -> str | None:
@@ -221,46 +279,48 @@ def close_device(device: VmmDevice) -> str | None:
     return line
 
 
-class DeviceAdapter:
-    """A device seen as a ``ChipInstance``-like device (``vmm_detail``), for calibration."""
-
-    def __init__(self, device: VmmDevice) -> None:
-        self.device = device
-        self.vmms = 0
-
-    def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
-                   dac_offsets: object = None, column_offsets: object = None
-                   ) -> tuple[I64, I64, I64]:
-        batch = self.device.run_vmms(x, w, timing, dac_offsets, column_offsets)
-        self.vmms += batch.y.shape[0]
-        return batch.baseline, batch.result, batch.y
+def execute_program(device: VmmDevice, ops: list[Op], check: bool = True) -> ExecResult:
+    """Run a raw register-level program on a device that runs them (``regs``, ``cosim``): the
+    reads and the mismatches against the ops' expectations. Raises ``DeviceUnavailable`` for a
+    device without a register interface (``model``, ``golden``) or when the device fails."""
+    run = getattr(device, "execute", None)
+    if not callable(run):
+        raise DeviceUnavailable(f"device {device.name}: runs no register-level programs "
+                                "(use regs or cosim)")
+    result: ExecResult = run(ops, check)
+    return result
 
 
-def cosim_target(chip: ChipInstance, simulator: str = "verilator", **options: Any) -> Any:
-    """The co-simulation register target registered under the entry point ``cosim`` of group
-    ``hxsim.devices`` (by the testbench package ``hxtb``), or ``DeviceUnavailable`` saying what
-    is missing. ``options`` go to the target (``workdir``)."""
+def _cosim_class() -> Any:
     found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == "cosim"]
     if not found:
         raise DeviceUnavailable("device cosim: the testbench package hxtb is not installed "
                                 "(pip install -e '.[dev]'); use --device model")
     try:
-        cls = found[0].load()
+        return found[0].load()
     except ImportError as exc:
         raise DeviceUnavailable(f"device cosim: the testbench package cannot be loaded ({exc}); "
                                 "use --device model") from exc
-    return cls(chip, simulator=simulator, **options)
 
 
-def open_device(kind: str, chip: ChipInstance, simulator: str = "verilator") -> VmmDevice:
-    """A device of ``kind`` (``DEVICE_KINDS``) for ``chip``; ValueError for an unknown kind,
-    ``DeviceUnavailable`` when the co-simulation is not installed."""
+def open_device(kind: str, chip: ChipInstance, simulator: str = "verilator",
+                **options: Any) -> VmmDevice:
+    """A device of ``kind`` (``DEVICE_KINDS``) for ``chip``.
+
+    ``options``: ``gain`` for ``golden``; for ``cosim`` the co-simulation's own keywords (e.g.
+    ``workdir``: where the simulator runs and its logs stay). The co-simulation starts on the
+    first batch, not here. Raises ``ValueError`` for an unknown kind or option and
+    ``DeviceUnavailable`` (one line) when the co-simulation is not installed."""
+    if kind not in DEVICE_KINDS:
+        raise ValueError(f"device: unknown device {kind!r} (allowed: {', '.join(DEVICE_KINDS)})")
+    if kind == "cosim":
+        device: VmmDevice = _cosim_class()(chip, simulator=simulator, **options)
+        return device
+    allowed = {"golden": {"gain"}}.get(kind, set())
+    if set(options) - allowed:
+        raise ValueError(f"device {kind}: unknown option(s) {', '.join(sorted(options))}")
     if kind == "model":
         return ModelDevice(chip)
     if kind == "golden":
-        return GoldenDevice()
-    if kind == "regs":
-        return RegisterDevice(prog.ModelRegisterTarget(chip), name="model registers")
-    if kind == "cosim":
-        return RegisterDevice(cosim_target(chip, simulator), name=f"cosim ({simulator})")
-    raise ValueError(f"device: unknown device {kind!r} (allowed: {', '.join(DEVICE_KINDS)})")
+        return GoldenDevice(**options)
+    return RegisterDevice(HxTopRegModel(chip), name="model registers")

@@ -5,7 +5,10 @@ for every 128-row tile ``c`` of the matrix,
 ``local_c = clamp(floor(gain * (num_sends * sum_{i in c} x_i * w_ij)), -128, 127)``, and the tiles'
 int8 results are added digitally and saturated to -128..127 once more.
 
-Timing follows docs/interfaces.md section 2 (the contract the RTL implements).
+Timing follows docs/interfaces.md section 2 (the contract the RTL implements). ``post`` is the POST
+phase of that sequence (the single implementation of ``sat_int8(result - baseline + offset)``),
+``ideal_codes`` the raw codes and results of the ideal array (golden device, register model,
+scoreboard).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy.typing as npt
 
 from hxsim.checks import check_int, int_array
 from hxsim.timing import Timing
+from hxsim.types import I8, I64
 
 #: Rows of one hardware tile (synapse drivers, i.e. signed logical rows, per hemisphere).
 TILE_ROWS = 128
@@ -26,6 +30,10 @@ TILE_COLS = 256
 X_MAX = 31
 W_MAX = 63
 INT8_MIN, INT8_MAX = -128, 127
+#: Gain of the golden reference in LSB per unit x*w per send (SPEC.md section 1: 1/500).
+GOLDEN_GAIN = 0.002
+#: Baseline code of the ideal array (mid-scale of the 8-bit CADC).
+GOLDEN_BASELINE = 128
 
 PHASES = ("reset", "baseline", "events", "settle", "result", "post")
 
@@ -65,6 +73,72 @@ def ideal_vmm(x: object, w: object, gain: float = 0.002,
         local = np.clip(np.floor(g * charge), INT8_MIN, INT8_MAX)
         total += local.astype(np.int64)
     return np.clip(total, INT8_MIN, INT8_MAX).astype(np.int8)
+
+
+def post(result_codes: object, baseline_codes: object, column_offsets: object = None) -> I8:
+    """The POST phase of a VMM: ``y_j = sat_int8(result_j - baseline_j + offset_j)``.
+
+    Source: docs/interfaces.md section 2, phase 6 (what hx_top registers into its result buffer;
+    the digital column offsets are the int8 registers at vector address 0x250). This is the one
+    implementation of the step: the model's fast path, the golden reference, the register model
+    and the scoreboard's predictor all call it.
+
+    Args:
+        result_codes: CADC codes of the result conversion, 0..255, shape ``[..., 256]``.
+        baseline_codes: CADC codes of the baseline conversion, 0..255, broadcastable to
+            ``result_codes``.
+        column_offsets: per-column digital offsets, -128..127, broadcastable (None: 0).
+
+    Returns:
+        int8 array of the broadcast shape.
+
+    Raises:
+        ValueError: codes outside 0..255 or offsets outside -128..127 (uint8 codes and int8
+        offsets are not checked: they cannot be out of range).
+    """
+    r, b = np.asarray(result_codes), np.asarray(baseline_codes)
+    if r.dtype != np.uint8:
+        r = int_array(r, "result_codes", 0, 255)
+    if b.dtype != np.uint8:
+        b = int_array(b, "baseline_codes", 0, 255)
+    diff = np.subtract(r, b, dtype=np.int16)
+    if column_offsets is not None:
+        off = np.asarray(column_offsets)
+        if off.dtype != np.int8:
+            off = int_array(off, "column_offsets", INT8_MIN, INT8_MAX)
+        diff += off.astype(np.int16)
+    y = np.empty(diff.shape, dtype=np.int8)
+    np.clip(diff, INT8_MIN, INT8_MAX, out=y, casting="unsafe")
+    return y
+
+
+def ideal_codes(x: object, w: object, num_sends: int = 1, column_offsets: object = None,
+                gain: float = GOLDEN_GAIN) -> tuple[I64, I64, I64]:
+    """Raw codes and results of the ideal array (one 128 x 256 tile): baseline code 128, result
+    code ``128 + ideal_vmm(x, w, gain, num_sends)``, ``y = post(result, baseline, offsets)``.
+
+    Args:
+        x: inputs ``[128]`` or ``[B, 128]``, 0..31.
+        w: signed weights ``[128, 256]``, -63..63.
+        num_sends: repetitions of the input vector, 1..63.
+        column_offsets: digital offsets ``[256]``, -128..127 (None: 0).
+        gain: LSB per unit x*w per send, (0, 1].
+
+    Returns:
+        (baseline codes, result codes, y), int64, each of shape ``x.shape[:-1] + (256,)``.
+
+    Raises:
+        ValueError: an argument outside its range or of the wrong shape.
+    """
+    g = ideal_vmm(x, int_array(w, "w", -W_MAX, W_MAX, shape=(TILE_ROWS, TILE_COLS)), gain,
+                  num_sends)
+    r = (g.astype(np.int16) + GOLDEN_BASELINE).astype(np.uint8)
+    b = np.full_like(r, GOLDEN_BASELINE)
+    if column_offsets is not None:
+        column_offsets = int_array(column_offsets, "column_offsets", INT8_MIN, INT8_MAX,
+                                   shape=(TILE_COLS,))
+    y = post(r, b, column_offsets)
+    return b.astype(np.int64), r.astype(np.int64), y.astype(np.int64)
 
 
 @dataclass(frozen=True)

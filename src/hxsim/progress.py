@@ -136,13 +136,10 @@ def write(msg: str, stream: TextIO | None = None) -> None:
 
 
 def _start_hook(device: Any) -> Any:
-    """The device's ``start()``, or that of the register target it drives (the co-simulation
-    device today: ``RegisterDevice`` around ``hxtb``'s target), or None."""
-    for obj in (device, getattr(device, "target", None)):
-        fn = getattr(obj, "start", None)
-        if callable(fn):
-            return fn
-    return None
+    """The device's ``start()`` (a device that must be started before its first VMM, such as the
+    co-simulation, offers one), or None."""
+    fn = getattr(device, "start", None)
+    return fn if callable(fn) else None
 
 
 def start_device(device: Any, enabled: bool, stream: TextIO | None = None,

@@ -40,20 +40,23 @@ def stimulus(levels: Sequence[int] = LEVELS) -> tuple[I64, I64]:
     return x, w
 
 
-def run(backend: VmmDevice, timing: Timing, repetitions: int = REPETITIONS,
+def run(device: VmmDevice, timing: Timing, repetitions: int = REPETITIONS,
         levels: Sequence[int] = LEVELS, progress: Callable[[int, int], None] | None = None,
         metadata: dict[str, Any] | None = None) -> MeasuredData:
-    """Run the characterization on ``backend``; one batch (all levels) per repetition."""
+    """Run the characterization on ``device``: one ``run_vmms`` batch (all levels, ``[L, 128]``
+    against the sweep weights) per repetition; ``progress(done, repetitions)`` after each.
+    Returns the measured data (``outputs[L, repetitions, 256]``); raises ``ValueError`` for bad
+    levels or repetitions and whatever the device raises (``DeviceUnavailable``)."""
     if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
         raise ValueError(f"repetitions: expected a positive integer, got {repetitions!r}")
     x, w = stimulus(levels)
     out = np.empty((x.shape[0], repetitions, TILE_COLS), dtype=np.int64)
     for r in range(repetitions):
-        out[:, r] = backend.run_vmms(x, w, timing).y
+        out[:, r] = device.run_vmms(x, w, timing).y
         if progress is not None:
             progress(r + 1, repetitions)
     md = base_metadata(timing, "simulator", experiment="characterization",
-                       backend=backend.name, levels=list(map(int, levels)))
+                       backend=device.name, levels=list(map(int, levels)))
     md.update(metadata or {})
     return MeasuredData(inputs=x, weights=w[None], weight_index=np.zeros(x.shape[0], np.int64),
                         outputs=out, metadata=md)

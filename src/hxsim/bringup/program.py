@@ -1,6 +1,6 @@
 """Register-level programs: the AXI4-Lite writes and vector-port accesses that run VMMs on the chip
-(docs/interfaces.md sections 4 and 5), as a list of JSON-able operations, and a model-backed
-register target that executes them.
+(docs/interfaces.md sections 4 and 5), as a list of JSON-able operations, and the decoder that
+runs them on a target.
 
 Operations (each a dict with key ``op``):
 
@@ -11,62 +11,43 @@ Operations (each a dict with key ``op``):
 * ``{"op": "wait_done", "max_cycles": C}``: wait until STATUS.DONE = 1 and BUSY = 0;
 * ``{"op": "mark", "vmm": n}``: start of VMM ``n`` (no bus activity).
 
-A target executes them one by one (``RegisterTarget``) and ``execute`` collects the read values.
+``interpret(ops)`` decodes a program into bus requests; a target answers them: the register
+model of hx_top (``hxsim.regmodel.HxTopRegModel.execute``) synchronously, the co-simulation's
+testbench agents (``hxtb.session.server``) with awaited bus transactions. Names (``name``) only
+label mismatch messages: ``VmmProgram`` decodes a batch's reads by position and address.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from hxsim.array import ChipInstance
-from hxsim.golden import TILE_COLS, TILE_ROWS, vmm_total_cycles
+from hxsim.array import weights_to_physical
+from hxsim.golden import TILE_COLS, vmm_total_cycles
 from hxsim.regmap import (
-    BAD_REG_ADDR as ERR_BAD_REG_ADDR,
-    BAD_REG_VALUE as ERR_BAD_REG_VALUE,
-    BAD_VEC_ADDR as ERR_BAD_VEC_ADDR,
-    CTRL as REG_CTRL,
-    CTRL_ABORT,
-    CTRL_ERR_CLEAR,
-    CTRL_SOFT_RESET,
+    CTRL,
     CTRL_START,
-    CYCLES_LAST as REG_CYCLES_LAST,
-    ERROR_COUNT as REG_ERROR_COUNT,
-    EVENTS_LAST as REG_EVENTS_LAST,
-    ID as REG_ID,
-    ID_VALUE,
-    INPUT_RANGE as ERR_INPUT_RANGE,
-    IRQ_DONE,
-    IRQ_ENABLE as REG_IRQ_ENABLE,
-    IRQ_ERROR,
-    IRQ_STATUS as REG_IRQ_STATUS,
+    CYCLES_LAST,
+    EVENTS_LAST,
     LANES,
-    NO_RESULT as ERR_NO_RESULT,
-    ST_DONE as STATUS_DONE,
-    ST_ERROR as STATUS_ERROR,
-    STATUS as REG_STATUS,
     TIMING_REGS,
-    VA_BASELINE as V_BASELINE,
-    VA_COL_OFFSET as V_COL_OFFSETS,
-    VA_DAC as V_DAC_OFFSETS,
-    VA_INPUT as V_INPUT,
-    VA_RAW_RESULT as V_RAW_RESULT,
-    VA_RESULT as V_RESULT,
-    VA_SYN as V_SYNRAM,
-    VERSION as REG_VERSION,
-    VERSION_VALUE,
-    VMM_COUNT as REG_VMM_COUNT,
-    WEIGHT_RANGE as ERR_WEIGHT_RANGE,
-    split_halves as halves,
+    VA_BASELINE,
+    VA_COL_OFFSET,
+    VA_DAC,
+    VA_INPUT,
+    VA_RAW_RESULT,
+    VA_RESULT,
+    VA_SYN,
+    join_halves,
+    split_halves,
 )
-from hxsim.timing import TIMING_RANGES, Timing
+from hxsim.timing import Timing
 from hxsim.types import I64
 
 Op = dict[str, Any]
-
 
 
 def to_lanes(values: object) -> list[int]:
@@ -75,35 +56,30 @@ def to_lanes(values: object) -> list[int]:
 
 
 def from_lanes_int8(lanes: object) -> I64:
+    """Lane values 0..255 -> signed bytes -128..127 (two's complement), int64."""
     a = np.asarray(lanes, dtype=np.int64)
     return np.where(a >= 128, a - 256, a)
 
 
-def physical_rows(w: I64) -> I64:
-    """Signed ``w[128, 256]`` -> SRAM image ``[256, 256]``: row 2i inhibitory, 2i+1 excitatory."""
-    phys = np.empty((2 * TILE_ROWS, TILE_COLS), dtype=np.int64)
-    phys[0::2] = np.maximum(-w, 0)
-    phys[1::2] = np.maximum(w, 0)
-    return phys
-
-
 def setup_ops(w: I64 | None, timing: Timing | None, dac_offsets: I64 | None,
               column_offsets: I64 | None) -> list[Op]:
-    """Register writes and vector stores that configure the chip (only the parts not None)."""
+    """Register writes and vector stores that configure the chip (only the parts not None):
+    timing registers, the synapse SRAM image of ``w[128, 256]`` (512 stores), DAC offsets
+    ``[128]`` and digital column offsets ``[256]`` (two stores)."""
     ops: list[Op] = []
     if timing is not None:
         for name, addr in TIMING_REGS.items():
             ops.append({"op": "axi_write", "addr": addr, "data": int(getattr(timing, name))})
     if w is not None:
-        phys = physical_rows(w)
+        phys = weights_to_physical(w)
         for r in range(phys.shape[0]):
-            for h, part in enumerate(halves(phys[r])):
-                ops.append({"op": "vstore", "addr": V_SYNRAM + 2 * r + h, "lanes": to_lanes(part)})
+            for h, part in enumerate(split_halves(phys[r])):
+                ops.append({"op": "vstore", "addr": VA_SYN + 2 * r + h, "lanes": to_lanes(part)})
     if dac_offsets is not None:
-        ops.append({"op": "vstore", "addr": V_DAC_OFFSETS, "lanes": to_lanes(dac_offsets)})
+        ops.append({"op": "vstore", "addr": VA_DAC, "lanes": to_lanes(dac_offsets)})
     if column_offsets is not None:
-        for h, part in enumerate(halves(column_offsets)):
-            ops.append({"op": "vstore", "addr": V_COL_OFFSETS + h, "lanes": to_lanes(part)})
+        for h, part in enumerate(split_halves(column_offsets)):
+            ops.append({"op": "vstore", "addr": VA_COL_OFFSET + h, "lanes": to_lanes(part)})
     return ops
 
 
@@ -112,65 +88,117 @@ def vmm_ops(index: int, x: I64, timing: Timing, expect_y: I64 | None = None,
     """One VMM: store the input, START, wait for DONE, read counters and the result vectors.
 
     With ``expect_y`` the result loads carry the expected lanes and ``CYCLES_LAST`` /
-    ``EVENTS_LAST`` their expected values (golden timing). ``raw`` adds the raw-code loads.
+    ``EVENTS_LAST`` their expected values (golden timing). ``raw`` adds the raw-code loads
+    (baseline, then result codes). The reads come in the order of ``VMM_READS``.
     """
     total = int(vmm_total_cycles(timing, x[None, :])[0])
     events = int(np.count_nonzero(x)) * timing.num_sends
     exp = expect_y is not None
     ops: list[Op] = [
         {"op": "mark", "vmm": index},
-        {"op": "vstore", "addr": V_INPUT, "lanes": to_lanes(x)},
-        {"op": "axi_write", "addr": REG_CTRL, "data": CTRL_START},
+        {"op": "vstore", "addr": VA_INPUT, "lanes": to_lanes(x)},
+        {"op": "axi_write", "addr": CTRL, "data": CTRL_START},
         {"op": "wait_done", "max_cycles": total + 16},
-        {"op": "axi_read", "addr": REG_CYCLES_LAST, "name": "CYCLES_LAST",
+        {"op": "axi_read", "addr": CYCLES_LAST, "name": "CYCLES_LAST",
          "expect": total if exp else None},
-        {"op": "axi_read", "addr": REG_EVENTS_LAST, "name": "EVENTS_LAST",
+        {"op": "axi_read", "addr": EVENTS_LAST, "name": "EVENTS_LAST",
          "expect": events if exp and expect_events else None},
     ]
     for h in range(2):
-        lanes = to_lanes(halves(expect_y)[h]) if expect_y is not None else None
-        ops.append({"op": "vload", "addr": V_RESULT + h, "name": f"result[{h}]", "expect": lanes})
+        lanes = to_lanes(split_halves(expect_y)[h]) if expect_y is not None else None
+        ops.append({"op": "vload", "addr": VA_RESULT + h, "name": f"result[{h}]",
+                    "expect": lanes})
     if raw:
-        for base, name in ((V_BASELINE, "baseline"), (V_RAW_RESULT, "raw_result")):
+        for base, name in ((VA_BASELINE, "baseline"), (VA_RAW_RESULT, "raw_result")):
             for h in range(2):
                 ops.append({"op": "vload", "addr": base + h, "name": f"{name}[{h}]",
                             "expect": None})
     return ops
 
 
-class RegisterTarget(Protocol):
-    """A chip (real, co-simulated or modelled) at its bus interfaces."""
-
-    def axi_write(self, addr: int, data: int) -> bool:
-        """Write; True when the slave answered OKAY."""
-        ...
-
-    def axi_read(self, addr: int) -> tuple[int, bool]:
-        """Read: (data, OKAY)."""
-        ...
-
-    def vstore(self, addr: int, lanes: list[int]) -> bool:
-        """Vector store; True when the response had ``err`` set."""
-        ...
-
-    def vload(self, addr: int) -> tuple[list[int], bool]:
-        """Vector load: (128 lanes, err)."""
-        ...
-
-    def wait_done(self, max_cycles: int) -> bool:
-        """Wait for DONE; True when it came within ``max_cycles``."""
-        ...
+#: The reads of one VMM of ``vmm_ops(raw=True)``, in program order: (op kind, address).
+VMM_READS: tuple[tuple[str, int], ...] = (
+    ("axi_read", CYCLES_LAST), ("axi_read", EVENTS_LAST),
+    ("vload", VA_RESULT), ("vload", VA_RESULT + 1),
+    ("vload", VA_BASELINE), ("vload", VA_BASELINE + 1),
+    ("vload", VA_RAW_RESULT), ("vload", VA_RAW_RESULT + 1),
+)
 
 
 @dataclass
 class ExecResult:
     """What a program's reads returned, and every mismatch against its expectations.
-    ``reads`` pairs each read op with its value; ``read_index`` holds those ops' indices."""
+    ``reads`` pairs each read op with its value (an int for ``axi_read``, 128 lanes for
+    ``vload``); ``read_index`` holds those ops' indices in the program; ``vmms`` counts marks."""
 
     reads: list[tuple[Op, Any]] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)
     vmms: int = 0
     read_index: list[int] = field(default_factory=list)
+
+
+@dataclass
+class VmmProgram:
+    """The register-level program of one ``run_vmms`` batch, and what the target then holds.
+
+    ``ops(x, w, timing, dac, col)`` emits the configuration writes only for what changed since
+    the last program (as a bring-up script would), then per input vector ``vmm_ops(raw=True)``.
+    ``decode(result, batch)`` turns the program's reads into arrays by position, checking each
+    read's address against ``VMM_READS``. After a failed program call ``forget()``: the target's
+    configuration is then unknown and the next program writes all of it.
+    """
+
+    w: I64 | None = None
+    timing: Timing | None = None
+    dac: I64 | None = None
+    col: I64 | None = None
+
+    def forget(self) -> None:
+        """The target's configuration is unknown (after a failure)."""
+        self.w = self.timing = self.dac = self.col = None
+
+    @staticmethod
+    def _same(old: I64 | None, new: I64) -> bool:
+        return old is not None and np.array_equal(old, new)
+
+    def ops(self, x: I64, w: I64, timing: Timing, dac: I64, col: I64) -> list[Op]:
+        """The program for inputs ``x[B, 128]`` (0..31), weights ``w[128, 256]`` (-63..63),
+        ``timing``, DAC offsets ``dac[128]`` (0..63) and column offsets ``col[256]`` (-128..127),
+        all checked by the caller (``hxsim.device.check_vmm_args``)."""
+        ops = setup_ops(None if self._same(self.w, w) else w,
+                        None if self.timing == timing else timing,
+                        None if self._same(self.dac, dac) else dac,
+                        None if self._same(self.col, col) else col)
+        self.w, self.timing, self.dac, self.col = w.copy(), timing, dac.copy(), col.copy()
+        for n in range(x.shape[0]):
+            ops += vmm_ops(n, x[n], timing, raw=True)
+        return ops
+
+    @staticmethod
+    def decode(result: ExecResult, batch: int) -> tuple[I64, I64, I64, I64]:
+        """(baseline codes, result codes, y, cycles) from the reads of a program of ``ops``
+        (``[B, 256]`` each and ``[B]``). Raises ``ValueError`` when the reads do not have the
+        program's layout (e.g. the target stopped early)."""
+        per = len(VMM_READS)
+        if len(result.reads) != per * batch:
+            raise ValueError(f"expected {per * batch} reads for {batch} VMMs, got "
+                             f"{len(result.reads)}")
+        b = np.empty((batch, TILE_COLS), dtype=np.int64)
+        r = np.empty_like(b)
+        y = np.empty_like(b)
+        cycles = np.empty(batch, dtype=np.int64)
+        for n in range(batch):
+            reads = result.reads[per * n:per * (n + 1)]
+            for (op, _), (kind, addr) in zip(reads, VMM_READS, strict=True):
+                if op.get("op") != kind or int(op.get("addr", -1)) != addr:
+                    raise ValueError(f"VMM {n}: read {op.get('op')} 0x{op.get('addr', 0):03x} "
+                                     f"where {kind} 0x{addr:03x} was expected")
+            v = [value for _, value in reads]
+            cycles[n] = int(v[0])
+            y[n] = from_lanes_int8(join_halves(v[2], v[3]))
+            b[n] = join_halves(v[4], v[5])
+            r[n] = join_halves(v[6], v[7])
+        return b, r, y, cycles
 
 
 def read_mismatch(where: str, op: Op, data: int, ok: bool) -> str | None:
@@ -191,17 +219,19 @@ def load_mismatch(where: str, op: Op, lanes: list[int], err: bool) -> str | None
             f"{len(diff)} lanes differ (first {diff[:4]})")
 
 
-#: One bus request of the interpreter: (method name of ``RegisterTarget``, its arguments).
+#: One bus request of the interpreter: (method name, its arguments). A target answers
+#: ``axi_write(addr, data) -> OKAY?``, ``axi_read(addr) -> (data, OKAY?)``,
+#: ``vstore(addr, lanes) -> err?``, ``vload(addr) -> (128 lanes, err?)`` and
+#: ``wait_done(max_cycles) -> DONE in time?``.
 Request = tuple[str, tuple[Any, ...]]
 
 
 def interpret(ops: list[Op], check: bool = True,
               max_mismatches: int = 20) -> Generator[Request, Any, ExecResult]:
     """The op decoder shared by every target: a generator that yields one ``Request`` per bus
-    access and is sent the target's answer (``RegisterTarget`` return conventions). Its return
-    value is the ``ExecResult``. ``execute`` drives it synchronously; the co-simulation drives it
-    with awaited bus transactions (``hxtb.api.run_ops``). Malformed ops raise ``ValueError``
-    naming the op index."""
+    access and is sent the target's answer. Its return value is the ``ExecResult``.
+    ``HxTopRegModel.execute`` drives it synchronously; the co-simulation server drives it with
+    awaited bus transactions. Malformed ops raise ``ValueError`` naming the op index."""
     res = ExecResult()
     vmm = -1
     for k, op in enumerate(ops):
@@ -243,163 +273,3 @@ def interpret(ops: list[Op], check: bool = True,
         if len(res.mismatches) >= max_mismatches:
             break
     return res
-
-
-def execute(ops: list[Op], target: RegisterTarget, check: bool = True,
-            max_mismatches: int = 20) -> ExecResult:
-    """Run ``ops`` on ``target``; with ``check`` compare reads with their ``expect``."""
-    steps = interpret(ops, check, max_mismatches)
-    try:
-        name, args = next(steps)
-        while True:
-            name, args = steps.send(getattr(target, name)(*args))
-    except StopIteration as stop:
-        result: ExecResult = stop.value
-        return result
-
-
-class ModelRegisterTarget:
-    """The register and vector-port behaviour of ``hx_top`` (docs/interfaces.md) on top of the
-    model: each START runs one VMM on ``chip`` with the SRAM, input, DAC and digital offsets and
-    timing registers as stored. DONE is immediate (no clock), so the target is never busy.
-    Refused accesses set STATUS.ERROR, ERR_CODE (last), ERROR_COUNT and IRQ_STATUS.ERROR as the
-    RTL does; CTRL's ERR_CLEAR and SOFT_RESET act as specified. Used to test register-level
-    programs and as the model stand-in for the co-simulation target."""
-
-    def __init__(self, chip: ChipInstance) -> None:
-        self.chip = chip
-        self.timing = Timing().to_dict()
-        self.sram = np.zeros((2 * TILE_ROWS, TILE_COLS), dtype=np.int64)
-        self.x = np.zeros(TILE_ROWS, dtype=np.int64)
-        self.dac = np.full(TILE_ROWS, 32, dtype=np.int64)
-        self.col = np.zeros(TILE_COLS, dtype=np.int64)
-        self.result: tuple[I64, I64, I64] | None = None
-        self.cycles_last = 0
-        self.events_last = 0
-        self.vmm_count = 0
-        self.error_count = 0
-        self.error = False
-        self.err_code = 0
-        self.irq_status = 0
-        self.irq_enable = 0
-
-    def _err(self, code: int) -> None:
-        self.error_count += 1
-        self.error = True
-        self.err_code = code
-        self.irq_status |= IRQ_ERROR
-
-    def axi_write(self, addr: int, data: int) -> bool:
-        for name, a in TIMING_REGS.items():
-            if a == addr:
-                lo, hi = TIMING_RANGES[name]
-                if not lo <= data <= hi:
-                    self._err(ERR_BAD_REG_VALUE)
-                    return False
-                self.timing[name] = int(data)
-                return True
-        if addr in (REG_CTRL, REG_IRQ_STATUS, REG_IRQ_ENABLE):
-            if data >> (4 if addr == REG_CTRL else 2):
-                self._err(ERR_BAD_REG_VALUE)
-                return False
-            if addr == REG_IRQ_STATUS:
-                self.irq_status &= ~data
-            elif addr == REG_IRQ_ENABLE:
-                self.irq_enable = data
-            else:
-                self._ctrl(data)
-            return True
-        self._err(ERR_BAD_REG_ADDR)
-        return False
-
-    def _ctrl(self, data: int) -> None:
-        if data & CTRL_SOFT_RESET:
-            self.result = None
-            self.cycles_last = self.events_last = self.vmm_count = self.error_count = 0
-            self.irq_status = 0
-            self.error, self.err_code = False, 0
-        elif data & CTRL_START and not data & CTRL_ABORT:
-            self._run()
-        if data & CTRL_ERR_CLEAR:
-            self.error, self.err_code = False, 0
-
-    def axi_read(self, addr: int) -> tuple[int, bool]:
-        status = ((STATUS_DONE if self.result is not None else 0)
-                  | (STATUS_ERROR if self.error else 0) | (self.err_code << 8))
-        values = {REG_ID: ID_VALUE, REG_VERSION: VERSION_VALUE, REG_CTRL: 0,
-                  REG_STATUS: status, REG_IRQ_STATUS: self.irq_status,
-                  REG_IRQ_ENABLE: self.irq_enable,
-                  REG_CYCLES_LAST: self.cycles_last, REG_VMM_COUNT: self.vmm_count,
-                  REG_ERROR_COUNT: self.error_count, REG_EVENTS_LAST: self.events_last}
-        values.update({a: self.timing[n] for n, a in TIMING_REGS.items()})
-        if addr in values:
-            return values[addr], True
-        self._err(ERR_BAD_REG_ADDR)
-        return 0, False
-
-    def vstore(self, addr: int, lanes: list[int]) -> bool:
-        v = np.asarray(lanes, dtype=np.int64)
-        if v.shape != (LANES,) or v.min() < 0 or v.max() > 255:
-            raise ValueError(f"vstore: expected {LANES} lanes 0..255 at 0x{addr:03x}")
-        if V_SYNRAM <= addr < V_SYNRAM + 2 * 2 * TILE_ROWS:
-            if v.max() > 63:
-                self._err(ERR_WEIGHT_RANGE)
-                return True
-            r, h = divmod(addr - V_SYNRAM, 2)
-            self.sram[r, h::2] = v
-        elif addr == V_INPUT:
-            if v.max() > 31:
-                self._err(ERR_INPUT_RANGE)
-                return True
-            self.x = v
-        elif addr == V_DAC_OFFSETS:
-            if v.max() > 63:
-                self._err(ERR_WEIGHT_RANGE)
-                return True
-            self.dac = v
-        elif addr in (V_COL_OFFSETS, V_COL_OFFSETS + 1):
-            self.col[addr - V_COL_OFFSETS::2] = from_lanes_int8(v)
-        else:
-            self._err(ERR_BAD_VEC_ADDR)
-            return True
-        return False
-
-    def vload(self, addr: int) -> tuple[list[int], bool]:
-        if V_SYNRAM <= addr < V_SYNRAM + 2 * 2 * TILE_ROWS:
-            r, h = divmod(addr - V_SYNRAM, 2)
-            return self.sram[r, h::2].tolist(), False
-        if addr == V_INPUT:
-            return self.x.tolist(), False
-        if addr == V_DAC_OFFSETS:
-            return self.dac.tolist(), False
-        if addr in (V_COL_OFFSETS, V_COL_OFFSETS + 1):
-            return to_lanes(self.col[addr - V_COL_OFFSETS::2]), False
-        for base, k in ((V_RESULT, 2), (V_BASELINE, 0), (V_RAW_RESULT, 1)):
-            if addr in (base, base + 1):
-                if self.result is None:
-                    self._err(ERR_NO_RESULT)
-                    return [0] * LANES, True
-                return to_lanes(self.result[k][addr - base::2]), False
-        self._err(ERR_BAD_VEC_ADDR)
-        return [0] * LANES, True
-
-    def wait_done(self, max_cycles: int) -> bool:
-        return self.result is not None and self.cycles_last <= max_cycles
-
-    def _run(self) -> None:
-        t = Timing.from_dict(self.timing)
-        inh, exc = self.sram[0::2], self.sram[1::2]
-        if np.any((inh > 0) & (exc > 0)):
-            raise ValueError("sram: the model target needs at most one of the two synapses of a "
-                             "logical weight non-zero")
-        w = exc - inh
-        b, r, y = self.chip.vmm_detail(self.x, w, t, self.dac, self.col)
-        self.result = (b.astype(np.int64), r.astype(np.int64), y.astype(np.int64))
-        self.cycles_last = int(vmm_total_cycles(t, self.x[None, :])[0])
-        self.events_last = int(np.count_nonzero(self.x)) * t.num_sends
-        self.vmm_count += 1
-        self.irq_status |= IRQ_DONE
-
-    def execute(self, ops: list[Op]) -> ExecResult:
-        """Batch interface (what a co-simulation target offers): run a program."""
-        return execute(ops, self, check=True)

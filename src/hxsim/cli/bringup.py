@@ -16,7 +16,6 @@ import numpy as np
 from hxsim.bringup import (
     characterize as charz,
     compare as cmpmod,
-    program as prog,
     vectors as vec,
 )
 from hxsim.bringup.data import MeasuredData, base_metadata, check_writable
@@ -37,7 +36,7 @@ from hxsim.cli.common import (
     timing_options,
     wants_progress,
 )
-from hxsim.device import DeviceAdapter, DeviceUnavailable
+from hxsim.device import close_device, execute_program, open_device
 from hxsim.golden import TILE_COLS, TILE_ROWS
 from hxsim.progress import start_device
 
@@ -269,23 +268,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     exit 1 on a mismatch."""
     header, ops = vec.load(args.vectors)
     chip = chip_instance(args, default_ideal=True)
-    # A register target (execute(ops)): the register-level model or the co-simulation's.
-    if args.device == "regs":
-        target: Any = prog.ModelRegisterTarget(chip)
-    else:
-        from hxsim.device import cosim_target
-
-        target = cosim_target(chip, args.simulator)
+    device = open_device(args.device, chip, args.simulator)
     t0 = time.perf_counter()
     try:
-        start_device(target, wants_progress(args), name=f"{args.device} ({args.simulator})")
-        res = target.execute(ops)
-    except RuntimeError as exc:  # the co-simulation run failed (hxtb's CosimError)
-        raise DeviceUnavailable(str(exc)) from exc
+        start_device(device, wants_progress(args), name=f"{args.device} ({args.simulator})")
+        res = execute_program(device, ops)
     finally:
-        stats = target.stats() if callable(getattr(target, "stats", None)) else None
-        if callable(getattr(target, "close", None)):
-            target.close()
+        stats = close_device(device)
     print(f"hxsim replay-vectors: wall time {time.perf_counter() - t0:.1f} s"
           + (f" ({stats})" if stats else ""))
     print(f"hxsim replay-vectors: {res.vmms} VMMs replayed on {args.device} "
@@ -316,7 +305,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"hxsim calibrate: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}")
     try:
-        res = calibrate(DeviceAdapter(run.start()), settings)
+        res = calibrate(run.start(), settings)
     finally:
         run.finish()
     res.save(args.out)

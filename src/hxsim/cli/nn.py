@@ -34,37 +34,16 @@ from hxsim.cli.common import (
     seed_options,
     wants_progress,
 )
-from hxsim.device import VmmDevice, close_device, open_device
+from hxsim.device import GoldenDevice, ModelDevice, VmmDevice, close_device, open_device
 from hxsim.nn.blas import set_blas_threads
 from hxsim.nn.data import DEFAULT_DATA_DIR, Split, load_split
-from hxsim.nn.layers import ChipBackend, GoldenBackend, VmmBackend
 from hxsim.nn.network import Network
 from hxsim.nn.report import Report, cycles_per_example
 from hxsim.nn.train import TrainConfig, accuracy, config_dict, train
 from hxsim.params import ChipParams
 from hxsim.progress import CHUNK, ProgressDevice, bar, start_device, write
-from hxsim.timing import Timing
-from hxsim.types import I8, I64
 
 DEFAULT_OUT = Path("runs/nn")
-
-
-class DeviceBackend:
-    """A ``VmmDevice`` as the network's ``VmmBackend`` (``vmm(x, w, timing) -> int8``); counts
-    the tile VMMs. ``close`` closes the device and keeps its statistics line in ``stats``."""
-
-    def __init__(self, device: VmmDevice) -> None:
-        self.device = device
-        self.vmms = 0
-        self.stats: str | None = None
-
-    def vmm(self, x: I64, w: I64, timing: Timing) -> I8:
-        y = self.device.run_vmms(x, w, timing).y
-        self.vmms += int(x.shape[0])
-        return np.asarray(y, dtype=np.int8)
-
-    def close(self) -> None:
-        self.stats = close_device(self.device)
 
 
 def _data_options() -> argparse.ArgumentParser:
@@ -145,25 +124,25 @@ def _load(args: argparse.Namespace, split: str, limit: int | None) -> Split:
 
 
 def chip_backend(args: argparse.Namespace, params: ChipParams, fixed_seed: int,
-                 noise_seed: int, gain: float) -> VmmBackend:
-    """The network's backend for ``--device`` on the chip (params, seeds): ``model`` the fast
-    path (``ChipBackend``), ``golden`` the golden reference at the network's gain
-    (``GoldenBackend``), ``regs``/``cosim`` the device (``DeviceBackend``, started)."""
+                 noise_seed: int, gain: float) -> VmmDevice:
+    """The network's device for ``--device`` on the chip (params, seeds): ``model`` the fast
+    path, ``golden`` the golden reference at the network's gain, ``regs``/``cosim`` the
+    register-level model or the co-simulation (started, so a first build shows its status)."""
     chip = ChipInstance(params, fixed_seed, noise_seed)
     if args.device == "model":
-        return ChipBackend(chip)
+        return ModelDevice(chip)
     if args.device == "golden":
-        return GoldenBackend(gain)
+        return GoldenDevice(gain)
     device = open_device(args.device, chip, args.simulator)
     start_device(device, wants_progress(args))
-    return DeviceBackend(device)
+    return device
 
 
-def _close(backend: Any) -> None:
-    if isinstance(backend, DeviceBackend):
-        backend.close()
-        if backend.stats:
-            echo(f"{backend.device.name}: {backend.stats}")
+def _close(device: VmmDevice | None) -> None:
+    if device is not None:
+        stats = close_device(device)
+        if stats:
+            echo(f"{device.name}: {stats}")
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -205,7 +184,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     net.meta = {**base_meta, "trained": "float", "config": config_dict(fcfg)}
     net.save(out / "float.npz")
 
-    def evaluate(n: Network, mode: str, backend: VmmBackend | None, label: str) -> float:
+    def evaluate(n: Network, mode: str, backend: VmmDevice | None, label: str) -> float:
         try:
             acc = accuracy(n, te, mode, backend, progress=progress, label=label)
         finally:
@@ -213,13 +192,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         echo(f"{label}: test accuracy {100 * acc:.2f} %")
         return acc
 
-    def on_chip(n: Network, noise_seed: int) -> VmmBackend:
+    def on_chip(n: Network, noise_seed: int) -> VmmDevice:
         return chip_backend(args, params, seeds["fixed_seed"], noise_seed, n.gain)
 
     acc_float = evaluate(net, "float", None, "float software")
     acc_dep = evaluate(net, "chip", on_chip(net, seeds["eval_noise_seed"]),
                        "float-trained, deployed on the chip")
-    acc_ideal = evaluate(net, "chip", GoldenBackend(net.gain), "float-trained, ideal chip")
+    acc_ideal = evaluate(net, "chip", GoldenDevice(net.gain), "float-trained, ideal chip")
 
     report = Report(dataset=str(args.data), train_examples=len(tr), test_examples=len(te),
                     seeds=seeds, acc_float=acc_float, acc_float_deployed_chip=acc_dep,
@@ -255,7 +234,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         timed = net
     # Chip time per image from the cycle-exact timing of the actual VMM inputs (first 1000).
-    _, cache = timed.forward(te.images[:1000], "chip", GoldenBackend(timed.gain))
+    _, cache = timed.forward(te.images[:1000], "chip", GoldenDevice(timed.gain))
     report.chip_cycles_per_image = cycles_per_example(timed, cache.rows, min(1000, len(te)))
     times["total"] = time.perf_counter() - t_all
     report.train_seconds = times
@@ -286,7 +265,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     echo(f"weights: {args.weights} ({net.meta.get('trained', '?')}); data: {args.data} "
          f"({len(te)} test images)")
     where = "float" if args.float else f"device {args.device}"
-    backend: VmmBackend | None = None
+    backend: VmmDevice | None = None
     if not args.float:
         if args.device != "golden":
             echo(f"chip: fixed_seed={fixed} noise_seed={noise}")
@@ -298,7 +277,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     finally:
         _close(backend)
     dt = time.perf_counter() - t0
-    vmms = getattr(backend, "vmms", 0)
+    vmms = backend.vmms if backend is not None else 0
     echo(f"test accuracy ({where}): {100 * acc:.2f} % on {len(te)} images, {dt:.1f} s"
          + (f", {vmms} tile VMMs ({vmms / max(len(te), 1):.0f} per image)" if vmms else ""))
     if args.cosim_check:
@@ -315,14 +294,14 @@ def cosim_check(args: argparse.Namespace, net: Network, images: np.ndarray, para
 
     enabled = wants_progress(args)
     bars: list[Any] = []
-    opened: list[DeviceBackend] = []
+    opened: list[VmmDevice] = []
 
-    def factory(chip: ChipInstance) -> VmmBackend:
+    def factory(chip: ChipInstance) -> VmmDevice:
         device = open_device("cosim", chip, args.simulator)
         start_device(device, enabled)
         bars.append(bar("cosim check", images.shape[0] * net.vmms_per_example(), "VMM",
                         enabled))
-        opened.append(DeviceBackend(ProgressDevice(device, bars[-1], CHUNK["cosim"])))
+        opened.append(ProgressDevice(device, bars[-1], CHUNK["cosim"]))
         return opened[-1]
 
     try:
@@ -330,8 +309,9 @@ def cosim_check(args: argparse.Namespace, net: Network, images: np.ndarray, para
     finally:
         for b in bars:
             b.close()
-    for b in opened:
-        if b.stats:
-            echo(f"cosim: {b.stats}")
+    for dev in opened:
+        stats = dev.stats()
+        if stats:
+            echo(f"cosim: {stats}")
     return ok
 

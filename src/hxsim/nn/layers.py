@@ -3,9 +3,10 @@
 Every multiply-accumulate layer has two forwards that share one set of float "shadow" weights:
 
 * ``chip``: inputs are integers 0..31, weights are the shadow weights rounded and clamped to
-  -63..63; the product runs as tile VMMs on a ``VmmBackend`` (a chip instance, the golden
-  reference or a co-simulation). Matrices are split into 128-row x 256-column tiles and the row
-  tiles' int8 results are added digitally with saturation to -128..127 (``tiled_vmm``).
+  -63..63; the product runs as tile VMMs on an ``hxsim.device.VmmDevice`` (a chip instance's
+  fast path, the golden reference, the register model or the co-simulation). Matrices are split
+  into 128-row x 256-column tiles and the row tiles' int8 results are added digitally with
+  saturation to -128..127 (``hxsim.device.device_matmul``).
 * ``float``: the gain-scaled linear model ``y = gain * num_sends * x @ W`` in float64: the plain
   software network, and the model whose gradient the backward pass uses in both modes
   (hxtorch's ``MAC::backward``: ``grad_x = g n grad_y W^T``, ``grad_W = g n x^T grad_y``).
@@ -17,16 +18,14 @@ chip, ``clip(y / 2**shift, 0, 31)`` in float; backward ``grad * (y > 0) / 2**shi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from hxsim.array import ChipInstance, tiled_matmul
-from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, X_MAX, ideal_vmm
+from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.timing import Timing
-from hxsim.types import F64, I8, I64
+from hxsim.types import F64, I64
 
 #: The chip's analog gain in LSB per unit x*w per send (hxtorch's default mock gain).
 DEFAULT_GAIN = 0.002
@@ -34,64 +33,9 @@ DEFAULT_GAIN = 0.002
 INIT_STD_LIMIT = W_MAX / 3.0
 
 
-class VmmBackend(Protocol):
-    """Something that computes one 128 x 256 tile VMM for a batch of input vectors.
-
-    ``vmm(x[B, 128] ints 0..31, w[128, 256] ints -63..63, timing) -> int8 [B, 256]``, as
-    ``ChipInstance.vmm``. The B vectors are run one after another in order (this fixes which
-    trial noise each one sees, so a co-simulation backend on the same seeds gives the same bits).
-    """
-
-    def vmm(self, x: I64, w: I64, timing: Timing) -> I8: ...
-
-
-@dataclass
-class ChipBackend:
-    """The fast path of one simulated chip instance; counts the tile VMMs it runs."""
-
-    chip: ChipInstance
-    vmms: int = 0
-
-    def vmm(self, x: I64, w: I64, timing: Timing) -> I8:
-        self.vmms += int(x.shape[0])
-        return self.chip.vmm(x, w, timing)
-
-
-@dataclass
-class GoldenBackend:
-    """The golden reference (ideal chip, hxtorch's mock mode with noise 0)."""
-
-    gain: float = DEFAULT_GAIN
-    vmms: int = 0
-
-    def vmm(self, x: I64, w: I64, timing: Timing) -> I8:
-        self.vmms += int(x.shape[0])
-        return ideal_vmm(x, w, self.gain, timing.num_sends)
-
-
-@dataclass
-class RecordingBackend:
-    """Wraps a backend and keeps every call's (x, w, timing, y): for cross-checks."""
-
-    inner: VmmBackend
-    calls: list[tuple[I64, I64, Timing, I8]] = field(default_factory=list)
-
-    def vmm(self, x: I64, w: I64, timing: Timing) -> I8:
-        y = self.inner.vmm(x, w, timing)
-        self.calls.append((x.copy(), w.copy(), timing, y.copy()))
-        return y
-
-
 def tile_count(k: int, n: int) -> int:
     """Tile VMMs one input vector of a ``K x N`` matrix product needs."""
     return math.ceil(k / TILE_ROWS) * math.ceil(n / TILE_COLS)
-
-
-def tiled_vmm(backend: VmmBackend, x: I64, w: I64, timing: Timing) -> I8:
-    """``x[B, K]`` (0..31) times ``w[K, N]`` (-63..63) on the chip -> int8 ``[B, N]``: the tiling of
-    ``hxsim.array.tiled_matmul`` (the same as ``ChipInstance.matmul``) with each tile VMM run on
-    ``backend``."""
-    return tiled_matmul(lambda xt, wt: backend.vmm(xt, wt, timing), x, w)
 
 
 # ---- scaling helpers (hxtorch's scale_input / scale_weight / clamp_weight_) -------------------

@@ -1,4 +1,4 @@
-"""hxtorch's MNIST network on the simulated chip: forward on a chip backend or in float, and the
+"""hxtorch's MNIST network on the simulated chip: forward on a device or in float, and the
 backward pass through the gain-scaled linear model (hxtorch's hardware-in-the-loop method).
 
 Network (bss2-facts.md section 5): input 28 x 28 scaled to 0..31, zero padding 1,
@@ -16,24 +16,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hxsim.device import VmmDevice, device_matmul
 from hxsim.golden import X_MAX
 from hxsim.nn.layers import (
     DEFAULT_GAIN,
-    F64,
-    I64,
     Conv2d,
     Linear,
     MacLayer,
-    VmmBackend,
     converting_relu_backward,
     converting_relu_chip,
     converting_relu_float,
     quantize_weight,
     scale_input,
     select_num_sends,
-    tiled_vmm,
     truncated_normal,
 )
+from hxsim.types import F64, I64
 
 FORMAT_VERSION = 1
 MODES = ("chip", "float")
@@ -117,16 +115,18 @@ class Network:
         return np.asarray(images, dtype=np.float64) * (X_MAX / 255.0)
 
     def forward(self, images: npt.NDArray[np.generic], mode: str,
-                backend: VmmBackend | None = None) -> tuple[F64, Cache]:
+                device: VmmDevice | None = None) -> tuple[F64, Cache]:
         """Logits ``[B, classes]`` (int8 values as float on the chip) and the cache for backward.
 
-        ``mode`` ``chip``: every layer as tile VMMs on ``backend`` with the quantized weights;
-        ``float``: the gain-scaled linear model with float activations (the software network).
+        ``mode`` ``chip``: every layer as tile VMMs on ``device`` (``hxsim.device.VmmDevice``)
+        with the quantized weights; ``float``: the gain-scaled linear model with float
+        activations (the software network). Raises ``ValueError`` for an unknown mode or a
+        missing device.
         """
         if mode not in MODES:
             raise ValueError(f"mode: expected one of {', '.join(MODES)}, got {mode!r}")
-        if mode == "chip" and backend is None:
-            raise ValueError("forward: mode 'chip' needs a backend")
+        if mode == "chip" and device is None:
+            raise ValueError("forward: mode 'chip' needs a device")
         b = images.shape[0]
         a = self.inputs(images, mode)
         cache = Cache()
@@ -134,9 +134,9 @@ class Network:
         for i, layer in enumerate(self.layers):
             xr = layer.rows(a)
             if mode == "chip":
-                assert backend is not None
-                y = tiled_vmm(backend, xr.astype(np.int64), quantize_weight(layer.w),
-                              layer.timing(self.event_wait)).astype(np.float64)
+                assert device is not None
+                y = device_matmul(device, xr.astype(np.int64), quantize_weight(layer.w),
+                                  layer.timing(self.event_wait)).astype(np.float64)
             else:
                 xf = np.asarray(xr, dtype=np.float64)
                 y = (self.gain * layer.num_sends) * (xf @ np.clip(layer.w, -63.0, 63.0))

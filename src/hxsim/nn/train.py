@@ -1,9 +1,10 @@
 """Training in numpy: plain float (the software reference) and chip-in-the-loop.
 
-Chip-in-the-loop (hxtorch's method): the forward pass runs on a chip instance (fast path, noise
-and fixed pattern on) with the shadow weights rounded and clamped to +-63; the backward pass goes
-through the gain-scaled linear model (``Network.backward``); Adam updates the float shadow weights,
-which are clamped to +-63 after every step (hxtorch's ``clamp_weight_``).
+Chip-in-the-loop (hxtorch's method): the forward pass runs on an ``hxsim.device.VmmDevice`` (e.g.
+the fast path of a chip instance, noise and fixed pattern on) with the shadow weights rounded and
+clamped to +-63; the backward pass goes through the gain-scaled linear model
+(``Network.backward``); Adam updates the float shadow weights, which are clamped to +-63 after
+every step (hxtorch's ``clamp_weight_``).
 
 Every source of randomness is a numpy ``Generator`` created from a recorded seed: data shuffling
 (``shuffle_seed``), weight init (``init_seed``), the chip's fixed pattern (``fixed_seed``) and its
@@ -20,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from hxsim.device import VmmDevice
 from hxsim.golden import W_MAX
 from hxsim.nn.data import Split
-from hxsim.nn.layers import F64, I64, VmmBackend
 from hxsim.nn.network import Network, softmax_xent
-from hxsim.nn.progress import Progress
+from hxsim.progress import Progress
+from hxsim.types import F64, I64
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,10 @@ def _lr(cfg: TrainConfig, step: int, total: int) -> float:
 
 
 def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
-          backend: VmmBackend | None = None, *, progress: bool = True,
+          device: VmmDevice | None = None, *, progress: bool = True,
           log: Callable[[str], None] | None = None) -> list[EpochLog]:
-    """Train ``net`` in place (``mode`` ``float`` or ``chip``); returns one log per epoch."""
+    """Train ``net`` in place (``mode`` ``float``, or ``chip`` with the forward pass on
+    ``device``); returns one log per epoch (``vmms``: the device's VMMs in that epoch)."""
     rng = np.random.Generator(np.random.PCG64(cfg.shuffle_seed))
     n = len(data)
     steps_per_epoch = math.ceil(n / cfg.batch_size)
@@ -115,13 +118,14 @@ def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
     for epoch in range(cfg.epochs):
         order = rng.permutation(n)
         t0 = time.perf_counter()
-        v0 = getattr(backend, "vmms", 0)
+        v0 = device.vmms if device is not None else 0
         loss_sum = 0.0
         correct = 0
-        with Progress(f"{mode} epoch {epoch + 1}/{cfg.epochs}", n, enabled=progress) as bar:
+        with Progress(f"{mode} epoch {epoch + 1}/{cfg.epochs}", n, enabled=progress,
+                      unit="img") as bar:
             for s0 in range(0, n, cfg.batch_size):
                 idx = order[s0:s0 + cfg.batch_size]
-                logits, cache = net.forward(data.images[idx], mode, backend)
+                logits, cache = net.forward(data.images[idx], mode, device)
                 loss, grad = softmax_xent(logits, data.labels[idx], cfg.logit_scale)
                 grads = net.backward(cache, grad, exact_relu=exact)
                 opt.step(params, grads, _lr(cfg, step, total))
@@ -133,7 +137,7 @@ def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
                 bar.update(idx.size, loss=loss_sum / (s0 + idx.size),
                            acc=correct / (s0 + idx.size))
         rec = EpochLog(epoch + 1, loss_sum / n, correct / n, time.perf_counter() - t0,
-                       getattr(backend, "vmms", 0) - v0)
+                       (device.vmms if device is not None else 0) - v0)
         history.append(rec)
         if log is not None:
             log(f"{mode} epoch {rec.epoch}: loss {rec.loss:.4f}, train acc {rec.train_acc:.4f}, "
@@ -141,21 +145,21 @@ def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
     return history
 
 
-def predict(net: Network, images: np.ndarray, mode: str, backend: VmmBackend | None = None,
+def predict(net: Network, images: np.ndarray, mode: str, device: VmmDevice | None = None,
             batch_size: int = 500, progress: bool = False, label: str = "eval") -> I64:
     """Predicted classes for ``images`` (argmax of the logits; ties go to the lowest class)."""
     out = np.empty(images.shape[0], dtype=np.int64)
-    with Progress(label, images.shape[0], enabled=progress) as bar:
+    with Progress(label, images.shape[0], enabled=progress, unit="img") as bar:
         for s0 in range(0, images.shape[0], batch_size):
-            logits, _ = net.forward(images[s0:s0 + batch_size], mode, backend)
+            logits, _ = net.forward(images[s0:s0 + batch_size], mode, device)
             out[s0:s0 + batch_size] = logits.argmax(axis=1)
             bar.update(logits.shape[0])
     return out
 
 
-def accuracy(net: Network, data: Split, mode: str, backend: VmmBackend | None = None,
+def accuracy(net: Network, data: Split, mode: str, device: VmmDevice | None = None,
              batch_size: int = 500, progress: bool = False, label: str = "eval") -> float:
-    pred = predict(net, data.images, mode, backend, batch_size, progress, label)
+    pred = predict(net, data.images, mode, device, batch_size, progress, label)
     return float((pred == data.labels).mean())
 
 

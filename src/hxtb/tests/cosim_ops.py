@@ -1,9 +1,10 @@
-"""cocotb module: serve register-level programs for ``hxtb.api.CosimTarget``.
+"""cocotb module: the simulator side of the co-simulation session (``hxtb.session``).
 
-Started by ``CosimTarget`` (one simulator run per target) with the path of its Unix socket in
-the environment variable ``HX_OPS_SOCKET``; every program (axi_write / axi_read / vstore / vload /
-wait_done / mark) runs on hx_top through the AXI4-Lite agent and the vector-port driver, with the
-Python bridge as the analog array. See ``hxtb.api`` for the protocol.
+Started by ``hxtb.session.client.CosimDevice`` (one simulator run per device) with the address
+and key of its listener in the environment (``HX_SESSION_ADDRESS``, ``HX_SESSION_AUTHKEY``);
+``hxtb.session.server.serve_simulator`` answers its requests (one ``RunVmms`` per batch, raw
+programs, close) on hx_top through the AXI4-Lite agent and the vector-port driver, with the
+Python bridge as the analog array.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 import cocotb
 
-from hxtb.api import serve_session
+from hxtb.session.server import serve_simulator
 
 
 @cocotb.test()
 async def test_ops_session(dut: Any) -> None:
-    await serve_session(dut)
+    await serve_simulator(dut)
