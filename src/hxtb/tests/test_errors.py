@@ -3,11 +3,10 @@ SOFT_RESET in the middle of a VMM, through the co-simulation (ideal array behind
 
 Each test checks the response (AXI resp / vector err), STATUS.ERROR, ERR_CODE, ERROR_COUNT,
 IRQ_STATUS.ERROR_IRQ, and that nothing else changed (data re-read, running VMM still correct).
+Stimulus seeds: ``cocotb.RANDOM_SEED``.
 """
 
 from __future__ import annotations
-
-import os
 
 import cocotb
 import numpy as np
@@ -15,18 +14,14 @@ import numpy as np
 import hxsim
 from hxsim.golden import vmm_timing
 from hxtb import regs
-from hxtb.env import expected_ideal
+from hxtb.env.predictor import expected_ideal
 from hxtb.tbench import Testbench
 
 
-def _rng() -> np.random.Generator:
-    return np.random.default_rng(int(os.environ.get("COCOTB_RANDOM_SEED", "0")))
-
-
 async def _setup(dut: object) -> tuple[Testbench, np.random.Generator]:
-    tb = Testbench(dut, seed=int(os.environ.get("COCOTB_RANDOM_SEED", "0")), backpressure=0.2)
+    tb = Testbench(dut, seed=cocotb.RANDOM_SEED, backpressure=0.2)
     await tb.start()
-    return tb, _rng()
+    return tb, np.random.default_rng(cocotb.RANDOM_SEED)
 
 
 async def _load_problem(tb: Testbench, rng: np.random.Generator,
