@@ -39,6 +39,8 @@ TIER_DOC = {"quick": "make test", "regress": "make regress", "mutate": "make mut
 class TestplanError(ValueError):
     """A malformed testplan."""
 
+    __test__ = False  # not a pytest test class
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -92,6 +94,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Testplan:
+    __test__ = False  # not a pytest test class
+
     modules: dict[str, tuple[str, ...]]
     not_planned: dict[str, str]
     features: tuple[Feature, ...]
