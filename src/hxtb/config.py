@@ -158,6 +158,12 @@ def knob_table() -> str:
     return "\n".join(rows)
 
 
+def set_in_env(name: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether the knob ``name`` is given in ``env`` (default ``os.environ``)."""
+    f = {f.name: f for f in dataclasses.fields(TbConfig)}[name]
+    return (os.environ if env is None else env).get(f.metadata["env"], "") != ""
+
+
 @functools.cache
 def get() -> TbConfig:
     """This process's knobs (read from the environment once)."""

@@ -49,7 +49,7 @@ def main() -> int:
         cfg = cfg.replace(num_vmms=args.vmms)
     if args.profile is not None:
         cfg = cfg.replace(profile=args.profile)
-    elif args.sim == "icarus" and "HX_PROFILE" not in os.environ:
+    elif args.sim == "icarus" and not config.set_in_env("profile"):
         cfg = cfg.replace(profile="fast")
     seed = args.seed if args.seed is not None else build.seed_for(args.test, cfg)
     test_dir = build.ROOT / "sim_build" / "run" / f"{'+'.join(tests)}-{args.sim}"

@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from hxtb import build, testplan
 from hxtb.build import ROOT
+from hxtb.config import TbConfig
 from hxtb.testplan import Job
 from hxtb.verif.mutations import MUTATIONS, Mutation, apply
 
@@ -96,7 +97,7 @@ def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, 
     t0 = time.monotonic()
     cmd = [sys.executable, "-m", "hxtb.verif.mutate", "--worker", str(d / "build"),
            str(d / "test"), str(seed)]
-    env = {**os.environ, "HX_RTL_DIR": str(rtl)}
+    env = {**os.environ, **TbConfig(rtl_dir=rtl).to_env()}
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
                            env=env)
