@@ -181,7 +181,7 @@ def sample_hdl(dut: Any) -> None:
 
 # ---------------------------------------------------------------- names, subscriber, dump
 #: every cover item of the model (the testplan's ``covers`` name these)
-ITEMS: tuple[str, ...] = tuple(p._name for p in (*_VMM_POINTS, *_HDL_POINTS))
+ITEMS: tuple[str, ...] = tuple(n for n in coverage_db if n.startswith("hx.") and n.count(".") >= 2)
 
 
 class CoverageSubscriber(uvm_subscriber):
