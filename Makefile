@@ -68,16 +68,17 @@ bench: $(STAMP) check-iverilog
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_cosim.py
 
-# One co-simulation test: make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
+# Co-simulation tests by name (tb/testplan.toml; several joined by |), as printed by a failing run:
+#   make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
 sim: $(STAMP) check-iverilog
-	$(PY) -m hxtb.run_sim --test $(TEST) --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
+	$(PY) -m hxtb.run_sim --test '$(TEST)' --sim $(SIM) $(if $(SEED),--seed $(SEED),) $(if $(filter 1,$(WAVES)),--waves,)
 
-# Long verification regression (not in CI): coverage closure to 100 % of the defined bins and a
+# Long verification regression (not in CI): the testplan's regress tier - coverage closure to 100 % of the defined bins and a
 # back-pressure soak of 2000 VMMs per simulator (docs/verification.md).
 regress: $(STAMP) check-iverilog
 	$(PY) -m hxtb.verif.regress --jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
 
-# Mutation testing: RTL bugs injected one at a time into a copy of rtl/, quick regression on each.
+# Mutation testing: RTL bugs injected one at a time into a copy of rtl/, the testplan's mutate job on each.
 mutate: $(STAMP)
 	$(PY) -m hxtb.verif.mutate --baseline --jobs $(JOBS)
 

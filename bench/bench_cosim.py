@@ -14,16 +14,14 @@ import tempfile
 from pathlib import Path
 
 from hxtb import build
+from hxtb.config import TbConfig
 
 
 def measure(sim: str, ideal: bool, vmms: int, tmp: Path) -> dict[str, float]:
     out = tmp / f"{sim}-{int(ideal)}.json"
-    runner, bdir = build.build(sim, ideal)
-    runner.test(test_module=build.test_modules("cosim_bench"), hdl_toplevel="tb_top",
-                testcase="bench_vmm",
-                build_dir=bdir, test_dir=tmp / f"{sim}-{int(ideal)}", seed=1,
-                extra_env={"HX_BENCH_VMMS": str(vmms), "HX_BENCH_OUT": str(out),
-                           "COCOTB_LOG_LEVEL": "WARNING"})
+    build.run(sim, "bench_vmm", tmp / f"{sim}-{int(ideal)}", 1,
+              TbConfig(num_vmms=vmms, bench_out=out), modules=build.test_modules("bench"),
+              ideal=ideal, check=True)
     data: dict[str, float] = json.loads(out.read_text())
     return data
 

@@ -146,25 +146,6 @@ def test_predictor_equals_old_shadow_model(mode: str) -> None:
         assert model.chip is not None and model.chip.noise_state == old_chip.noise_state
 
 
-def test_predictor_agrees_with_the_hxtb_env_of_today() -> None:
-    """While hxtb.env still holds ShadowModel / expected_ideal, check the copies above against
-    them (skipped once the scoreboard uses the register model)."""
-    env = pytest.importorskip("hxtb.env")
-    if not hasattr(env, "ShadowModel") or not hasattr(env, "expected_ideal"):
-        pytest.skip("hxtb.env no longer has ShadowModel/expected_ideal")
-    from hxtb.vport import VecTxn
-
-    shadow, copy = env.ShadowModel(), _OldShadow()
-    for txns, t in _random_traffic(77, 6):
-        for txn in txns:
-            shadow.write(VecTxn(we=txn.we, addr=txn.addr, wdata=txn.wdata, err=txn.err))
-            copy.write(txn)
-        np.testing.assert_array_equal(shadow.w, copy.w)
-        for a, b in zip(env.expected_ideal(shadow.x, shadow.w, t.num_sends, shadow.col_off),
-                        _old_expected(copy.x, copy.w, t.num_sends, copy.col_off), strict=True):
-            np.testing.assert_array_equal(a, b)
-
-
 def test_observe_write_mirrors_timing_registers() -> None:
     m = HxTopRegModel()
     m.observe_write(regmap.NUM_SENDS, 7)

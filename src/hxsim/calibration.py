@@ -39,7 +39,7 @@ import numpy as np
 from hxsim.checks import read_json
 from hxsim.device import VmmDevice
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
-from hxsim.timing import Timing
+from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import F64, I64
 
 DAC_NOMINAL = 32
@@ -84,7 +84,7 @@ class CalibrationSettings:
 
         chk("low_input", 1, X_MAX)
         chk("high_input", 1, X_MAX)
-        chk("num_sends", 1, 63)
+        chk("num_sends", *TIMING_RANGES["num_sends"])
         chk("weight", 1, W_MAX)
         chk("driver_repetitions", 1, 1024)
         chk("offset_repetitions", 1, 4096)

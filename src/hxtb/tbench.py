@@ -1,6 +1,8 @@
-"""Testbench object: owns the clock, the reset, the bus agents, the bridge and the HDL probes,
-and offers chip-level operations (load weights / input / offsets, set timing, run one VMM, read
-results). Every coroutine returns right after a rising clock edge.
+"""Testbench object: owns the clock, the reset, the bus objects and their drivers, the bridge and
+the HDL probes, and offers chip-level operations (load weights / input / offsets, set timing, run
+one VMM, read results). Every coroutine returns right after a rising clock edge. The passive
+monitors on the same bus objects (``axil_bus``, ``vbus``) belong to the pyuvm env
+(``hxtb.env.env.VmmEnv``).
 
 Assumes the toplevel is ``tb_top`` (tb/hdl/tb_top.sv) with IDEAL_ARRAY = 0 (Python bridge) or 1
 (HDL ideal array; then no bridge is started).
@@ -22,9 +24,9 @@ from cocotb.triggers import ReadOnly, RisingEdge, Timer, with_timeout
 import hxsim
 from hxsim.types import I64
 from hxtb import regs
-from hxtb.axil import AxilAgent
+from hxtb.agents.axil import AxilAgent, axil_bus
+from hxtb.agents.vport import VectorPortDriver, VportBus
 from hxtb.bridge import AnalogBridge, VmmObservation
-from hxtb.vport import VectorPortDriver, VectorPortMonitor
 
 CLK_NS = 8
 
@@ -76,10 +78,10 @@ class Testbench:
         dut.rst_ni.value = 0
         self.clock = Clock(dut.clk_i, CLK_NS, unit="ns", impl="gpi")
         self.clk_edge = RisingEdge(dut.clk_i)
-        self.axil = AxilAgent(dut, dut.clk_i, dut.rst_ni)
-        self.vdrv = VectorPortDriver(dut, dut.clk_i, random.Random(seed ^ 0x5A5A),
-                                     backpressure)
-        self.vmon = VectorPortMonitor(dut, dut.clk_i)
+        self.axil_bus = axil_bus(dut)
+        self.axil = AxilAgent(self.axil_bus, dut.clk_i, dut.rst_ni)
+        self.vbus = VportBus.from_dut(dut, dut.clk_i)
+        self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure)
         self.ideal_hdl = int(dut.IDEAL_ARRAY.value) != 0
         self.chip = chip if chip is not None else hxsim.ChipInstance(hxsim.ChipParams.ideal())
         self.bridge: AnalogBridge | None = None if self.ideal_hdl else AnalogBridge(dut, self.chip)
@@ -89,10 +91,9 @@ class Testbench:
         dut.cmp_hold_low_i.value = 0
 
     async def start(self) -> None:
-        """Start the clock, the monitor and the bridge; reset the DUT; enable the done IRQ."""
+        """Start the clock and the bridge; reset the DUT; enable the done IRQ."""
         await Timer(1, "ns")  # reset applied before the first clock edge
         self.clock.start()
-        cocotb.start_soon(self.vmon.run())
         if self.bridge is not None:
             cocotb.start_soon(self.bridge.run())
         await self.reset()

@@ -20,13 +20,16 @@ from typing import Any
 import numpy as np
 
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
-from hxsim.timing import Timing
+from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import I64
 
 FORMAT = "hxsim-measured"
 VERSION = 1
 CSV_MAGIC = f"# {FORMAT} v{VERSION}"
 REQUIRED_METADATA = ("num_sends", "timing", "source")
+
+#: allowed num_sends (the NUM_SENDS register's range, from the contract)
+NS_MIN, NS_MAX = TIMING_RANGES["num_sends"]
 
 
 class DataFormatError(ValueError):
@@ -96,8 +99,9 @@ class MeasuredData:
             if key not in md:
                 raise DataFormatError(f"metadata.{key}", "missing")
         ns = md["num_sends"]
-        if isinstance(ns, bool) or not isinstance(ns, int) or not 1 <= ns <= 63:
-            raise DataFormatError("metadata.num_sends", f"expected an integer 1..63, got {ns!r}")
+        if isinstance(ns, bool) or not isinstance(ns, int) or not NS_MIN <= ns <= NS_MAX:
+            raise DataFormatError("metadata.num_sends",
+                                  f"expected an integer {NS_MIN}..{NS_MAX}, got {ns!r}")
         if not isinstance(md["timing"], dict):
             raise DataFormatError("metadata.timing", "expected an object of timing registers")
         try:

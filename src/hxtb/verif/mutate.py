@@ -1,13 +1,14 @@
 """``make mutate``: inject realistic RTL bugs one at a time and check the quick regression
-catches them (issue #5, mutation score).
+catches them (mutation score).
 
-For every mutation of tb/verif/mutations.py: copy rtl/ to a temporary directory, apply the edit
+For every mutation of hxtb/verif/mutations.py: copy rtl/ to a temporary directory, apply the edit
 (its pattern must match exactly once), build tb_top with that RTL under Verilator into its own
-build directory (never the real sim_build/verilator-bridge), and run the quick regression in one
-simulator process: a short random-VMM run plus the error-path and verification tests. A mutant is
-CAUGHT when any test fails or the run times out; the table names the failing tests.
+build directory (never the real sim_build/verilator-bridge), and run the quick regression - the
+one job of tier ``mutate`` in tb/testplan.toml - in one simulator process, stopping at the first
+failing test. A mutant is CAUGHT when any test fails or the run times out; the table names the
+failing test. A progress bar counts finished mutants.
 
-Usage: python tb/verif/mutate.py [--jobs 2] [--only name,name] [--list] [--baseline]
+Usage: python -m hxtb.verif.mutate [--jobs 2] [--only name,name] [--list] [--baseline]
        [--json out/mutate.json] [--keep]
 Exit status: 0 when the score reaches --goal (default 95 %) and the baseline (unmutated RTL)
 passes, 1 otherwise.
@@ -23,86 +24,61 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from hxtb.build import ROOT, test_modules
+from tqdm import tqdm
+
+from hxtb import build, testplan
+from hxtb.build import ROOT
+from hxtb.config import TbConfig
+from hxtb.testplan import Job
 from hxtb.verif.mutations import MUTATIONS, Mutation, apply
 
-# The quick regression: cocotb tests run in one simulator process per mutant.
-QUICK_FILTER = os.environ.get(
-    "HX_MUTATE_FILTER",
-    "test_vmm_random|test_err_.*|test_verif_.*")
-QUICK_MODULES = os.environ.get("HX_MUTATE_MODULES",
-                              test_modules("cosim_vmm", "cosim_errors", "cosim_verif"))
-# COCOTB_MAX_FAILURES=1: a mutant is caught at its first failing test (the rest is skipped)
-QUICK_ENV = {"HX_NUM_VMMS": "10", "HX_PROFILE": "mixed", "HX_BACKPRESSURE": "0.3",
-             "COCOTB_LOG_LEVEL": "WARNING", "COCOTB_MAX_FAILURES": "1"}
 SEED = 20261123
-MUTANT_MAKEFLAGS = os.environ.get("HX_MUTATE_MAKEFLAGS", "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0")
+# Mutant builds are compile-bound (the quick regression runs for seconds): compile the verilated
+# C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
+MUTANT_MAKEFLAGS = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
+# COCOTB_MAX_FAILURES=1: a mutant is caught at its first failing test (the rest is not run)
+QUICK_ENV = {"COCOTB_LOG_LEVEL": "WARNING", "COCOTB_MAX_FAILURES": "1"}
 TIMEOUT_S = 420
 
 
-def worker(rtl: Path, bdir: Path, tdir: Path, seed: int) -> int:
-    """In a fresh process: build with ``rtl`` into ``bdir``, run the quick tests, print JSON."""
-    os.environ["HX_RTL_DIR"] = str(rtl)
-    from hxtb import build as b
+def quick_job() -> Job:
+    """The quick regression: the testplan's one job of tier ``mutate``."""
+    jobs = testplan.load().jobs("mutate")
+    if len(jobs) != 1 or jobs[0].sim != "verilator":
+        raise testplan.TestplanError(f"tier mutate: expected one Verilator job, got "
+                                     f"{[j.id for j in jobs]}")
+    return jobs[0]
+
+
+def worker(bdir: Path, tdir: Path, seed: int) -> int:
+    """In a fresh process (knob rtl_dir in its environment): build into ``bdir``, run the quick
+    regression, print JSON."""
 
     def _bdir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
         return bdir
 
-    b.build_dir = _bdir  # own build dir per mutant
-    if os.environ.get("HX_MUTATE_TB_TOP"):
-        # debugging aid: a patched tb_top (the checkers are added with it)
-        rtl_srcs = b.sources()[:-1]
-        tb_top = Path(os.environ["HX_MUTATE_TB_TOP"])
-        chk = ROOT / "tb" / "hdl" / "hx_checkers.sv"
-
-        def _sources() -> list[Path]:
-            return [p for p in rtl_srcs if p != chk] + [chk, tb_top]
-
-        b.sources = _sources
-    # Mutant builds are compile-bound (the quick regression runs for seconds): compile the
-    # verilated C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
+    build.build_dir = _bdir  # own build dir per mutant
     os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + MUTANT_MAKEFLAGS).strip()
     t0 = time.monotonic()
     try:
-        runner, _ = b.build("verilator")
+        build.build("verilator")
     except Exception as exc:  # noqa: BLE001  (report any build failure)
         print(json.dumps({"build_error": str(exc)[-2000:]}))
         return 0
     t_build = time.monotonic() - t0
-    env = dict(QUICK_ENV)
+    job = quick_job()
     try:
-        results = runner.test(test_module=QUICK_MODULES, hdl_toplevel="tb_top",
-                              test_filter=QUICK_FILTER, build_dir=bdir, test_dir=tdir,
-                              seed=seed, extra_env=env)
-    except RuntimeError:
-        # the simulator exited non-zero (a checker's $fatal): the results file is still written
-        results = tdir / "results.xml"
-        if not results.exists():
-            print(json.dumps({"failed": ["simulator exited without results"], "passed": [],
-                              "t_build": round(t_build, 1)}))
-            return 0
-    failed: list[str] = []
-    passed: list[str] = []
-    why = ""
-    for tc in ET.parse(results).getroot().iter("testcase"):
-        name = tc.get("name", "?")
-        bad = tc.find("failure")
-        if bad is None:
-            bad = tc.find("error")
-        if tc.find("skipped") is not None or (
-                bad is not None and bad.get("type") == "RegressionTerminated"):
-            continue  # not run (COCOTB_MAX_FAILURES)
-        if bad is not None:
-            failed.append(name)
-            if not why:
-                why = " ".join((bad.get("message") or "").split())[:140]
-        else:
-            passed.append(name)
-    print(json.dumps({"failed": failed, "passed": passed, "why": why,
+        results = build.run_job(job, tdir, seed, extra_env=QUICK_ENV)
+    except (RuntimeError, SystemExit):
+        print(json.dumps({"failed": ["simulator exited without results"], "passed": [],
+                          "t_build": round(t_build, 1)}))
+        return 0
+    o = build.test_outcomes(results)
+    print(json.dumps({"failed": o.failed, "passed": o.passed,
+                      "why": o.why[o.failed[0]][:140] if o.failed else "",
                       "t_build": round(t_build, 1),
                       "t_total": round(time.monotonic() - t0, 1)}))
     return 0
@@ -119,10 +95,12 @@ def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, 
         f = rtl / m.file
         f.write_text(apply(f.read_text(), m))
     t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "hxtb.verif.mutate", "--worker", str(rtl), str(d / "build"),
+    cmd = [sys.executable, "-m", "hxtb.verif.mutate", "--worker", str(d / "build"),
            str(d / "test"), str(seed)]
+    env = {**os.environ, **TbConfig(rtl_dir=rtl).to_env()}
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
+                           env=env)
         lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
         res: dict[str, object] = json.loads(lines[-1]) if lines else {
             "crash": (p.stdout + p.stderr)[-1500:]}
@@ -160,7 +138,7 @@ def verdict(res: dict[str, object]) -> tuple[bool | None, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--worker", nargs=4, metavar=("RTL", "BUILD", "TEST", "SEED"),
+    ap.add_argument("--worker", nargs=3, metavar=("BUILD", "TEST", "SEED"),
                     help=argparse.SUPPRESS)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="", help="comma-separated mutation names")
@@ -174,7 +152,7 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the mutant build directories")
     a = ap.parse_args()
     if a.worker:
-        return worker(Path(a.worker[0]), Path(a.worker[1]), Path(a.worker[2]), int(a.worker[3]))
+        return worker(Path(a.worker[0]), Path(a.worker[1]), int(a.worker[2]))
     muts = MUTATIONS
     if a.only:
         want = set(a.only.split(","))
@@ -192,22 +170,28 @@ def main() -> int:
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="hx-mutate-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"[mutate] {len(muts)} mutants, {a.jobs} in parallel, seed {a.seed}, work dir {work}")
-    print(f"[mutate] quick regression: modules {QUICK_MODULES}, filter '{QUICK_FILTER}', "
-          f"env {QUICK_ENV}")
+    job = quick_job()
+    print(f"[mutate] quick regression (testplan job {job.id}): {', '.join(job.tests)}; knobs "
+          f"{job.cfg.to_env()}; {QUICK_ENV}")
     t0 = time.monotonic()
     jobs: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
     results: list[dict[str, object]] = []
+    bar = tqdm(total=len(jobs), unit="mutant", desc="mutate", dynamic_ncols=True)
     with ThreadPoolExecutor(max_workers=a.jobs) as ex:
         futs = [ex.submit(run_one, m, work, a.seed, a.keep) for m in jobs]
-        for fut in futs:
+        for fut in as_completed(futs):
             r = fut.result()
             c, how = verdict(r)
             tag = "CAUGHT " if c else ("SURVIVED" if c is False else "INVALID")
             if r["name"] == "baseline":  # the unmutated RTL must pass, not be "caught"
                 tag, how = ("PASSES", "") if c is False else ("FAILS", f"{how} - score meaningless")
-            print(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
-                  f"(build {r.get('t_build', '?')} s)  {how}", flush=True)
+            bar.write(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
+                      f"(build {r.get('t_build', '?')} s)  {how}")
+            bar.update(1)
             results.append(r)
+    bar.close()
+    order = {("baseline" if m is None else m.name): i for i, m in enumerate(jobs)}
+    results.sort(key=lambda r: order[str(r["name"])])
     by_name = {m.name: m for m in MUTATIONS}
     base_ok = True
     rows = []

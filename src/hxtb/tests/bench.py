@@ -3,13 +3,13 @@
 The same loop runs on the bridge build (IDEAL_ARRAY = 0: crossing codes from Python/hxsim) and on
 the HDL-only build (IDEAL_ARRAY = 1: pure-HDL ideal array), so the two rates compare the bridge's
 cost. Weights are put into the SRAM by a backdoor write of ``u_sram.mem`` (the bench measures
-VMMs, not loading). Environment: HX_BENCH_VMMS (default 20), HX_BENCH_OUT (JSON result file).
+VMMs, not loading). Knobs (``hxtb.config``): ``num_vmms`` (default 20), ``bench_out`` (JSON
+result file).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from typing import Any
 
@@ -18,14 +18,15 @@ import numpy as np
 from cocotb.utils import get_sim_time
 
 import hxsim
-from hxsim.golden import vmm_timing
-from hxtb.env import expected_ideal
+from hxsim.golden import ideal_codes, vmm_timing
+from hxtb import config
 from hxtb.tbench import CLK_NS, Testbench
 
 
 @cocotb.test()
 async def bench_vmm(dut: Any) -> None:
-    n = int(os.environ.get("HX_BENCH_VMMS", "20"))
+    cfg = config.get()
+    n = cfg.vmms(20)
     rng = np.random.default_rng(1)
     w = rng.integers(-63, 64, size=(128, 256))
     x = rng.integers(1, 32, size=128)   # dense: 128 events
@@ -43,7 +44,7 @@ async def bench_vmm(dut: Any) -> None:
     t = hxsim.Timing()
     await tb.set_timing(t)
     vt = vmm_timing(t, x)
-    _, _, y_exp = expected_ideal(x, w, 1, np.zeros(256, dtype=np.int64))
+    _, _, y_exp = ideal_codes(x, w, 1, np.zeros(256, dtype=np.int64))
     # one warm-up VMM, checked
     res = await tb.run_vmm(vt.total_cycles + 200, read_raw=False)
     assert np.array_equal(res.y, y_exp), "bench VMM result wrong"
@@ -58,7 +59,5 @@ async def bench_vmm(dut: Any) -> None:
            "ideal_hdl": tb.ideal_hdl,
            "bridge_wakeups": tb.bridge.wakeups if tb.bridge else 0}
     dut._log.info("bench: %s", out)
-    path = os.environ.get("HX_BENCH_OUT")
-    if path:
-        with open(path, "w") as f:
-            json.dump(out, f)
+    if cfg.bench_out is not None:
+        cfg.bench_out.write_text(json.dumps(out))

@@ -3,30 +3,24 @@ SOFT_RESET in the middle of a VMM, through the co-simulation (ideal array behind
 
 Each test checks the response (AXI resp / vector err), STATUS.ERROR, ERR_CODE, ERROR_COUNT,
 IRQ_STATUS.ERROR_IRQ, and that nothing else changed (data re-read, running VMM still correct).
+Stimulus seeds: ``cocotb.RANDOM_SEED``.
 """
 
 from __future__ import annotations
-
-import os
 
 import cocotb
 import numpy as np
 
 import hxsim
-from hxsim.golden import vmm_timing
+from hxsim.golden import ideal_codes, vmm_timing
 from hxtb import regs
-from hxtb.env import expected_ideal
 from hxtb.tbench import Testbench
 
 
-def _rng() -> np.random.Generator:
-    return np.random.default_rng(int(os.environ.get("COCOTB_RANDOM_SEED", "0")))
-
-
 async def _setup(dut: object) -> tuple[Testbench, np.random.Generator]:
-    tb = Testbench(dut, seed=int(os.environ.get("COCOTB_RANDOM_SEED", "0")), backpressure=0.2)
+    tb = Testbench(dut, seed=cocotb.RANDOM_SEED, backpressure=0.2)
     await tb.start()
-    return tb, _rng()
+    return tb, np.random.default_rng(cocotb.RANDOM_SEED)
 
 
 async def _load_problem(tb: Testbench, rng: np.random.Generator,
@@ -50,7 +44,7 @@ async def _check_vmm_result(tb: Testbench, w: np.ndarray, x: np.ndarray, timing:
     await tb.wait_done(vt.total_cycles + 200)
     res = await tb.read_back(tb.stamps())
     off = col_off if col_off is not None else np.zeros(256, dtype=np.int64)
-    _, cr, y = expected_ideal(x, w, timing.num_sends, off)
+    _, cr, y = ideal_codes(x, w, timing.num_sends, off)
     assert not any(res.errs), f"result loads refused: {res.errs}"
     assert np.array_equal(res.y, y), f"y differs in {np.count_nonzero(res.y != y)} columns"
     assert np.array_equal(res.raw_r, cr), "raw result codes differ"

@@ -1,0 +1,157 @@
+"""AXI4-Lite agent: the bus object (cocotbext-axi's ``AxiLiteBus.from_prefix``), a driver
+(register reads/writes through cocotbext-axi's ``AxiLiteMaster``) and a passive monitor that
+publishes every completed access on a pyuvm analysis port.
+
+Assumes the DUT's AXI4-Lite slave ports are named ``s_axil_*`` on the toplevel (awaddr, awprot,
+awvalid, awready, wdata, wstrb, wvalid, wready, bresp, bvalid, bready, araddr, arprot, arvalid,
+arready, rdata, rresp, rvalid, rready) and that every register is 32 bits wide. Driver and monitor
+are idle (no Python per clock) between accesses.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cocotb
+from cocotb.triggers import ReadOnly, RisingEdge
+from cocotbext.axi import AxiLiteBus, AxiLiteMaster
+from pyuvm import uvm_analysis_port, uvm_component
+
+# cocotbext-axi 0.1.x reads cocotb 2.x's deprecated Event.data on every access; the warning is
+# about the library, not this project, and would print twice per register access. Only that
+# message, only from cocotbext.axi.
+warnings.filterwarnings("ignore", message="The data field will be removed",
+                        category=DeprecationWarning, module=r"cocotbext\.axi")
+
+PREFIX = "s_axil"
+
+
+def axil_bus(dut: Any) -> AxiLiteBus:
+    """hx_top's AXI4-Lite slave port as one bus object (handles looked up once)."""
+    return AxiLiteBus.from_prefix(dut, PREFIX)
+
+
+@dataclass(frozen=True)
+class RegAccess:
+    """One completed register access (analysis item of ``AxilMonitor``)."""
+
+    write: bool
+    addr: int
+    data: int
+    resp: int
+    strb: int = 0xF
+
+
+class AxilAgent:
+    """Register-level access to hx_top's AXI4-Lite slave (the driver side of the agent)."""
+
+    def __init__(self, bus: AxiLiteBus, clock: Any, reset: Any = None) -> None:
+        self.log = logging.getLogger("hxtb.axil")
+        self.log.setLevel(logging.WARNING)
+        self.bus = bus
+        self.master = AxiLiteMaster(bus, clock, reset, reset_active_level=False)
+        # cocotbext-axi logs every access at INFO; keep the regression log readable
+        for part in (self.master.write_if, self.master.read_if):
+            part.log.setLevel(logging.WARNING)
+
+    async def read(self, addr: int) -> tuple[int, int]:
+        """Read one register: returns (data, resp)."""
+        r = await self.master.read(addr, 4)
+        return int.from_bytes(r.data, "little"), int(r.resp)
+
+    async def write(self, addr: int, data: int, strb: int = 0xF) -> int:
+        """Write one register (``strb`` selects byte lanes; partial strobes go out as a write of
+        only those bytes). Returns resp."""
+        if strb == 0xF:
+            r = await self.master.write(addr, (data & 0xFFFF_FFFF).to_bytes(4, "little"))
+        else:
+            lo = (strb & -strb).bit_length() - 1
+            hi = strb.bit_length()
+            if strb != ((1 << hi) - 1) ^ ((1 << lo) - 1):
+                raise ValueError(f"AxilAgent.write: non-contiguous strobe {strb:#x}")
+            chunk = (data & 0xFFFF_FFFF).to_bytes(4, "little")[lo:hi]
+            r = await self.master.write(addr + lo, chunk)
+        return int(r.resp)
+
+    async def read_ok(self, addr: int) -> int:
+        """Read a register that must answer OKAY."""
+        data, resp = await self.read(addr)
+        assert resp == 0, f"AXI read {addr:#05x}: resp {resp} (expected OKAY)"
+        return data
+
+    async def write_ok(self, addr: int, data: int) -> None:
+        """Write a register that must answer OKAY."""
+        resp = await self.write(addr, data)
+        assert resp == 0, f"AXI write {addr:#05x} = {data:#x}: resp {resp} (expected OKAY)"
+
+
+class AxilMonitor(uvm_component):
+    """Passive: watches the five channels on the shared bus object and publishes each completed
+    access on ``ap`` (a write when its B handshake completes, pairing AW and W in order; a read
+    when its R handshake completes). Each channel sleeps on the rising edge of its valid while
+    idle."""
+
+    def __init__(self, name: str, parent: uvm_component | None, bus: AxiLiteBus,
+                 clk: Any) -> None:
+        super().__init__(name, parent)
+        self.bus = bus
+        self.clk = clk
+        self.ap = uvm_analysis_port("ap", self)
+        self.count = 0
+
+    async def run_phase(self) -> None:
+        await self.run()
+
+    async def run(self) -> None:
+        wr, rd = self.bus.write, self.bus.read
+        aw: deque[int] = deque()
+        w: deque[tuple[int, int]] = deque()
+        ar: deque[int] = deque()
+
+        def on_b(resp: int) -> None:
+            data, strb = w.popleft()
+            self._publish(RegAccess(True, aw.popleft(), data, resp, strb))
+
+        def on_r(val: tuple[int, int]) -> None:
+            self._publish(RegAccess(False, ar.popleft(), val[0], val[1]))
+
+        for ch, valid, ready, sample, sink in (
+            ("aw", wr.aw.awvalid, wr.aw.awready, lambda: _u(wr.aw.awaddr), aw.append),
+            ("w", wr.w.wvalid, wr.w.wready, lambda: (_u(wr.w.wdata), _u(wr.w.wstrb)),
+             w.append),
+            ("b", wr.b.bvalid, wr.b.bready, lambda: _u(wr.b.bresp), on_b),
+            ("ar", rd.ar.arvalid, rd.ar.arready, lambda: _u(rd.ar.araddr), ar.append),
+            ("r", rd.r.rvalid, rd.r.rready, lambda: (_u(rd.r.rdata), _u(rd.r.rresp)), on_r),
+        ):
+            cocotb.start_soon(self._channel(ch, valid, ready, sample, sink))
+
+    def _publish(self, acc: RegAccess) -> None:
+        self.count += 1
+        self.ap.write(acc)
+
+    async def _channel(self, name: str, valid: Any, ready: Any, sample: Callable[[], Any],
+                       sink: Callable[[Any], None]) -> None:
+        """Hand every handshake of one channel (valid && ready at a rising edge) to ``sink``."""
+        clk_edge = RisingEdge(self.clk)
+        read_only = ReadOnly()
+        valid_rise = RisingEdge(valid)
+        while True:
+            await read_only
+            if not valid.value:
+                await valid_rise
+                continue
+            if ready.value:
+                try:
+                    sink(sample())
+                except IndexError:  # a response without its request: the checkers flag it
+                    self.logger.warning("AXI %s handshake without a matching request", name)
+            await clk_edge
+
+
+def _u(h: Any) -> int:
+    return int(h.value.to_unsigned())

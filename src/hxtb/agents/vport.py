@@ -1,0 +1,160 @@
+"""Vector-port (PPU side) agent: the bus object, a driver with transaction-level ``send`` and a
+passive monitor publishing on a pyuvm analysis port.
+
+Protocol (docs/interfaces.md section 5): request ``vreq_valid_i/vreq_ready_o`` with payload
+``vreq_we_i, vreq_addr_i[15:0], vreq_wdata_i[1023:0]`` held while ``valid && !ready``; exactly one
+response ``vrsp_valid_o/vrsp_ready_i`` with ``vrsp_rdata_o[1023:0], vrsp_err_o`` per request, in
+order. Assumes handshakes are sampled at the rising clock edge, i.e. from settled values in the
+cycle before the edge (read in ``ReadOnly``). Python runs per clock only while a transaction is in
+flight; an idle port costs nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from cocotb.triggers import ReadOnly, RisingEdge
+from pyuvm import uvm_analysis_port, uvm_component
+
+
+@dataclass
+class VecTxn:
+    """One vector-port transaction: the request and, once complete, its response."""
+
+    we: bool
+    addr: int
+    wdata: int = 0
+    rdata: int = 0
+    err: bool = False
+    t_req: int = 0
+    t_rsp: int = 0
+
+
+@dataclass(frozen=True)
+class VportBus:
+    """The vector port's signal handles, looked up once (shared by driver and monitor)."""
+
+    clk: Any
+    req_valid: Any
+    req_ready: Any
+    req_we: Any
+    req_addr: Any
+    req_wdata: Any
+    rsp_valid: Any
+    rsp_ready: Any
+    rsp_rdata: Any
+    rsp_err: Any
+
+    @classmethod
+    def from_dut(cls, dut: Any, clk: Any) -> VportBus:
+        """hx_top's port names (``vreq_*_i``, ``vreq_ready_o``, ``vrsp_*_o``, ``vrsp_ready_i``)."""
+        return cls(clk=clk, req_valid=dut.vreq_valid_i, req_ready=dut.vreq_ready_o,
+                   req_we=dut.vreq_we_i, req_addr=dut.vreq_addr_i, req_wdata=dut.vreq_wdata_i,
+                   rsp_valid=dut.vrsp_valid_o, rsp_ready=dut.vrsp_ready_i,
+                   rsp_rdata=dut.vrsp_rdata_o, rsp_err=dut.vrsp_err_o)
+
+
+class VectorPortDriver:
+    """Drives requests, accepts responses with random back-pressure (``backpressure`` = chance
+    of holding ``vrsp_ready_i`` low in a cycle, from its own ``random.Random``). One request is
+    outstanding at a time, as the port requires."""
+
+    def __init__(self, bus: VportBus, rng: random.Random | None = None,
+                 backpressure: float = 0.0) -> None:
+        self.log = logging.getLogger("hxtb.vport.drv")
+        self.bus = bus
+        self.clk_edge = RisingEdge(bus.clk)
+        self.read_only = ReadOnly()
+        self.rng = rng if rng is not None else random.Random(0)
+        self.backpressure = backpressure
+        bus.req_valid.value = 0
+        bus.rsp_ready.value = 0
+        bus.req_we.value = 0
+        bus.req_addr.value = 0
+        bus.req_wdata.value = 0
+
+    async def send(self, we: bool, addr: int, wdata: int = 0) -> VecTxn:
+        """Issue one request and wait for its response. Must be called right after a rising clock
+        edge (every public coroutine of the testbench returns there)."""
+        b = self.bus
+        txn = VecTxn(we=we, addr=addr, wdata=wdata)
+        b.req_we.value = int(we)
+        b.req_addr.value = addr
+        if we:
+            # a load leaves the data lines alone (every change of 1024 data bits costs time,
+            # a lot of it on Icarus)
+            b.req_wdata.value = wdata
+        b.req_valid.value = 1
+        while True:
+            await self.read_only
+            if b.req_ready.value:
+                break
+            await self.clk_edge
+        await self.clk_edge
+        b.req_valid.value = 0
+        while True:
+            ready = self.rng.random() >= self.backpressure
+            b.rsp_ready.value = int(ready)
+            await self.read_only
+            if ready and b.rsp_valid.value:
+                txn.rdata = b.rsp_rdata.value.to_unsigned()
+                txn.err = bool(b.rsp_err.value)
+                break
+            await self.clk_edge
+        await self.clk_edge
+        b.rsp_ready.value = 0
+        return txn
+
+    async def store(self, addr: int, wdata: int) -> bool:
+        """Store; returns the response's ``err``."""
+        return (await self.send(True, addr, wdata)).err
+
+    async def load(self, addr: int) -> tuple[int, bool]:
+        """Load; returns (data, err)."""
+        t = await self.send(False, addr)
+        return t.rdata, t.err
+
+
+class VectorPortMonitor(uvm_component):
+    """Passive: publishes every completed transaction (request and its response) on ``ap``.
+    Sleeps on the rising edge of ``vreq_valid_i`` while the port is idle. Runs in its
+    ``run_phase`` (or ``run()`` started by hand outside a UVM test)."""
+
+    def __init__(self, name: str, parent: uvm_component | None, bus: VportBus) -> None:
+        super().__init__(name, parent)
+        self.bus = bus
+        self.ap = uvm_analysis_port("ap", self)
+        self.count = 0
+
+    async def run_phase(self) -> None:
+        await self.run()
+
+    async def run(self) -> None:
+        b = self.bus
+        clk_edge = RisingEdge(b.clk)
+        read_only = ReadOnly()
+        valid_rise = RisingEdge(b.req_valid)
+        while True:
+            await read_only
+            if not b.req_valid.value:
+                await valid_rise
+                continue
+            while not (b.req_valid.value and b.req_ready.value):
+                await clk_edge
+                await read_only
+            txn = VecTxn(we=bool(b.req_we.value), addr=b.req_addr.value.to_unsigned())
+            if txn.we:
+                txn.wdata = b.req_wdata.value.to_unsigned()
+            await clk_edge
+            await read_only
+            while not (b.rsp_valid.value and b.rsp_ready.value):
+                await clk_edge
+                await read_only
+            txn.rdata = b.rsp_rdata.value.to_unsigned()
+            txn.err = bool(b.rsp_err.value)
+            self.count += 1
+            self.ap.write(txn)
+            await clk_edge
