@@ -8,7 +8,8 @@
 * ``ProgressDevice``: wraps a ``VmmDevice`` so that ``run_vmms`` runs the batch in consecutive
   chunks and advances a bar by the VMMs of each chunk. The results are those of one call on the
   whole batch: every device runs a batch's VMMs one after another and the model draws each VMM's
-  noise in order (``tests/test_progress.py`` checks it on ``ModelDevice``).
+  noise in order (``tests/test_cli.py::test_chunked_vmms_are_bit_identical`` checks it on
+  ``ModelDevice``).
 * ``write(msg)``: a log line that leaves the bars intact.
 * ``start_device(device, enabled)``: starts a device that has a ``start()`` (the co-simulation:
   builds the simulator on first use, then starts it) before the first VMM, with a status line.

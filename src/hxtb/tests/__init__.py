@@ -8,7 +8,10 @@
   errors, AXI delays, checkers, stops in every phase, POST corners, ADC never tripping);
 - ``test_coverage``: coverage-driven constrained-random VMMs and the back-pressure soak;
 - ``bench``: VMM rate of the bridge against the HDL-only array;
-- ``cosim_ops``: the register-level session server of ``hxtb.api.CosimTarget``.
+- ``test_regs``: the register test generated from the contract (reset values, access types,
+  write-1-to-clear, ranges, unmapped addresses, all through AXI4-Lite);
+- ``cosim_ops``: not a test: the simulator side of the co-simulation session (``hxtb.session``,
+  the ``cosim`` device ``hxtb.session.client.CosimDevice``).
 
 Which test runs where, with which knobs, is in tb/testplan.toml. Importing this package in the
 simulator arranges this run's coverage dump (knob ``cov_part``, ``hxtb.env.coverage``).

@@ -1,7 +1,7 @@
 """``make mutate``: inject realistic RTL bugs one at a time and check the quick regression
 catches them (mutation score).
 
-For every mutation of hxtb/verif/mutations.py: copy rtl/ to a temporary directory, apply the edit
+For every mutation of ``hxtb.verif.mutations``: copy rtl/ to a temporary directory, apply the edit
 (its pattern must match exactly once), build tb_top with that RTL under Verilator into its own
 build directory (never the real sim_build/verilator-bridge), and run the quick regression - the
 one job of tier ``mutate`` in tb/testplan.toml - in one simulator process, stopping at the first

@@ -1,4 +1,4 @@
-"""The mutation table of ``make mutate`` (tb/verif/mutate.py): realistic single RTL bugs.
+"""The mutation table of ``make mutate`` (``hxtb.verif.mutate``): realistic single RTL bugs.
 
 Each mutation is one exact textual edit of one file in rtl/. The pattern must occur exactly once
 in the file (checked before anything is built), so a refactor of the RTL makes the tool fail
