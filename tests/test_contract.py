@@ -14,7 +14,7 @@ import pytest
 
 from hxsim import contract, regmap
 from hxsim.timing import TIMING_RANGES, Timing
-from hxtb import build
+from hxtb import build, config
 from hxtb.verif.mutations import MUTATIONS, apply
 
 pytest.importorskip("systemrdl", reason="the dev extra (systemrdl-compiler) is not installed")
@@ -164,7 +164,9 @@ def test_filelist_entries_must_exist(tmp_path: Path, monkeypatch: pytest.MonkeyP
     rtl = tmp_path / "rtl"
     shutil.copytree(build.rtl_dir(), rtl)
     (rtl / "hx_top.f").write_text("hx_reg_pkg.sv\nhx_missing.sv  // gone\n")
-    monkeypatch.setenv("HX_RTL_DIR", str(rtl))
+    # the knob rtl_dir (HX_RTL_DIR), as make mutate sets it; hxtb.config.get() is read once per
+    # process, so this process's config is replaced rather than its environment
+    monkeypatch.setattr(config, "get", lambda: config.TbConfig(rtl_dir=rtl))
     with pytest.raises(FileNotFoundError, match="hx_missing.sv"):
         build.sources()
 

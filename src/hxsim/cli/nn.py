@@ -123,7 +123,7 @@ def _load(args: argparse.Namespace, split: str, limit: int | None) -> Split:
     return load_split(args.data, split).head(limit)
 
 
-def chip_backend(args: argparse.Namespace, params: ChipParams, fixed_seed: int,
+def chip_device(args: argparse.Namespace, params: ChipParams, fixed_seed: int,
                  noise_seed: int, gain: float) -> VmmDevice:
     """The network's device for ``--device`` on the chip (params, seeds): ``model`` the fast
     path, ``golden`` the golden reference at the network's gain, ``regs``/``cosim`` the
@@ -184,16 +184,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     net.meta = {**base_meta, "trained": "float", "config": config_dict(fcfg)}
     net.save(out / "float.npz")
 
-    def evaluate(n: Network, mode: str, backend: VmmDevice | None, label: str) -> float:
+    def evaluate(n: Network, mode: str, device: VmmDevice | None, label: str) -> float:
         try:
-            acc = accuracy(n, te, mode, backend, progress=progress, label=label)
+            acc = accuracy(n, te, mode, device, progress=progress, label=label)
         finally:
-            _close(backend)
+            _close(device)
         echo(f"{label}: test accuracy {100 * acc:.2f} %")
         return acc
 
     def on_chip(n: Network, noise_seed: int) -> VmmDevice:
-        return chip_backend(args, params, seeds["fixed_seed"], noise_seed, n.gain)
+        return chip_device(args, params, seeds["fixed_seed"], noise_seed, n.gain)
 
     acc_float = evaluate(net, "float", None, "float software")
     acc_dep = evaluate(net, "chip", on_chip(net, seeds["eval_noise_seed"]),
@@ -217,11 +217,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         else:
             cnet = net.copy()
         t0 = time.perf_counter()
-        backend = on_chip(cnet, seeds["noise_seed"])
+        device = on_chip(cnet, seeds["noise_seed"])
         try:
-            train(cnet, tr, ccfg, "chip", backend, progress=progress, log=echo)
+            train(cnet, tr, ccfg, "chip", device, progress=progress, log=echo)
         finally:
-            _close(backend)
+            _close(device)
         times["chip-in-the-loop training"] = time.perf_counter() - t0
         cnet.meta = {**base_meta, "trained": "chip-in-the-loop", "config": config_dict(ccfg),
                      "chip_init": args.chip_init}
@@ -265,19 +265,19 @@ def cmd_infer(args: argparse.Namespace) -> int:
     echo(f"weights: {args.weights} ({net.meta.get('trained', '?')}); data: {args.data} "
          f"({len(te)} test images)")
     where = "float" if args.float else f"device {args.device}"
-    backend: VmmDevice | None = None
+    device: VmmDevice | None = None
     if not args.float:
         if args.device != "golden":
             echo(f"chip: fixed_seed={fixed} noise_seed={noise}")
-        backend = chip_backend(args, params, fixed, noise, net.gain)
+        device = chip_device(args, params, fixed, noise, net.gain)
     t0 = time.perf_counter()
     try:
-        acc = accuracy(net, te, "float" if args.float else "chip", backend, args.batch_size,
+        acc = accuracy(net, te, "float" if args.float else "chip", device, args.batch_size,
                        wants_progress(args), f"infer ({where})")
     finally:
-        _close(backend)
+        _close(device)
     dt = time.perf_counter() - t0
-    vmms = backend.vmms if backend is not None else 0
+    vmms = device.vmms if device is not None else 0
     echo(f"test accuracy ({where}): {100 * acc:.2f} % on {len(te)} images, {dt:.1f} s"
          + (f", {vmms} tile VMMs ({vmms / max(len(te), 1):.0f} per image)" if vmms else ""))
     if args.cosim_check:
