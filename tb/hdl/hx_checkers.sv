@@ -94,7 +94,8 @@ module hx_checkers (
   integer     n_aw = 0, n_w = 0, n_b = 0, n_ar = 0, n_r = 0, n_vreq = 0, n_vrsp = 0;
 
   // Functional-coverage observations, accumulated over the whole simulation (never reset) and
-  // read by hxtb.env.coverage.sample_hdl at the end of a test: FSM states, transitions (from*7 + to),
+  // read by hxtb.env.coverage.sample_hdl at the end of a test: FSM states, transitions
+  // (from*7 + to),
   // error codes seen in ERR_CODE, and handshake situations (bit 0 B held by the master, 1 R
   // held, 2 AW before W, 3 W before AW, 4 AW and W together, 5 vector response held, 6 vector
   // request waiting for ready).
