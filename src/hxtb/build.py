@@ -27,18 +27,12 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock
 
 from hxtb import config
-from hxtb.config import TbConfig
+from hxtb.config import ROOT, TB_DIR, TEST_PACKAGE, TbConfig
 
 if TYPE_CHECKING:
     from hxtb.testplan import Job
 
-#: The repository (hxtb is installed editable from its src/ folder): rtl/, tb/hdl/, sim_build/.
-ROOT = Path(__file__).resolve().parents[2]
-TB_DIR = ROOT / "tb"
-SIMS = ("verilator", "icarus")
 ICARUS_MISSING = "iverilog not installed: sudo apt-get install iverilog"
-#: Package of the cocotb test modules (run inside the simulator).
-TEST_PACKAGE = "hxtb.tests"
 
 
 def test_modules(*names: str) -> str:

@@ -18,6 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+#: The repository (hxtb is installed editable from its src/ folder): rtl/, tb/, sim_build/, out/.
+ROOT = Path(__file__).resolve().parents[2]
+#: The testbench's HDL (tb/hdl) and the testplan (tb/testplan.toml).
+TB_DIR = ROOT / "tb"
+#: The simulators the testbench runs on.
+SIMS = ("verilator", "icarus")
+#: Package of the cocotb test modules (run inside the simulator).
+TEST_PACKAGE = "hxtb.tests"
+
 Profile = Literal["fast", "mixed", "default"]
 PROFILES: tuple[str, ...] = get_args(Profile)
 

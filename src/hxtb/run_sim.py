@@ -25,7 +25,7 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--test", default="test_vmm_random",
                     help="cocotb test name(s), '|'-separated (default: %(default)s)")
-    ap.add_argument("--sim", default="verilator", choices=build.SIMS,
+    ap.add_argument("--sim", default="verilator", choices=config.SIMS,
                     help="simulator (default: %(default)s)")
     ap.add_argument("--seed", type=int, default=None,
                     help="regression seed (default: the knob seed, else fixed per test name)")

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from hxtb.build import ROOT, SIMS, TEST_PACKAGE
-from hxtb.config import TbConfig
+from hxtb.config import ROOT, SIMS, TEST_PACKAGE, TbConfig
 
 PLAN = ROOT / "tb" / "testplan.toml"
 DOCS = ROOT / "docs" / "verification.md"
