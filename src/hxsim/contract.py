@@ -465,62 +465,6 @@ def _py_field(f: FieldDef, indent: int, call: str = "Field") -> list[str]:
     return _call(call, args, indent)
 
 
-_PY_CLASSES = '''
-@dataclass(frozen=True)
-class Field:
-    """One field: bits [lsb +: width]; sw access "r", "w" or "rw"; allowed lo..hi (None: the
-    field's full range); range_err: the error a value outside lo..hi is refused with."""
-
-    name: str
-    lsb: int
-    width: int
-    sw: str
-    reset: int | None = None
-    lo: int | None = None
-    hi: int | None = None
-    range_err: str | None = None
-    w1c: bool = False
-    pulse: bool = False
-    signed: bool = False
-    desc: str = ""
-
-    @property
-    def mask(self) -> int:
-        return ((1 << self.width) - 1) << self.lsb
-
-
-@dataclass(frozen=True)
-class Register:
-    """One AXI4-Lite register: access RO, WO (reads 0), RW or W1C (write 1 to clear)."""
-
-    name: str
-    addr: int
-    access: str
-    reset: int
-    wmask: int
-    busy_refused: bool
-    timing: str | None
-    desc: str
-    fields: tuple[Field, ...]
-
-
-@dataclass(frozen=True)
-class Vector:
-    """A vector-port entry: rows x halves consecutive addresses from addr, one vector of lanes
-    byte lanes each; lane describes one lane (access, reset, allowed range)."""
-
-    name: str
-    addr: int
-    rows: int
-    halves: int
-    lanes: int
-    desc: str
-    lane: Field
-
-    @property
-    def addrs(self) -> range:
-        return range(self.addr, self.addr + self.rows * self.halves)
-'''
 
 
 def render_py(c: Contract) -> str:
@@ -650,12 +594,11 @@ def render_py(c: Contract) -> str:
         "",
         "from __future__ import annotations",
         "",
-        "from dataclasses import dataclass",
         "from enum import IntEnum",
         "",
-        *all_lines,
+        "from hxsim.regtypes import Field, Register, Vector",
         "",
-        _PY_CLASSES.strip("\n"),
+        *all_lines,
         "",
         "",
     ]
