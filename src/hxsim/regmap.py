@@ -1,7 +1,7 @@
 """The register and vector address maps of hx_top (docs/interfaces.md sections 1, 4 and 5), and
 the lane packing of the vector port. The numbers are generated from data/hx_top.rdl into
-hxsim._regmap (`make regs`) and re-exported here; import them from this module (the testbench's
-hxtb.regs and the bring-up tools do)."""
+hxsim._regmap (`make regs`) and re-exported here; import them from this module (the testbench
+and the bring-up tools do)."""
 
 from __future__ import annotations
 

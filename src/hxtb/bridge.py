@@ -23,8 +23,8 @@ import numpy.typing as npt
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
 import hxsim
+from hxsim.regmap import COLS, PHYS_ROWS, unpack_fields
 from hxsim.types import I64, U8
-from hxtb.regs import COLS, PHYS_ROWS, unpack_fields
 
 EV_PER_PAGE = 128
 EV_BITS = 48

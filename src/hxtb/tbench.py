@@ -22,8 +22,8 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge, Timer, with_timeout
 
 import hxsim
+from hxsim import regmap
 from hxsim.types import I64
-from hxtb import regs
 from hxtb.agents.axil import AxilAgent, axil_bus
 from hxtb.agents.vport import VectorPortDriver, VportBus
 from hxtb.bridge import AnalogBridge, VmmObservation
@@ -104,7 +104,7 @@ class Testbench:
         self.dut.rst_ni.value = 1
         await self.clock.cycles(2)
         self._timing = None
-        await self.axil.write_ok(regs.IRQ_ENABLE, regs.IRQ_DONE)
+        await self.axil.write_ok(regmap.IRQ_ENABLE, regmap.IRQ_DONE)
 
     async def cycles(self, n: int) -> None:
         await self.clock.cycles(n)
@@ -112,9 +112,9 @@ class Testbench:
     # ---- loads ----
     async def store_phys_row(self, r: int, row: npt.ArrayLike) -> list[bool]:
         """Store one physical SRAM row (256 magnitudes); returns the two responses' err flags."""
-        even, odd = regs.split_halves(row)
-        e0 = await self.vdrv.store(regs.VA_SYN + 2 * r, regs.pack_lanes(even))
-        e1 = await self.vdrv.store(regs.VA_SYN + 2 * r + 1, regs.pack_lanes(odd))
+        even, odd = regmap.split_halves(row)
+        e0 = await self.vdrv.store(regmap.VA_SYN + 2 * r, regmap.pack_lanes(even))
+        e1 = await self.vdrv.store(regmap.VA_SYN + 2 * r + 1, regmap.pack_lanes(odd))
         return [e0, e1]
 
     async def load_weights(self, w: npt.ArrayLike, rows: list[int] | None = None) -> list[bool]:
@@ -127,21 +127,21 @@ class Testbench:
         return errs
 
     async def load_input(self, x: npt.ArrayLike) -> bool:
-        return await self.vdrv.store(regs.VA_INPUT, regs.pack_lanes(x))
+        return await self.vdrv.store(regmap.VA_INPUT, regmap.pack_lanes(x))
 
     async def load_dac_offsets(self, dac: npt.ArrayLike) -> bool:
-        return await self.vdrv.store(regs.VA_DAC, regs.pack_lanes(dac))
+        return await self.vdrv.store(regmap.VA_DAC, regmap.pack_lanes(dac))
 
     async def load_col_offsets(self, off: npt.ArrayLike) -> list[bool]:
-        even, odd = regs.split_halves(off)
-        e0 = await self.vdrv.store(regs.VA_COL_OFFSET, regs.pack_lanes(even))
-        e1 = await self.vdrv.store(regs.VA_COL_OFFSET + 1, regs.pack_lanes(odd))
+        even, odd = regmap.split_halves(off)
+        e0 = await self.vdrv.store(regmap.VA_COL_OFFSET, regmap.pack_lanes(even))
+        e1 = await self.vdrv.store(regmap.VA_COL_OFFSET + 1, regmap.pack_lanes(odd))
         return [e0, e1]
 
     async def set_timing(self, t: hxsim.Timing) -> None:
         """Write the timing registers that differ from what this testbench last wrote."""
         new = t.to_dict()
-        for name, addr in regs.TIMING_REGS.items():
+        for name, addr in regmap.TIMING_REGS.items():
             if self._timing is None or self._timing[name] != new[name]:
                 await self.axil.write_ok(addr, new[name])
         self._timing = new
@@ -150,7 +150,7 @@ class Testbench:
         """Load the two halves at ``base``/``base + 1`` -> 256 unsigned column bytes."""
         d0, e0 = await self.vdrv.load(base)
         d1, e1 = await self.vdrv.load(base + 1)
-        return regs.join_halves(regs.unpack_lanes(d0), regs.unpack_lanes(d1)), [e0, e1]
+        return regmap.join_halves(regmap.unpack_lanes(d0), regmap.unpack_lanes(d1)), [e0, e1]
 
     def stamps(self) -> HdlStamps:
         d = self.dut
@@ -167,7 +167,7 @@ class Testbench:
 
     # ---- one VMM ----
     async def start_vmm(self) -> None:
-        await self.axil.write_ok(regs.CTRL, regs.CTRL_START)
+        await self.axil.write_ok(regmap.CTRL, regmap.CTRL_START)
 
     async def wait_done(self, max_cycles: int) -> None:
         """Wait for the done interrupt (rising ``irq_o``), then return after a clock edge."""
@@ -184,18 +184,18 @@ class Testbench:
         return await self.read_back(stamps, read_raw)
 
     async def read_back(self, stamps: HdlStamps, read_raw: bool = True) -> VmmResult:
-        cycles_last = await self.axil.read_ok(regs.CYCLES_LAST)
-        events_last = await self.axil.read_ok(regs.EVENTS_LAST)
-        status = await self.axil.read_ok(regs.STATUS)
-        vmm_count = await self.axil.read_ok(regs.VMM_COUNT)
-        await self.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_DONE)
-        y_u, errs = await self.read_cols(regs.VA_RESULT)
+        cycles_last = await self.axil.read_ok(regmap.CYCLES_LAST)
+        events_last = await self.axil.read_ok(regmap.EVENTS_LAST)
+        status = await self.axil.read_ok(regmap.STATUS)
+        vmm_count = await self.axil.read_ok(regmap.VMM_COUNT)
+        await self.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_DONE)
+        y_u, errs = await self.read_cols(regmap.VA_RESULT)
         y = np.where(y_u >= 128, y_u - 256, y_u)
         raw_b = raw_r = np.zeros(0, dtype=np.int64)
         if read_raw:
-            raw_b, e = await self.read_cols(regs.VA_BASELINE)
+            raw_b, e = await self.read_cols(regmap.VA_BASELINE)
             errs += e
-            raw_r, e = await self.read_cols(regs.VA_RAW_RESULT)
+            raw_r, e = await self.read_cols(regmap.VA_RAW_RESULT)
             errs += e
         obs = self.bridge.obs if self.bridge is not None else None
         return VmmResult(y=y, raw_b=raw_b, raw_r=raw_r, cycles_last=cycles_last,
@@ -205,8 +205,8 @@ class Testbench:
     async def wait_phase(self, phase: int, max_cycles: int = 200_000) -> None:
         """Poll STATUS.PHASE (a few AXI reads, not per clock) until it equals ``phase``."""
         for _ in range(max_cycles // 16):
-            st = await self.axil.read_ok(regs.STATUS)
-            if regs.st_phase(st) == phase:
+            st = await self.axil.read_ok(regmap.STATUS)
+            if regmap.st_phase(st) == phase:
                 return
             await Timer(16 * CLK_NS, "ns")
             await self.clk_edge

@@ -25,10 +25,10 @@ from typing import Any, Protocol
 from pyuvm import uvm_analysis_export, uvm_component
 
 import hxsim
+from hxsim import regmap
 from hxsim.golden import VmmTiming, vmm_timing
 from hxsim.regmodel import HxTopRegModel
 from hxsim.types import I64
-from hxtb import regs
 from hxtb.agents.axil import RegAccess
 from hxtb.agents.vport import VecTxn
 
@@ -76,7 +76,7 @@ class RegModelPredictor:
 
     def write_reg(self, acc: RegAccess) -> None:
         if acc.write:
-            self.model.observe_write(acc.addr, acc.data, acc.resp == regs.OKAY)
+            self.model.observe_write(acc.addr, acc.data, acc.resp == regmap.OKAY)
 
     def held(self) -> Held:
         m = self.model

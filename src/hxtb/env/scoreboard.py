@@ -12,7 +12,7 @@ import numpy as np
 from pyuvm import uvm_component, uvm_subscriber
 
 import hxsim
-from hxtb import regs
+from hxsim import regmap
 from hxtb.env.item import VmmItem
 from hxtb.env.predictor import VmmPredictor
 
@@ -97,7 +97,7 @@ class VmmScoreboard(uvm_subscriber):
             self._cmp(item, f"{ph} ramp cycles", st.ramp_len[k], 256 * t.adc_step)
         self._cmp(item, "ramp monotonic", st.ramp_err, 0)
         self._cmp(item, "done irq cycle", st.irq_rise_at, vt.total_cycles)
-        self._cmp(item, "STATUS", res.status & 0x77, regs.ST_DONE)
+        self._cmp(item, "STATUS", res.status & 0x77, regmap.ST_DONE)
         if self.last_count is not None:
             self._cmp(item, "VMM_COUNT", res.vmm_count, self.last_count + 1)
         self.last_count = res.vmm_count

@@ -12,8 +12,8 @@ import numpy as np
 from pyuvm import uvm_sequence
 
 import hxsim
+from hxsim import regmap
 from hxsim.types import I64
-from hxtb import regs
 from hxtb.env import coverage as cov
 from hxtb.env.item import VmmItem
 from hxtb.env.predictor import VmmPredictor
@@ -226,28 +226,29 @@ async def inject_error(tb: Testbench, rng: random.Random, predictor: VmmPredicto
     bad[rng.randrange(128)] = rng.choice([64, 100, 255]) if kind in ("weight", "dac") \
         else rng.choice([32, 63, 255])
     if kind == "input":
-        assert await tb.vdrv.store(regs.VA_INPUT, regs.pack_lanes(bad)), "input > 31 accepted"
+        assert await tb.vdrv.store(regmap.VA_INPUT, regmap.pack_lanes(bad)), "input > 31 accepted"
     elif kind == "weight":
         r = rng.randrange(512)
-        assert await tb.vdrv.store(regs.VA_SYN + r, regs.pack_lanes(bad)), "weight > 63 accepted"
-        got, errs = await tb.read_cols(regs.VA_SYN + (r & ~1))
+        assert await tb.vdrv.store(regmap.VA_SYN + r, regmap.pack_lanes(bad)), \
+            "weight > 63 accepted"
+        got, errs = await tb.read_cols(regmap.VA_SYN + (r & ~1))
         assert not any(errs) and np.array_equal(got, predictor.held().phys[r >> 1]), \
             f"SRAM row {r >> 1} changed by a refused store"
     elif kind == "dac":
-        assert await tb.vdrv.store(regs.VA_DAC, regs.pack_lanes(bad)), "DAC > 63 accepted"
+        assert await tb.vdrv.store(regmap.VA_DAC, regmap.pack_lanes(bad)), "DAC > 63 accepted"
     elif kind == "vaddr":
         assert (await tb.vdrv.load(rng.choice([0x201, 0x260, 0x300])))[1], "bad address ok"
     elif kind == "regval":
-        assert await tb.axil.write(regs.T_EVENT_WAIT, 0) == regs.SLVERR, "event_wait 0 ok"
+        assert await tb.axil.write(regmap.T_EVENT_WAIT, 0) == regmap.SLVERR, "event_wait 0 ok"
     elif kind == "regaddr":
-        assert (await tb.axil.read(0x050))[1] == regs.SLVERR, "unmapped read ok"
+        assert (await tb.axil.read(0x050))[1] == regmap.SLVERR, "unmapped read ok"
     else:
         # NO_RESULT needs no valid result: ABORT a fresh VMM first
         await tb.start_vmm()
         await tb.cycles(3)
-        await tb.axil.write_ok(regs.CTRL, regs.CTRL_ABORT)
+        await tb.axil.write_ok(regmap.CTRL, regmap.CTRL_ABORT)
         await tb.cycles(2)
-        assert (await tb.vdrv.load(regs.VA_RESULT))[1], "result load after ABORT accepted"
-    await tb.axil.write_ok(regs.CTRL, regs.CTRL_ERR_CLEAR)
-    await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_ERROR)
+        assert (await tb.vdrv.load(regmap.VA_RESULT))[1], "result load after ABORT accepted"
+    await tb.axil.write_ok(regmap.CTRL, regmap.CTRL_ERR_CLEAR)
+    await tb.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_ERROR)
     return kind

@@ -183,21 +183,21 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
 def testbench_bus(tb: Any) -> Bus:
     """The testbench's agents as a ``Bus``: AXI4-Lite through cocotbext-axi (OKAY?), vector
     accesses through the vector-port driver (err?), ``wait_done`` on ``busy``'s falling edge."""
-    from hxtb import regs
+    from hxsim import regmap
 
     async def axi_write(addr: int, data: int) -> bool:
-        return bool(await tb.axil.write(addr, data) == regs.OKAY)
+        return bool(await tb.axil.write(addr, data) == regmap.OKAY)
 
     async def axi_read(addr: int) -> tuple[int, bool]:
         data, resp = await tb.axil.read(addr)
-        return int(data), resp == regs.OKAY
+        return int(data), resp == regmap.OKAY
 
     async def vstore(addr: int, lanes: list[int]) -> bool:
-        return bool(await tb.vdrv.store(addr, regs.pack_lanes(lanes)))
+        return bool(await tb.vdrv.store(addr, regmap.pack_lanes(lanes)))
 
     async def vload(addr: int) -> tuple[list[int], bool]:
         raw, err = await tb.vdrv.load(addr)
-        return [int(v) for v in regs.unpack_lanes(raw)], bool(err)
+        return [int(v) for v in regmap.unpack_lanes(raw)], bool(err)
 
     async def wait(max_cycles: int) -> bool:
         return await wait_done(tb, max_cycles)
@@ -211,7 +211,7 @@ async def serve_simulator(dut: Any) -> None:
     reset, bridge on the session's chip, no back-pressure) on ``Open``, then ``serve``."""
     from cocotb.utils import get_sim_time
 
-    from hxtb import regs
+    from hxsim import regmap
     from hxtb.tbench import Testbench
 
     async def open_testbench(chip: ChipInstance) -> tuple[Bus, Callable[[], int]]:
@@ -219,7 +219,7 @@ async def serve_simulator(dut: Any) -> None:
         await tb.start()
         # Testbench.start enables the done IRQ; programs see hx_top as after reset
         # (wait_done triggers on `busy`, not on the IRQ).
-        await tb.axil.write_ok(regs.IRQ_ENABLE, 0)
+        await tb.axil.write_ok(regmap.IRQ_ENABLE, 0)
         return testbench_bus(tb), lambda: int(get_sim_time("ns"))
 
     conn = Client(os.environ[ENV_ADDRESS], family="AF_UNIX",

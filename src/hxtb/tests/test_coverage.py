@@ -11,7 +11,8 @@ import pyuvm
 from pyuvm import uvm_test
 
 import hxsim
-from hxtb import config, regs
+from hxsim import regmap
+from hxtb import config
 from hxtb.env.env import EnvCfg, VmmEnv
 from hxtb.env.predictor import RegModelPredictor
 from hxtb.env.seqs import CovVmmSeq
@@ -42,7 +43,7 @@ class test_verif_cov_random(uvm_test):  # noqa: N801  (cocotb test name)
                         self.cfg.progress)
         await seq.start(self.env.seqr)
         # no lost or duplicated result: every VMM completed exactly once
-        count = await self.tb.axil.read_ok(regs.VMM_COUNT)
+        count = await self.tb.axil.read_ok(regmap.VMM_COUNT)
         assert count == self.n, f"VMM_COUNT {count} after {self.n} VMMs (lost or duplicated " \
                                 f"results)"
         self.drop_objection()

@@ -12,8 +12,8 @@ import cocotb
 import numpy as np
 
 import hxsim
+from hxsim import regmap
 from hxsim.golden import ideal_codes, vmm_timing
-from hxtb import regs
 from hxtb.tbench import Testbench
 
 
@@ -49,7 +49,8 @@ async def _check_vmm_result(tb: Testbench, w: np.ndarray, x: np.ndarray, timing:
     assert np.array_equal(res.y, y), f"y differs in {np.count_nonzero(res.y != y)} columns"
     assert np.array_equal(res.raw_r, cr), "raw result codes differ"
     assert res.cycles_last == vt.total_cycles, f"CYCLES_LAST {res.cycles_last} != {vt.total_cycles}"
-    assert res.status & regs.ST_DONE and not res.status & regs.ST_BUSY, f"STATUS {res.status:#x}"
+    assert res.status & regmap.ST_DONE and not res.status & regmap.ST_BUSY, \
+        f"STATUS {res.status:#x}"
 
 
 class ErrorChecker:
@@ -60,23 +61,23 @@ class ErrorChecker:
         self.count = 0
 
     async def sync(self) -> None:
-        self.count = await self.tb.axil.read_ok(regs.ERROR_COUNT)
+        self.count = await self.tb.axil.read_ok(regmap.ERROR_COUNT)
 
     async def expect(self, code: int, what: str) -> None:
         ax = self.tb.axil
-        st = await ax.read_ok(regs.STATUS)
-        cnt = await ax.read_ok(regs.ERROR_COUNT)
-        irq = await ax.read_ok(regs.IRQ_STATUS)
-        assert st & regs.ST_ERROR, f"{what}: STATUS.ERROR not set ({st:#x})"
-        assert regs.st_err_code(st) == code, \
-            f"{what}: ERR_CODE {regs.st_err_code(st)} expected {code}"
+        st = await ax.read_ok(regmap.STATUS)
+        cnt = await ax.read_ok(regmap.ERROR_COUNT)
+        irq = await ax.read_ok(regmap.IRQ_STATUS)
+        assert st & regmap.ST_ERROR, f"{what}: STATUS.ERROR not set ({st:#x})"
+        assert regmap.st_err_code(st) == code, \
+            f"{what}: ERR_CODE {regmap.st_err_code(st)} expected {code}"
         assert cnt == self.count + 1, f"{what}: ERROR_COUNT {cnt} expected {self.count + 1}"
-        assert irq & regs.IRQ_ERROR, f"{what}: IRQ_STATUS.ERROR_IRQ not set ({irq:#x})"
+        assert irq & regmap.IRQ_ERROR, f"{what}: IRQ_STATUS.ERROR_IRQ not set ({irq:#x})"
         self.count = cnt
-        await ax.write_ok(regs.IRQ_STATUS, regs.IRQ_ERROR)
-        await ax.write_ok(regs.CTRL, regs.CTRL_ERR_CLEAR)
-        st = await ax.read_ok(regs.STATUS)
-        assert not st & regs.ST_ERROR and regs.st_err_code(st) == 0, \
+        await ax.write_ok(regmap.IRQ_STATUS, regmap.IRQ_ERROR)
+        await ax.write_ok(regmap.CTRL, regmap.CTRL_ERR_CLEAR)
+        st = await ax.read_ok(regmap.STATUS)
+        assert not st & regmap.ST_ERROR and regmap.st_err_code(st) == 0, \
             f"{what}: ERR_CLEAR left STATUS {st:#x}"
 
 
@@ -92,9 +93,9 @@ async def test_err_input_range(dut: object) -> None:
         bad = x.copy()
         bad[int(rng.integers(0, 128))] = bad_val
         assert await tb.load_input(bad), f"input lane {bad_val} accepted"
-        await ec.expect(regs.INPUT_RANGE, f"input lane = {bad_val}")
-        data, err = await tb.vdrv.load(regs.VA_INPUT)
-        assert not err and np.array_equal(regs.unpack_lanes(data), x), "input changed"
+        await ec.expect(regmap.INPUT_RANGE, f"input lane = {bad_val}")
+        data, err = await tb.vdrv.load(regmap.VA_INPUT)
+        assert not err and np.array_equal(regmap.unpack_lanes(data), x), "input changed"
 
 
 @cocotb.test()
@@ -107,20 +108,20 @@ async def test_err_weight_range(dut: object) -> None:
         row = rng.integers(0, 64, size=256)
         assert not any(await tb.store_phys_row(r, row))
         for h in (0, 1):
-            bad = regs.split_halves(row)[h].copy()
+            bad = regmap.split_halves(row)[h].copy()
             bad[int(rng.integers(0, 128))] = int(rng.choice([64, 100, 255]))
-            assert await tb.vdrv.store(regs.VA_SYN + 2 * r + h, regs.pack_lanes(bad))
-            await ec.expect(regs.WEIGHT_RANGE, f"row {r} half {h}")
-        got, errs = await tb.read_cols(regs.VA_SYN + 2 * r)
+            assert await tb.vdrv.store(regmap.VA_SYN + 2 * r + h, regmap.pack_lanes(bad))
+            await ec.expect(regmap.WEIGHT_RANGE, f"row {r} half {h}")
+        got, errs = await tb.read_cols(regmap.VA_SYN + 2 * r)
         assert not any(errs) and np.array_equal(got, row), f"SRAM row {r} changed"
     dac = rng.integers(0, 64, size=128)
     assert not await tb.load_dac_offsets(dac)
     bad = dac.copy()
     bad[5] = 64
     assert await tb.load_dac_offsets(bad)
-    await ec.expect(regs.WEIGHT_RANGE, "DAC offset 64")
-    data, err = await tb.vdrv.load(regs.VA_DAC)
-    assert not err and np.array_equal(regs.unpack_lanes(data), dac), "DAC offsets changed"
+    await ec.expect(regmap.WEIGHT_RANGE, "DAC offset 64")
+    data, err = await tb.vdrv.load(regmap.VA_DAC)
+    assert not err and np.array_equal(regmap.unpack_lanes(data), dac), "DAC offsets changed"
 
 
 @cocotb.test()
@@ -134,25 +135,25 @@ async def test_err_while_busy(dut: object) -> None:
     await tb.start_vmm()
     await tb.cycles(50)
     # START while busy: AXI OKAY, START_WHILE_BUSY
-    assert await tb.axil.write(regs.CTRL, regs.CTRL_START) == regs.OKAY
-    await ec.expect(regs.START_WHILE_BUSY, "START while busy")
+    assert await tb.axil.write(regmap.CTRL, regmap.CTRL_START) == regmap.OKAY
+    await ec.expect(regmap.START_WHILE_BUSY, "START while busy")
     # timing register write while busy: SLVERR, WRITE_WHILE_BUSY, register unchanged
-    assert await tb.axil.write(regs.T_EVENT_WAIT, 7) == regs.SLVERR
-    await ec.expect(regs.WRITE_WHILE_BUSY, "timing write while busy")
-    assert await tb.axil.read_ok(regs.T_EVENT_WAIT) == t.event_wait
+    assert await tb.axil.write(regmap.T_EVENT_WAIT, 7) == regmap.SLVERR
+    await ec.expect(regmap.WRITE_WHILE_BUSY, "timing write while busy")
+    assert await tb.axil.read_ok(regmap.T_EVENT_WAIT) == t.event_wait
     # vector store while busy (input and a weight row): err, WRITE_WHILE_BUSY
     assert await tb.load_input(np.zeros(128, dtype=np.int64))
-    await ec.expect(regs.WRITE_WHILE_BUSY, "input store while busy")
-    assert await tb.vdrv.store(regs.VA_SYN + 3, regs.pack_lanes(np.zeros(128, dtype=np.int64)))
-    await ec.expect(regs.WRITE_WHILE_BUSY, "SRAM store while busy")
+    await ec.expect(regmap.WRITE_WHILE_BUSY, "input store while busy")
+    assert await tb.vdrv.store(regmap.VA_SYN + 3, regmap.pack_lanes(np.zeros(128, dtype=np.int64)))
+    await ec.expect(regmap.WRITE_WHILE_BUSY, "SRAM store while busy")
     # vector load while busy: err, data 0, READ_WHILE_BUSY
-    data, err = await tb.vdrv.load(regs.VA_INPUT)
+    data, err = await tb.vdrv.load(regmap.VA_INPUT)
     assert err and data == 0, f"load while busy: err={err} data={data:#x}"
-    await ec.expect(regs.READ_WHILE_BUSY, "load while busy")
-    st = await tb.axil.read_ok(regs.STATUS)
-    assert st & regs.ST_BUSY, "the VMM ended before the checks finished (make it longer)"
+    await ec.expect(regmap.READ_WHILE_BUSY, "load while busy")
+    st = await tb.axil.read_ok(regmap.STATUS)
+    assert st & regmap.ST_BUSY, "the VMM ended before the checks finished (make it longer)"
     await _check_vmm_result(tb, w, x, t)
-    assert await tb.axil.read_ok(regs.VMM_COUNT) == 1
+    assert await tb.axil.read_ok(regmap.VMM_COUNT) == 1
 
 
 async def _abort_mid_vmm(tb: Testbench, rng: np.random.Generator, ctrl: int) -> None:
@@ -162,31 +163,31 @@ async def _abort_mid_vmm(tb: Testbench, rng: np.random.Generator, ctrl: int) -> 
     # one VMM that completes, so a stale result exists
     await tb.start_vmm()
     await _check_vmm_result(tb, w, x, t)
-    count = await tb.axil.read_ok(regs.VMM_COUNT)
+    count = await tb.axil.read_ok(regmap.VMM_COUNT)
     vt = vmm_timing(t, x)
     for stop_at in (5, vt.phase_start["events"] + 7, vt.phase_start["result"] + 100):
         await tb.start_vmm()
         await tb.cycles(stop_at)
-        await tb.axil.write_ok(regs.CTRL, ctrl)
+        await tb.axil.write_ok(regmap.CTRL, ctrl)
         await tb.cycles(2)
-        st = await tb.axil.read_ok(regs.STATUS)
-        assert not st & regs.ST_BUSY and regs.st_phase(st) == 0, f"not idle: STATUS {st:#x}"
-        assert not st & regs.ST_DONE, f"stale result marked valid: STATUS {st:#x}"
-        data, err = await tb.vdrv.load(regs.VA_RESULT)
+        st = await tb.axil.read_ok(regmap.STATUS)
+        assert not st & regmap.ST_BUSY and regmap.st_phase(st) == 0, f"not idle: STATUS {st:#x}"
+        assert not st & regmap.ST_DONE, f"stale result marked valid: STATUS {st:#x}"
+        data, err = await tb.vdrv.load(regmap.VA_RESULT)
         assert err and data == 0, "result load after abort must be NO_RESULT"
-        st = await tb.axil.read_ok(regs.STATUS)
-        assert regs.st_err_code(st) == regs.NO_RESULT, f"ERR_CODE {regs.st_err_code(st)}"
-        await tb.axil.write_ok(regs.CTRL, regs.CTRL_ERR_CLEAR)
-        await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_ERROR | regs.IRQ_DONE)
-        exp_count = 0 if ctrl == regs.CTRL_SOFT_RESET else count
-        assert await tb.axil.read_ok(regs.VMM_COUNT) == exp_count, "VMM_COUNT changed"
-        if ctrl == regs.CTRL_SOFT_RESET:
-            assert await tb.axil.read_ok(regs.ERROR_COUNT) == 1  # the NO_RESULT load
+        st = await tb.axil.read_ok(regmap.STATUS)
+        assert regmap.st_err_code(st) == regmap.NO_RESULT, f"ERR_CODE {regmap.st_err_code(st)}"
+        await tb.axil.write_ok(regmap.CTRL, regmap.CTRL_ERR_CLEAR)
+        await tb.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_ERROR | regmap.IRQ_DONE)
+        exp_count = 0 if ctrl == regmap.CTRL_SOFT_RESET else count
+        assert await tb.axil.read_ok(regmap.VMM_COUNT) == exp_count, "VMM_COUNT changed"
+        if ctrl == regmap.CTRL_SOFT_RESET:
+            assert await tb.axil.read_ok(regmap.ERROR_COUNT) == 1  # the NO_RESULT load
             # kept: timing registers, SRAM, input, DAC offsets
-            for name, addr in regs.TIMING_REGS.items():
+            for name, addr in regmap.TIMING_REGS.items():
                 assert await tb.axil.read_ok(addr) == getattr(t, name), f"{name} not kept"
-            d, e = await tb.vdrv.load(regs.VA_INPUT)
-            assert not e and np.array_equal(regs.unpack_lanes(d), x), "input not kept"
+            d, e = await tb.vdrv.load(regmap.VA_INPUT)
+            assert not e and np.array_equal(regmap.unpack_lanes(d), x), "input not kept"
     # the next VMM is correct again (bridge and RTL resynchronized)
     await tb.start_vmm()
     await _check_vmm_result(tb, w, x, t)
@@ -196,14 +197,14 @@ async def _abort_mid_vmm(tb: Testbench, rng: np.random.Generator, ctrl: int) -> 
 async def test_err_abort(dut: object) -> None:
     """ABORT in RESET, EVENTS and RESULT: idle next, DONE 0 (no stale result), count kept."""
     tb, rng = await _setup(dut)
-    await _abort_mid_vmm(tb, rng, regs.CTRL_ABORT)
+    await _abort_mid_vmm(tb, rng, regmap.CTRL_ABORT)
 
 
 @cocotb.test()
 async def test_err_soft_reset(dut: object) -> None:
     """SOFT_RESET mid-VMM: like ABORT, clears counters/errors, keeps configuration."""
     tb, rng = await _setup(dut)
-    await _abort_mid_vmm(tb, rng, regs.CTRL_SOFT_RESET)
+    await _abort_mid_vmm(tb, rng, regmap.CTRL_SOFT_RESET)
 
 
 @cocotb.test()
@@ -214,33 +215,33 @@ async def test_err_axi(dut: object) -> None:
     ax = tb.axil
     ec = ErrorChecker(tb)
     await ec.sync()
-    assert await ax.read_ok(regs.ID) == regs.ID_VALUE
-    assert await ax.read_ok(regs.VERSION) == regs.VERSION_VALUE
+    assert await ax.read_ok(regmap.ID) == regmap.ID_VALUE
+    assert await ax.read_ok(regmap.VERSION) == regmap.VERSION_VALUE
     for addr in (0x018, 0x01C, 0x03C, 0x050, 0x100, 0xFFC):
         data, resp = await ax.read(addr)
-        assert resp == regs.SLVERR and data == 0, f"read {addr:#x}: resp {resp} data {data}"
-        await ec.expect(regs.BAD_REG_ADDR, f"read {addr:#x}")
-        assert await ax.write(addr, 1) == regs.SLVERR
-        await ec.expect(regs.BAD_REG_ADDR, f"write {addr:#x}")
-    for addr in regs.RO_REGS:
+        assert resp == regmap.SLVERR and data == 0, f"read {addr:#x}: resp {resp} data {data}"
+        await ec.expect(regmap.BAD_REG_ADDR, f"read {addr:#x}")
+        assert await ax.write(addr, 1) == regmap.SLVERR
+        await ec.expect(regmap.BAD_REG_ADDR, f"write {addr:#x}")
+    for addr in regmap.RO_REGS:
         before = await ax.read_ok(addr)
-        assert await ax.write(addr, 0x1234) == regs.SLVERR, f"write RO {addr:#x} not refused"
-        await ec.expect(regs.BAD_REG_ADDR, f"write RO {addr:#x}")
+        assert await ax.write(addr, 0x1234) == regmap.SLVERR, f"write RO {addr:#x} not refused"
+        await ec.expect(regmap.BAD_REG_ADDR, f"write RO {addr:#x}")
         after = await ax.read_ok(addr)
-        if addr not in (regs.STATUS, regs.ERROR_COUNT):
+        if addr not in (regmap.STATUS, regmap.ERROR_COUNT):
             assert after == before, f"RO {addr:#x} changed"
     bad_values = {
-        regs.T_RESET: [0x10000, 0xFFFF_FFFF], regs.T_SETTLE: [0x10000],
-        regs.T_EVENT_WAIT: [0, 256], regs.NUM_SENDS: [0, 64],
-        regs.T_ADC_RESET_WAIT: [256], regs.T_ADC_STEP: [0, 16], regs.T_ADC_DEAD_TIME: [256],
+        regmap.T_RESET: [0x10000, 0xFFFF_FFFF], regmap.T_SETTLE: [0x10000],
+        regmap.T_EVENT_WAIT: [0, 256], regmap.NUM_SENDS: [0, 64],
+        regmap.T_ADC_RESET_WAIT: [256], regmap.T_ADC_STEP: [0, 16], regmap.T_ADC_DEAD_TIME: [256],
     }
     for addr, vals in bad_values.items():
         before = await ax.read_ok(addr)
         for v in vals:
-            assert await ax.write(addr, v) == regs.SLVERR, f"{addr:#x} = {v:#x} accepted"
-            await ec.expect(regs.BAD_REG_VALUE, f"{addr:#x} = {v:#x}")
-        assert await ax.write(addr, 1, strb=0x1) == regs.SLVERR, f"{addr:#x} partial strobe"
-        await ec.expect(regs.BAD_REG_VALUE, f"{addr:#x} partial strobe")
+            assert await ax.write(addr, v) == regmap.SLVERR, f"{addr:#x} = {v:#x} accepted"
+            await ec.expect(regmap.BAD_REG_VALUE, f"{addr:#x} = {v:#x}")
+        assert await ax.write(addr, 1, strb=0x1) == regmap.SLVERR, f"{addr:#x} partial strobe"
+        await ec.expect(regmap.BAD_REG_VALUE, f"{addr:#x} partial strobe")
         assert await ax.read_ok(addr) == before, f"{addr:#x} changed by a refused write"
 
 
@@ -254,14 +255,14 @@ async def test_err_vector_addr(dut: object) -> None:
     for addr in (0x201, 0x212, 0x241, 0x260, 0x300, 0xFFFF):
         data, err = await tb.vdrv.load(addr)
         assert err and data == 0, f"load {addr:#x}: err={err}"
-        await ec.expect(regs.BAD_VEC_ADDR, f"load {addr:#x}")
+        await ec.expect(regmap.BAD_VEC_ADDR, f"load {addr:#x}")
     for addr in (0x210, 0x221, 0x230, 0x300):
         assert await tb.vdrv.store(addr, 0), f"store {addr:#x} accepted"
-        await ec.expect(regs.BAD_VEC_ADDR, f"store {addr:#x}")
+        await ec.expect(regmap.BAD_VEC_ADDR, f"store {addr:#x}")
     for addr in (0x210, 0x211, 0x220, 0x221, 0x230, 0x231):
         data, err = await tb.vdrv.load(addr)
         assert err and data == 0, f"load {addr:#x} before any VMM: err={err}"
-        await ec.expect(regs.NO_RESULT, f"load {addr:#x} without result")
+        await ec.expect(regmap.NO_RESULT, f"load {addr:#x} without result")
 
 
 @cocotb.test()
@@ -289,4 +290,4 @@ async def test_timing_diagram(dut: object) -> None:
     assert list(obs.ev_cycles) == [260, 262], obs.ev_cycles
     assert list(obs.ev_drivers) == [3, 9] and list(obs.ev_codes) == [1, 27]
     assert [(c.sel, c.cycle) for c in obs.conversions] == [(0, 2), (1, 265)]
-    assert await tb.axil.read_ok(regs.CYCLES_LAST) == 524
+    assert await tb.axil.read_ok(regmap.CYCLES_LAST) == 524

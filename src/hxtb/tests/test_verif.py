@@ -15,8 +15,8 @@ import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
 import hxsim
+from hxsim import regmap
 from hxsim.golden import ideal_codes, post, vmm_timing
-from hxtb import regs
 from hxtb.tbench import Testbench
 
 PHASES = ("IDLE", "RESET", "BASELINE", "EVENTS", "SETTLE", "RESULT", "POST")
@@ -55,7 +55,7 @@ async def _check_weights(tb: Testbench, w: np.ndarray, what: str) -> None:
     """Read every SRAM row back through the vector port: the weights must be intact."""
     phys = hxsim.weights_to_physical(w)
     for r in range(256):
-        got, errs = await tb.read_cols(regs.VA_SYN + 2 * r)
+        got, errs = await tb.read_cols(regmap.VA_SYN + 2 * r)
         assert not any(errs) and np.array_equal(got, phys[r]), f"{what}: SRAM row {r} changed"
 
 
@@ -65,19 +65,19 @@ async def test_verif_reset_values(dut: Any) -> None:
     tb, _ = await _setup(dut)
     ax = tb.axil
     t = hxsim.Timing()
-    exp = {regs.ID: regs.ID_VALUE, regs.VERSION: regs.VERSION_VALUE, regs.CTRL: 0,
-           regs.STATUS: 0, regs.IRQ_STATUS: 0, regs.IRQ_ENABLE: regs.IRQ_DONE,
-           regs.CYCLES_LAST: 0, regs.VMM_COUNT: 0, regs.ERROR_COUNT: 0, regs.EVENTS_LAST: 0}
-    for name, addr in regs.TIMING_REGS.items():
+    exp = {regmap.ID: regmap.ID_VALUE, regmap.VERSION: regmap.VERSION_VALUE, regmap.CTRL: 0,
+           regmap.STATUS: 0, regmap.IRQ_STATUS: 0, regmap.IRQ_ENABLE: regmap.IRQ_DONE,
+           regmap.CYCLES_LAST: 0, regmap.VMM_COUNT: 0, regmap.ERROR_COUNT: 0, regmap.EVENTS_LAST: 0}
+    for name, addr in regmap.TIMING_REGS.items():
         exp[addr] = getattr(t, name)
     for addr, val in exp.items():
         got = await ax.read_ok(addr)
         assert got == val, f"register {addr:#05x} after reset: {got:#x} expected {val:#x}"
-    d, e = await tb.vdrv.load(regs.VA_DAC)
-    assert not e and np.all(regs.unpack_lanes(d) == 32), "DAC offsets not 32 after reset"
-    d, e = await tb.vdrv.load(regs.VA_INPUT)
+    d, e = await tb.vdrv.load(regmap.VA_DAC)
+    assert not e and np.all(regmap.unpack_lanes(d) == 32), "DAC offsets not 32 after reset"
+    d, e = await tb.vdrv.load(regmap.VA_INPUT)
     assert not e and d == 0, "input vector not 0 after reset"
-    off, errs = await tb.read_cols(regs.VA_COL_OFFSET)
+    off, errs = await tb.read_cols(regmap.VA_COL_OFFSET)
     assert not any(errs) and np.all(off == 0), "column offsets not 0 after reset"
     assert int(dut.dac_offset_o.value.to_unsigned()) == int("100000" * 128, 2), "dac_offset_o"
 
@@ -92,22 +92,22 @@ async def test_verif_status_during_vmm(dut: Any) -> None:
     w, x = await _load(tb, rng, t, x_nnz=20)
     await tb.start_vmm()
     await _check_result(tb, w, x, t, "first VMM")
-    st = await tb.axil.read_ok(regs.STATUS)
-    assert st & regs.ST_DONE, f"DONE not set after a VMM: {st:#x}"
+    st = await tb.axil.read_ok(regmap.STATUS)
+    assert st & regmap.ST_DONE, f"DONE not set after a VMM: {st:#x}"
     await tb.start_vmm()
     seen: list[int] = []
     for _ in range(400):
-        st = await tb.axil.read_ok(regs.STATUS)
-        if not st & regs.ST_BUSY:
+        st = await tb.axil.read_ok(regmap.STATUS)
+        if not st & regmap.ST_BUSY:
             break
-        assert not st & regs.ST_DONE, f"DONE still set while busy (STATUS {st:#x})"
-        ph = regs.st_phase(st)
+        assert not st & regmap.ST_DONE, f"DONE still set while busy (STATUS {st:#x})"
+        ph = regmap.st_phase(st)
         if not seen or seen[-1] != ph:
             seen.append(ph)
     assert seen[:5] == [1, 2, 3, 4, 5], f"phases seen {[PHASES[p] for p in seen]}"
-    st = await tb.axil.read_ok(regs.STATUS)
-    assert st & regs.ST_DONE and not st & regs.ST_BUSY, f"after VMM: STATUS {st:#x}"
-    await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_DONE)
+    st = await tb.axil.read_ok(regmap.STATUS)
+    assert st & regmap.ST_DONE and not st & regmap.ST_BUSY, f"after VMM: STATUS {st:#x}"
+    await tb.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_DONE)
 
 
 @cocotb.test()
@@ -115,28 +115,28 @@ async def test_verif_irq_enable(dut: Any) -> None:
     """irq_o = |(IRQ_STATUS & IRQ_ENABLE): masked causes keep irq_o low, enabling raises it."""
     tb, _ = await _setup(dut)
     ax = tb.axil
-    await ax.write_ok(regs.IRQ_ENABLE, 0)
+    await ax.write_ok(regmap.IRQ_ENABLE, 0)
     await ax.read(0x018)  # BAD_REG_ADDR -> ERROR_IRQ
     await tb.cycles(2)
     await ReadOnly()
     assert not dut.irq_o.value, "irq_o high although IRQ_ENABLE = 0"
     await RisingEdge(dut.clk_i)
-    assert await ax.read_ok(regs.IRQ_STATUS) == regs.IRQ_ERROR
-    await ax.write_ok(regs.IRQ_ENABLE, regs.IRQ_DONE)
+    assert await ax.read_ok(regmap.IRQ_STATUS) == regmap.IRQ_ERROR
+    await ax.write_ok(regmap.IRQ_ENABLE, regmap.IRQ_DONE)
     await ReadOnly()
     assert not dut.irq_o.value, "irq_o high for a masked ERROR_IRQ"
     await RisingEdge(dut.clk_i)
-    await ax.write_ok(regs.IRQ_ENABLE, regs.IRQ_ERROR)
+    await ax.write_ok(regmap.IRQ_ENABLE, regmap.IRQ_ERROR)
     await tb.cycles(1)
     await ReadOnly()
     assert dut.irq_o.value, "irq_o low although ERROR_IRQ is pending and enabled"
     await RisingEdge(dut.clk_i)
-    await ax.write_ok(regs.IRQ_STATUS, regs.IRQ_ERROR)
+    await ax.write_ok(regmap.IRQ_STATUS, regmap.IRQ_ERROR)
     await tb.cycles(1)
     await ReadOnly()
     assert not dut.irq_o.value, "irq_o high after clearing IRQ_STATUS"
     await RisingEdge(dut.clk_i)
-    await ax.write_ok(regs.IRQ_ENABLE, regs.IRQ_DONE)
+    await ax.write_ok(regmap.IRQ_ENABLE, regmap.IRQ_DONE)
 
 
 @cocotb.test()
@@ -145,7 +145,7 @@ async def test_verif_simultaneous_errors(dut: Any) -> None:
     times; ERR_CODE takes the vector port's code (section 7.6)."""
     tb, _ = await _setup(dut, bp=0.0)
     ax = tb.axil
-    before = await ax.read_ok(regs.ERROR_COUNT)
+    before = await ax.read_ok(regmap.ERROR_COUNT)
     # drive the pins directly for one cycle (both BFMs are idle here)
     d = dut
     d.s_axil_awaddr.value = 0x018
@@ -171,10 +171,10 @@ async def test_verif_simultaneous_errors(dut: Any) -> None:
     # the master's response sinks saw the raw B and R handshakes: drop them
     tb.axil.master.write_if.b_channel.clear()
     tb.axil.master.read_if.r_channel.clear()
-    after = await ax.read_ok(regs.ERROR_COUNT)
-    st = await ax.read_ok(regs.STATUS)
+    after = await ax.read_ok(regmap.ERROR_COUNT)
+    st = await ax.read_ok(regmap.STATUS)
     assert after == before + 3, f"ERROR_COUNT {after}, expected {before + 3}"
-    assert regs.st_err_code(st) == regs.BAD_VEC_ADDR, f"ERR_CODE {regs.st_err_code(st)}"
+    assert regmap.st_err_code(st) == regmap.BAD_VEC_ADDR, f"ERR_CODE {regmap.st_err_code(st)}"
 
 
 @cocotb.test()
@@ -187,7 +187,7 @@ async def test_verif_axi_delays(dut: Any) -> None:
     m = tb.axil.master
     chans = {"b": m.write_if.b_channel, "r": m.read_if.r_channel,
              "aw": m.write_if.aw_channel, "w": m.write_if.w_channel}
-    vals = {regs.T_RESET: 0, regs.T_SETTLE: 0, regs.T_EVENT_WAIT: 0}
+    vals = {regmap.T_RESET: 0, regmap.T_SETTLE: 0, regmap.T_EVENT_WAIT: 0}
     for k in range(24):
         addr = rnd.choice(list(vals))
         val = rnd.randint(1, 200)
@@ -196,21 +196,21 @@ async def test_verif_axi_delays(dut: Any) -> None:
         task = cocotb.start_soon(tb.axil.write(addr, val))
         await tb.cycles(rnd.randint(1, 6))
         chans[held].pause = False
-        assert await task == regs.OKAY, f"write {k} to {addr:#x}"
+        assert await task == regmap.OKAY, f"write {k} to {addr:#x}"
         vals[addr] = val
         chans["r"].pause = True
         rtask = cocotb.start_soon(tb.axil.read(addr))
         await tb.cycles(rnd.randint(1, 6))
         chans["r"].pause = False
         data, resp = await rtask
-        assert resp == regs.OKAY and data == val, f"read {k}: {data} expected {val}"
+        assert resp == regmap.OKAY and data == val, f"read {k}: {data} expected {val}"
     # an error response held under back-pressure keeps SLVERR
     chans["b"].pause = True
     task = cocotb.start_soon(tb.axil.write(0x018, 1))
     await tb.cycles(5)
     chans["b"].pause = False
-    assert await task == regs.SLVERR
-    await tb.axil.write_ok(regs.CTRL, regs.CTRL_ERR_CLEAR)
+    assert await task == regmap.SLVERR
+    await tb.axil.write_ok(regmap.CTRL, regmap.CTRL_ERR_CLEAR)
 
 
 @cocotb.test()
@@ -233,9 +233,9 @@ async def test_verif_checkers_fire(dut: Any) -> None:
     # AXI: hold B back-pressure so the slave is not ready for the next write, then drop AW/W
     m = tb.axil.master
     m.write_if.b_channel.pause = True
-    task = cocotb.start_soon(tb.axil.write(regs.T_RESET, 10))
+    task = cocotb.start_soon(tb.axil.write(regmap.T_RESET, 10))
     await tb.cycles(4)   # first write accepted, B held: awready/wready low now
-    d.s_axil_awaddr.value = regs.T_SETTLE
+    d.s_axil_awaddr.value = regmap.T_SETTLE
     d.s_axil_awvalid.value = 1
     d.s_axil_wdata.value = 3
     d.s_axil_wstrb.value = 0xF
@@ -249,12 +249,12 @@ async def test_verif_checkers_fire(dut: Any) -> None:
     assert fired() & 0b11 == 0b11, f"AW/W checks did not fire: {fired():#x}"
     # AR: hold R, then drop a second AR before arready
     m.read_if.r_channel.pause = True
-    rtask = cocotb.start_soon(tb.axil.read(regs.T_RESET))
+    rtask = cocotb.start_soon(tb.axil.read(regmap.T_RESET))
     await tb.cycles(4)
-    d.s_axil_araddr.value = regs.T_SETTLE
+    d.s_axil_araddr.value = regmap.T_SETTLE
     d.s_axil_arvalid.value = 1
     await RisingEdge(d.clk_i)
-    d.s_axil_araddr.value = regs.ID  # payload changed before arready: check 2
+    d.s_axil_araddr.value = regmap.ID  # payload changed before arready: check 2
     await RisingEdge(d.clk_i)
     d.s_axil_arvalid.value = 0
     await tb.cycles(2)
@@ -263,13 +263,13 @@ async def test_verif_checkers_fire(dut: Any) -> None:
     assert fired() & 0b100, f"AR check did not fire: {fired():#x}"
     # vector port: a load whose response is held, then a request changed before ready
     d.vreq_we_i.value = 0
-    d.vreq_addr_i.value = regs.VA_INPUT
+    d.vreq_addr_i.value = regmap.VA_INPUT
     d.vreq_valid_i.value = 1
     d.vrsp_ready_i.value = 0
     await RisingEdge(d.clk_i)    # accepted
-    d.vreq_addr_i.value = regs.VA_DAC   # second request, port not ready (response held)
+    d.vreq_addr_i.value = regmap.VA_DAC   # second request, port not ready (response held)
     await tb.cycles(2)
-    d.vreq_addr_i.value = regs.VA_INPUT  # payload changed while waiting: check 6
+    d.vreq_addr_i.value = regmap.VA_INPUT  # payload changed while waiting: check 6
     await RisingEdge(d.clk_i)
     d.vreq_valid_i.value = 0             # and dropped
     d.vrsp_ready_i.value = 1
@@ -310,11 +310,11 @@ async def test_verif_abort_every_phase(dut: Any) -> None:
                 await tb.set_timing(t)
                 assert not await tb.load_input(x)
             else:
-                await tb.axil.write_ok(regs.CTRL, regs.CTRL_ABORT if how == "abort"
-                                       else regs.CTRL_SOFT_RESET)
+                await tb.axil.write_ok(regmap.CTRL, regmap.CTRL_ABORT if how == "abort"
+                                       else regmap.CTRL_SOFT_RESET)
             await tb.cycles(2)
-            st = await tb.axil.read_ok(regs.STATUS)
-            assert not st & (regs.ST_BUSY | regs.ST_DONE), \
+            st = await tb.axil.read_ok(regmap.STATUS)
+            assert not st & (regmap.ST_BUSY | regmap.ST_DONE), \
                 f"{how} in {PHASES[k + 1]} at cycle {at}: STATUS {st:#x}"
             if k == 2:
                 await _check_weights(tb, w, f"{how} in EVENTS")
@@ -345,7 +345,7 @@ async def test_verif_post_offsets(dut: Any) -> None:
             off = np.resize(np.asarray(pattern, dtype=np.int64), 256)
             rng.shuffle(off)
         assert not any(await tb.load_col_offsets(off))
-        got, errs = await tb.read_cols(regs.VA_COL_OFFSET)
+        got, errs = await tb.read_cols(regmap.VA_COL_OFFSET)
         assert not any(errs) and np.array_equal(np.where(got >= 128, got - 256, got), off), \
             "column offsets read back wrong"
         await tb.start_vmm()
@@ -358,7 +358,7 @@ async def test_verif_post_offsets(dut: Any) -> None:
                                f"code {res.raw_r[bad[0]]} offset {off[bad[0]]} -> y "
                                f"{res.y[bad[0]]}, expected {y[bad[0]]}")
         assert np.any(y == 127) and np.any(y == -128), "offsets did not saturate both ways"
-        await tb.axil.write_ok(regs.IRQ_STATUS, regs.IRQ_DONE)
+        await tb.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_DONE)
 
 
 @cocotb.test()
