@@ -66,20 +66,33 @@ def _c_offsets(include: Path, reg: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
+def _move(rdl_text: str, reg: str, addr: int) -> str:
+    """``rdl_text`` with register ``reg`` placed at byte address ``addr`` (exactly one
+    ``REG @ 0x...;`` placement must exist)."""
+    pattern = re.compile(rf"\b{reg} @ 0x[0-9A-Fa-f]+;")
+    assert len(pattern.findall(rdl_text)) == 1, f"{reg}: expected one placement in the RDL"
+    return pattern.sub(f"{reg} @ 0x{addr:03X};", rdl_text)
+
+
+def _free_address() -> int:
+    """The lowest word address of the register file that no register uses."""
+    used = {r.addr for r in regmap.REGISTERS}
+    return next(a for a in range(0, 1 << regmap.HX_TOP_ADDR_W, 4) if a not in used)
+
+
 def test_address_change_moves_every_output(tmp_path: Path) -> None:
     """Moving one register in a copy of the RDL moves it in the SV package, the Python map, both
     C views (the #define and peakrdl-cheader's struct) and the docs table, together."""
-    text = contract.RDL.read_text()
-    assert "NUM_SENDS @ 0x02C;" in text
+    old, new = regmap.NUM_SENDS, _free_address()
     rdl = tmp_path / "hx_top.rdl"
-    rdl.write_text(text.replace("NUM_SENDS @ 0x02C;", "NUM_SENDS @ 0x03C;"))
+    rdl.write_text(_move(contract.RDL.read_text(), "NUM_SENDS", new))
     out = tmp_path / "out"
     _regenerate(out, rdl)
     changed = {rel for rel in contract.OUTPUTS
                if (out / rel).read_text() != (ROOT / rel).read_text()}
     assert changed == set(contract.OUTPUTS) - {contract.C_VPORT}, sorted(map(str, changed))
 
-    for root, addr in ((ROOT, 0x02C), (out, 0x03C)):
+    for root, addr in ((ROOT, old), (out, new)):
         assert _sv_constant((root / contract.SV_PKG).read_text(), "NUM_SENDS") == addr
         py = (root / contract.PY_MAP).read_text()
         assert _py_constant(py, "NUM_SENDS") == addr
@@ -90,8 +103,8 @@ def test_address_change_moves_every_output(tmp_path: Path) -> None:
     if CC is not None:
         inc = tmp_path / "c"
         shutil.copytree(out / "include", inc)
-        assert _c_offsets(inc, "NUM_SENDS") == (0x03C, 0x03C)
-        assert _c_offsets(inc, "T_EVENT_WAIT") == (0x028, 0x028)
+        assert _c_offsets(inc, "NUM_SENDS") == (new, new)
+        assert _c_offsets(inc, "T_EVENT_WAIT") == (regmap.T_EVENT_WAIT, regmap.T_EVENT_WAIT)
 
 
 def test_overlapping_registers_are_refused(tmp_path: Path,
@@ -100,10 +113,11 @@ def test_overlapping_registers_are_refused(tmp_path: Path,
     from systemrdl import RDLCompileError
 
     rdl = tmp_path / "hx_top.rdl"
-    rdl.write_text(contract.RDL.read_text().replace("NUM_SENDS @ 0x02C;", "NUM_SENDS @ 0x028;"))
+    at = regmap.T_EVENT_WAIT
+    rdl.write_text(_move(contract.RDL.read_text(), "NUM_SENDS", at))
     with pytest.raises(RDLCompileError):
         contract.load(rdl)
-    assert "'NUM_SENDS' at offset +0x28:0x2B overlaps with 'T_EVENT_WAIT'" in \
+    assert f"'NUM_SENDS' at offset +0x{at:X}:0x{at + 3:X} overlaps with 'T_EVENT_WAIT'" in \
         capsys.readouterr().err
 
 
@@ -127,8 +141,8 @@ def test_c_headers_compile(tmp_path: Path) -> None:
 def test_timing_follows_the_contract() -> None:
     """hxsim.Timing has one field per timing register of the contract and refuses exactly the
     values outside the contract's range."""
-    names = [f.name for f in Timing.__dataclass_fields__.values()]
-    assert names == list(TIMING_RANGES) == list(regmap.TIMING_REGS)
+    names = {f.name for f in Timing.__dataclass_fields__.values()}
+    assert names == set(TIMING_RANGES) == set(regmap.TIMING_REGS)
     by_timing = {r.timing: r for r in regmap.REGISTERS if r.timing}
     for name, (lo, hi) in TIMING_RANGES.items():
         f = by_timing[name].fields[0]
