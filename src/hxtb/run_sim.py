@@ -34,7 +34,11 @@ def main() -> int:
     ap.add_argument("--profile", default=None, choices=config.PROFILES, help="knob profile")
     ap.add_argument("--ideal-hdl", action="store_true", help="build with the HDL ideal array")
     args = ap.parse_args()
-    plan = testplan.load()
+    try:
+        plan = testplan.load()
+        cfg = config.get()
+    except ValueError as exc:  # a malformed testplan or knob (TestplanError is a ValueError)
+        ap.exit(2, f"make sim: error: {exc}\n")
     tests = [t for t in args.test.split("|") if t]
     try:
         for t in tests:
@@ -44,7 +48,6 @@ def main() -> int:
     if args.sim == "icarus" and not build.have_iverilog():
         print(f"SKIPPED: {build.ICARUS_MISSING}")
         return 0
-    cfg = config.get()
     if args.vmms is not None:
         cfg = cfg.replace(num_vmms=args.vmms)
     if args.profile is not None:

@@ -295,7 +295,11 @@ def main() -> int:
     ap.add_argument("--write-docs", action="store_true",
                     help=f"rewrite the feature table in {DOCS.relative_to(ROOT)}")
     a = ap.parse_args()
-    plan = load()
+    try:
+        plan = load()
+    except TestplanError as exc:
+        print(f"python -m hxtb.testplan: error: {exc}", file=sys.stderr)
+        return 2
     if a.write_docs:
         DOCS.write_text(docs_with_table(DOCS.read_text(), plan.docs_table()))
         print(f"feature table written to {DOCS}")

@@ -59,10 +59,20 @@ def _data_options() -> argparse.ArgumentParser:
     return p
 
 
+TRAIN_DOC = """\
+Train hxtorch's MNIST network twice on the same data: in float (the software reference) and
+with the chip in the loop; evaluate both (the float-trained weights also deployed on the chip and
+on the ideal chip) and write weights and a report under --out."""
+INFER_DOC = """\
+Run saved weights (from hxsim train) on the test set, on --device or in float (--float);
+--cosim-check N also runs the first N images through the RTL co-simulation and compares every
+layer bit for bit."""
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     t = subparsers.add_parser(
         "train", help="train hxtorch's MNIST network in float and with the chip in the loop",
-        description=__doc__,
+        description=TRAIN_DOC,
         parents=[_data_options(),
                  device_options("model", what="where the chip's VMMs run (chip-in-the-loop "
                                 "training and the evaluations on the chip)"),
@@ -97,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     i = subparsers.add_parser(
         "infer", help="run trained weights on the test set (on a device or in float)",
-        description=__doc__,
+        description=INFER_DOC,
         parents=[_data_options(),
                  device_options("model", what="where the chip's VMMs run"),
                  seed_options(chip_default=("the training run's fixed_seed, from the weights "
