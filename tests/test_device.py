@@ -105,7 +105,8 @@ def test_vectors_roundtrip(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("line", "name"), [
     ('{"format": "nope"}', "format"),
     ('{"format": "hxsim-vectors", "version": 9, "timing": {}}', "version"),
-    ('{"format": "hxsim-vectors", "version": 1, "timing": {"x": 1}}', "timing"),
+    ('{"format": "hxsim-vectors", "version": 2, "timing": {"x": 1}}', "timing"),
+    ('{"format": "hxsim-vectors", "version": 1, "timing": {}}', "version"),
 ])
 def test_vector_file_errors(tmp_path: Path, line: str, name: str) -> None:
     p = tmp_path / "v.jsonl"
@@ -115,7 +116,8 @@ def test_vector_file_errors(tmp_path: Path, line: str, name: str) -> None:
 
 
 def test_vector_file_bad_ops(tmp_path: Path) -> None:
-    hdr = '{"format": "hxsim-vectors", "version": 1, "timing": {}}\n'
+    hdr = ('{"format": "hxsim-vectors", "version": 2, "timing": {}, "records": 1, "vmms": 0, '
+           '"matrices": 0, "sha256": "' + "0" * 64 + '"}\n')
     p = tmp_path / "v.jsonl"
     for body, name in (('{"op": "poke"}', "op"), ('{"op": "vstore", "addr": 1}', "lanes"),
                        ('{"op": "vstore", "addr": 1, "lanes": [1]}', "lanes"),

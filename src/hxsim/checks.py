@@ -73,6 +73,16 @@ def read_json(path: str | Path, what: str) -> Any:
     """The parsed JSON of file ``path``; a parse error becomes a ``ValueError`` naming ``what``
     (the kind of file), the path and the position."""
     try:
-        return json.loads(Path(path).read_text())
+        return json.loads(read_text(path, what))
     except json.JSONDecodeError as exc:
         raise ValueError(f"{what}: {path} is not valid JSON: {exc}") from exc
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """The UTF-8 text of file ``path``; a decode error becomes a ``ValueError`` naming ``what``,
+    the path and the byte offset."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{what}: {path} is not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start})") from exc

@@ -13,13 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from hxsim.checks import read_text
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.outputs import Outputs
 from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import I64
 
@@ -142,10 +146,19 @@ class MeasuredData:
 
     # ---- files ------------------------------------------------------------------------------
     def save(self, path: str | Path, force: bool = False) -> Path:
-        """Write ``.npz`` or ``.csv`` (by suffix); refuse to overwrite unless ``force``."""
+        """Write ``.npz`` or ``.csv`` (by suffix) through a temporary file renamed into place;
+        refuse to overwrite unless ``force``."""
         p = Path(path)
-        check_writable(p, force)
-        suffix = p.suffix.lower()
+        if p.suffix.lower() not in (".npz", ".csv"):
+            raise DataFormatError("path", f"{p}: unknown suffix {p.suffix!r} (use .npz or .csv)")
+        outs = Outputs(force)
+        outs.add(p, (".npz", ".csv"))
+        outs.check()
+        with outs.commit() as temp:
+            self._write(temp(p), p.suffix.lower())
+        return p
+
+    def _write(self, p: Path, suffix: str) -> None:
         if suffix == ".npz":
             with p.open("wb") as fh:
                 np.savez_compressed(
@@ -153,11 +166,8 @@ class MeasuredData:
                     weight_index=self.weight_index.astype(np.int32),
                     outputs=self.outputs.astype(np.int8),
                     metadata=np.asarray(json.dumps(self.metadata, sort_keys=True)))
-        elif suffix == ".csv":
-            p.write_text(self.to_csv())
         else:
-            raise DataFormatError("path", f"{p}: unknown suffix {p.suffix!r} (use .npz or .csv)")
-        return p
+            p.write_text(self.to_csv(), encoding="utf-8")
 
     def to_csv(self) -> str:
         buf = io.StringIO()
@@ -184,16 +194,31 @@ class MeasuredData:
         if suffix == ".npz":
             return cls._load_npz(p)
         if suffix == ".csv":
-            return cls.from_csv(p.read_text(), str(p))
+            return cls.from_csv(read_text(p, "measured data"), str(p))
         raise DataFormatError("path", f"{p}: unknown suffix {p.suffix!r} (use .npz or .csv)")
 
     @classmethod
     def _load_npz(cls, p: Path) -> MeasuredData:
+        if not zipfile.is_zipfile(p):
+            raise DataFormatError("file", f"{p}: not an NPZ archive (not a zip file)")
         try:
-            z = np.load(p, allow_pickle=False)
-        except Exception as exc:  # noqa: BLE001 - any unreadable archive is one clear error
-            raise DataFormatError("file", f"{p}: not a readable NPZ archive ({exc})") from exc
-        with z:
+            return cls._read_npz(p)
+        except DataFormatError:
+            raise
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile,
+                zlib.error) as exc:
+            # one line, without numpy's advice about pickles (never allowed here)
+            raise DataFormatError("file", f"{p}: corrupt NPZ archive "
+                                  f"({type(exc).__name__})") from exc
+
+    @classmethod
+    def _read_npz(cls, p: Path) -> MeasuredData:
+        with zipfile.ZipFile(p) as zf:
+            bad = zf.testzip()  # checks every member's CRC before numpy reads it
+            if bad is not None:
+                raise DataFormatError("file", f"{p}: corrupt NPZ archive (member {bad} fails "
+                                      "its CRC check)")
+        with np.load(p, allow_pickle=False) as z:
             names = set(z.files)
             for key in ("inputs", "weights", "weight_index", "outputs", "metadata"):
                 if key not in names:
@@ -255,6 +280,15 @@ class MeasuredData:
             raise DataFormatError("inputs", f"{name}: no input records")
         if not outputs:
             raise DataFormatError("outputs", f"{name}: no output records")
+        # indices are bounded by the records of the file before anything is allocated by them
+        for what, top, count in (("weights", max(k[0] for k in weights), len(weights) // TILE_ROWS),
+                                 ("inputs", max(inputs), len(inputs)),
+                                 ("inputs", max(k[0] for k in outputs), len(inputs)),
+                                 ("outputs", max(k[1] for k in outputs),
+                                  len(outputs) // max(1, len(inputs)))):
+            if top >= max(count, 1):
+                raise DataFormatError(what, f"{name}: index {top} beyond the {count} {what} "
+                                      "records the file holds")
         m = max(k[0] for k in weights) + 1
         for mi in range(m):
             for r in range(TILE_ROWS):

@@ -4,19 +4,28 @@ Each module of this package adds its sub-commands (``register(subparsers)``, wit
 ``set_defaults(func=...)``; ``func(args) -> int`` is the exit code) and takes its shared options
 from the parent parsers of ``hxsim.cli.common``. Exit codes: 0 success, 1 a check failed, 2 bad
 input (one line on stderr naming the problem), an existing output without ``--force``, or an
-unavailable device.
+unavailable device; 130 after Ctrl-C, 143 after SIGTERM (one line, no traceback, no output left
+half-written: ``hxsim.outputs``). A closed stdout (``hxsim demo | head -1``) ends quietly.
+The full list: docs/errors.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from hxsim.cli import bringup, demo, nn
-from hxsim.cli.common import HxParser, UsageError
+from hxsim.cli.common import EXPLICIT, HxParser, UsageError
 from hxsim.device import DeviceUnavailable
+from hxsim.outputs import OutputError
+
+#: Exit codes (docs/errors.md).
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPT, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 __all__ = ["UsageError", "build_parser", "main", "package_version"]
 
@@ -47,15 +56,79 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(SystemExit):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run (the simulator child is
+    ended, temporary outputs are removed)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated(EXIT_TERMINATED)
+
+
+def _quiet_broken_pipe() -> int:
+    """stdout was closed by the reader (``| head``): no message, and no second error when
+    Python flushes stdout at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_OK
+
+
+def _explicit(argv: Sequence[str] | None) -> set[str]:
+    """The destinations given on the command line: ``argv`` parsed again by a parser whose
+    defaults are all suppressed (argparse's own matching, abbreviations and ``--opt=value``
+    included)."""
+    parser = build_parser()
+    stack: list[argparse.ArgumentParser] = [parser]
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            action.default = argparse.SUPPRESS
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    return set(vars(parser.parse_args(argv)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    setattr(args, EXPLICIT, _explicit(argv))
+    prefix = f"hxsim {args.command}"
+    previous = None
+    # not in the main thread (e.g. a test's worker thread) SIGTERM keeps its handler
+    with contextlib.suppress(ValueError):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return int(args.func(args))
-    except (UsageError, ValueError, FileNotFoundError, FileExistsError,
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except (UsageError, ValueError, FileNotFoundError, FileExistsError, OutputError,
             DeviceUnavailable) as exc:
-        print(f"hxsim {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"{prefix}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError as exc:  # a reader that does not name the file itself
+        print(f"{prefix}: error: input is not UTF-8 text ({exc.reason} at byte {exc.start})",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except IsADirectoryError as exc:
+        print(f"{prefix}: error: {exc.filename}: is a directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PermissionError as exc:
+        print(f"{prefix}: error: {exc.filename}: permission denied", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print(f"\n{prefix}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPT
+    except Terminated:
+        print(f"{prefix}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from hxsim.bringup import (
     compare as cmpmod,
     vectors as vec,
 )
-from hxsim.bringup.data import MeasuredData, base_metadata, check_writable
+from hxsim.bringup.data import MeasuredData, base_metadata
 from hxsim.calibration import CalibrationSettings, calibrate
 from hxsim.cli.common import (
     Run,
@@ -30,6 +30,7 @@ from hxsim.cli.common import (
     output_options,
     positive,
     progress_options,
+    refuse_together,
     seed_metadata,
     seed_options,
     timing,
@@ -38,6 +39,8 @@ from hxsim.cli.common import (
 )
 from hxsim.device import close_device, execute_program, open_device
 from hxsim.golden import TILE_COLS, TILE_ROWS
+from hxsim.outputs import Outputs
+from hxsim.params import ChipParams
 from hxsim.progress import start_device
 
 
@@ -67,6 +70,25 @@ def _random_vmm_args(p: argparse.ArgumentParser, vmms: int) -> None:
                    help="probability of a non-zero input (1..31)")
     g.add_argument("--weight-max", type=nonneg, default=63, metavar="W",
                    help="weights drawn from -W..W (0..63)")
+
+
+#: export-vectors options that describe random VMMs or the timing, which --from takes from its
+#: file.
+EXPORT_RANDOM = ("vmms", "matrices", "density", "weight_max", "seed", "num_sends", "event_wait")
+
+
+def _compare_params(args: argparse.Namespace, data: MeasuredData) -> tuple[ChipParams, str]:
+    """The expected chip configuration: --params/--ideal when given, else the one recorded in
+    the data file (metadata ``chip``), else the default ``ChipParams()``."""
+    if args.params is not None or args.ideal:
+        return chip_params(args), "--params" if args.params is not None else "--ideal"
+    recorded = data.metadata.get("chip")
+    if recorded is None:
+        return chip_params(args), "the default ChipParams() (none recorded in the data file)"
+    try:
+        return ChipParams.from_dict(recorded), "the chip configuration recorded in the data file"
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"measured: {args.measured}: field 'metadata.chip': {exc}") from exc
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -158,9 +180,13 @@ def cmd_characterize(args: argparse.Namespace) -> int:
         raise ValueError(f"--levels: expected comma-separated integers ({exc})") from exc
     t = timing(args)
     out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {out} is a file, expected a directory")
     files = {k: out / f"characterization.{k}" for k in ("png", "npz", "csv", "json")}
+    outs = Outputs(args.force, [args.params])
     for f in files.values():
-        check_writable(f, args.force)
+        outs.add(f)
+    outs.check()
     charz.stimulus(levels)  # bad levels before the device starts
     chip = chip_instance(args)
     run = Run("characterize", args, chip, args.repetitions * len(levels))
@@ -173,11 +199,12 @@ def cmd_characterize(args: argparse.Namespace) -> int:
         run_md = run.finish()
     data.metadata.update(run_md)
     res = charz.analyze(data)
-    data.save(files["npz"], args.force)
-    data.save(files["csv"], args.force)
-    charz.plot(res, files["png"], f"Characterization ({run.inner.name}, fixed_seed "
-               f"{chip.fixed_seed})", args.force)
-    files["json"].write_text(json.dumps(res.to_dict(), indent=1) + "\n")
+    with outs.commit() as temp:
+        data.save(temp(files["npz"]), force=True)
+        data.save(temp(files["csv"]), force=True)
+        charz.plot(res, temp(files["png"]), f"Characterization ({run.inner.name}, fixed_seed "
+                   f"{chip.fixed_seed})", force=True)
+        temp(files["json"]).write_text(json.dumps(res.to_dict(), indent=1) + "\n")
     print(res.summary())
     print("wrote " + ", ".join(str(f) for f in files.values()))
     return 0
@@ -187,9 +214,9 @@ def cmd_measure(args: argparse.Namespace) -> int:
     """Random VMMs on a chip instance, saved in the measured-data format (docs/data-format.md):
     for compare, or as the template of a real chip's measurement."""
     out: Path = args.out
-    check_writable(out, args.force)
-    if out.suffix.lower() not in (".npz", ".csv"):
-        raise ValueError(f"--out: {out}: use a .npz or .csv file")
+    outs = Outputs(args.force, [args.params])
+    outs.add(out, (".npz", ".csv"))
+    outs.check()
     t = timing(args)
     x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
                                 args.weight_max)
@@ -209,7 +236,8 @@ def cmd_measure(args: argparse.Namespace) -> int:
         run.finish()
     md = base_metadata(t, "simulator", experiment="random", backend=run.inner.name,
                        seed=args.seed, gain_nominal=chip.params.gain, **seed_metadata(chip))
-    MeasuredData(x, w, idx, outputs, md).save(out, args.force)
+    with outs.commit() as temp:
+        MeasuredData(x, w, idx, outputs, md).save(temp(out), force=True)
     print(f"wrote {out} ({x.shape[0]} VMMs x {args.repetitions} repetitions)")
     return 0
 
@@ -217,15 +245,23 @@ def cmd_measure(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Fits gain, noise and per-column gain and offset to measured data, compares them with the
     golden model and the expected values of a chip configuration, writes report.md (with plots)
-    and compare.json under --out. Only the thresholds given are checked; exit 1 when one is
-    exceeded."""
+    and compare.json under --out. Only the thresholds given are checked (at least one is
+    required: a comparison that checks nothing is refused, exit 2); exit 1 when one is exceeded.
+    The expected values come from --params/--ideal, else from the chip configuration recorded
+    in the data file."""
     if not args.measured.is_file():
         raise FileNotFoundError(f"measured: {args.measured}: no such file")
-    data = MeasuredData.load(args.measured)
-    params = chip_params(args)
     thresholds = {k: getattr(args, k) for k in cmpmod.THRESHOLDS}
+    if all(v is None for v in thresholds.values()):
+        raise ValueError("no threshold given, nothing would be checked; give at least one of "
+                         + ", ".join("--" + k.replace("_", "-") for k in cmpmod.THRESHOLDS))
+    outs = cmpmod.report_outputs(args.out, args.force, [args.measured, args.params])
+    outs.check()
+    data = MeasuredData.load(args.measured)
+    params, source = _compare_params(args, data)
+    print(f"hxsim compare: expected values from {source}")
     cmp = cmpmod.compare(data, params, thresholds, args.linear_limit)
-    report = cmpmod.write_report(cmp, data, args.out, str(args.measured), args.force)
+    report = cmpmod.write_report(cmp, data, args.out, str(args.measured), args.force, outs)
     print(cmp.fit.summary())
     for c in cmp.checks:
         state = "not checked" if c.threshold is None else ("pass" if c.passed else "FAIL")
@@ -244,7 +280,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Stimulus and expected responses (golden model, golden timing) as a vector file of
     register-level operations (docs/data-format.md section 4), from random VMMs or from a
     measured-data file (--from)."""
-    check_writable(args.out, args.force)
+    refuse_together(args, "source", EXPORT_RANDOM,
+                    f"--from takes inputs, weights and timing from {args.source}")
+    outs = Outputs(args.force, [args.source])
+    outs.add(args.out, vec.SUFFIXES)
+    outs.check()
     if args.source is not None:
         data = MeasuredData.load(args.source)
         x, w, idx, t = data.inputs, data.weights, data.weight_index, data.timing
@@ -255,11 +295,13 @@ def cmd_export(args: argparse.Namespace) -> int:
                                     args.weight_max)
         origin = {"seed": args.seed, "density": args.density, "matrices": args.matrices}
     ops = vec.build(x, w, idx, t, args.gain, origin)
-    vec.save(ops, args.out, args.force)
+    with outs.commit() as temp:
+        vec.save(ops, temp(args.out), force=True)
     writes = sum(1 for o in ops if o.get("op") == "axi_write")
     stores = sum(1 for o in ops if o.get("op") == "vstore")
-    print(f"hxsim export-vectors: {x.shape[0]} VMMs, {writes} register writes, {stores} vector "
-          f"stores, seed {origin.get('seed', '-')}; wrote {args.out}")
+    print(f"hxsim export-vectors: {x.shape[0]} VMMs, {w.shape[0]} weight matrices (each stored "
+          f"once), {writes} register writes, {stores} other vector stores, seed "
+          f"{origin.get('seed', '-')}; wrote {args.out}")
     return 0
 
 
@@ -297,7 +339,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     """calix-style calibration of the DAC offsets and the column offsets through --device (with
     cosim/regs every register is written over AXI and the vector port); saves the result (JSON,
     CalibrationResult.load) and prints the spreads before and after."""
-    check_writable(args.out, args.force)
+    outs = Outputs(args.force, [args.params])
+    outs.add(args.out, (".json",))
+    outs.check()
     settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
                                    offset_repetitions=args.offset_repetitions)
     chip = chip_instance(args)
@@ -308,11 +352,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         res = calibrate(run.start(), settings)
     finally:
         run.finish()
-    res.save(args.out)
-    data = json.loads(args.out.read_text())
+    data = res.to_dict()
     data["chip"] = {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
                     "backend": run.inner.name}
-    args.out.write_text(json.dumps(data, indent=1) + "\n")
+    with outs.commit() as temp:
+        temp(args.out).write_text(json.dumps(data, indent=1) + "\n")
     print(res.summary())
     print(f"wrote {args.out}")
     return 0

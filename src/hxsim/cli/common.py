@@ -254,5 +254,31 @@ class Run:
         return {"wall_time_s": round(wall, 2), **({"backend_stats": stats} if stats else {})}
 
 
+#: Attribute of the parsed namespace holding the destinations given on the command line
+#: (``hxsim.cli.main`` sets it; options left at their default are not in it).
+EXPLICIT = "explicit_options"
+
+
+def given(args: argparse.Namespace) -> set[str]:
+    """The destinations of the options given on the command line."""
+    return set(getattr(args, EXPLICIT, ()))
+
+
+def option_name(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
+
+
+def refuse_together(args: argparse.Namespace, dest: str, others: Sequence[str],
+                    why: str) -> None:
+    """``UsageError`` when option ``dest`` is given together with any of ``others``."""
+    have = given(args)
+    if dest not in have:
+        return
+    clash = [option_name(o) for o in others if o in have]
+    if clash:
+        raise UsageError(f"{option_name(dest) if dest != 'source' else '--from'} and "
+                         f"{', '.join(clash)} exclude each other ({why})")
+
+
 def echo(msg: str) -> None:
     print(msg, flush=True)

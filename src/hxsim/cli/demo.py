@@ -57,6 +57,9 @@ def _row(label: str, values: np.ndarray) -> str:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.columns <= 256:
         raise ValueError(f"--columns: value {args.columns} is outside the allowed range 1..256")
+    if args.device != "model":  # an unavailable device fails before any output
+        close_device(open_device(args.device, ChipInstance(ChipParams.ideal(), args.fixed_seed,
+                                                           args.noise_seed), args.simulator))
     rng = np.random.default_rng(args.seed)
     print(f"hxsim demo: stimulus seed {args.seed}, chip fixed_seed {args.fixed_seed}, "
           f"noise_seed {args.noise_seed}")

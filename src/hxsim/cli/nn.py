@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from hxsim.array import ChipInstance
-from hxsim.bringup.data import check_writable
 from hxsim.cli.common import (
     DEFAULT_FIXED_SEED,
     DEFAULT_NOISE_SEED,
@@ -40,6 +39,7 @@ from hxsim.nn.data import DEFAULT_DATA_DIR, Split, load_split
 from hxsim.nn.network import Network
 from hxsim.nn.report import Report, cycles_per_example
 from hxsim.nn.train import TrainConfig, accuracy, config_dict, train
+from hxsim.outputs import Outputs
 from hxsim.params import ChipParams
 from hxsim.progress import CHUNK, ProgressDevice, bar, start_device, write
 
@@ -162,17 +162,19 @@ def cmd_train(args: argparse.Namespace) -> int:
              "fixed_seed": args.fixed_seed, "noise_seed": args.noise_seed,
              "eval_noise_seed": args.noise_seed + 1}
     out: Path = args.out
-    outputs = [out / "float.npz"] + ([out / "chip.npz"] if args.chip_epochs > 0 else []) \
-        + [out / "report.md", out / "report.json"]
-    for f in outputs:
-        check_writable(f, args.force)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {out} is a file, expected a directory")
+    outs = Outputs(args.force, [args.params])
+    for f in [out / "float.npz"] + ([out / "chip.npz"] if args.chip_epochs > 0 else []) \
+            + [out / "report.md", out / "report.json"]:
+        outs.add(f)
+    outs.check()
     progress = wants_progress(args)
     t_all = time.perf_counter()
     tr = _load(args, "train", args.train_limit)
     te = _load(args, "test", args.test_limit)
     echo(f"data: {args.data} ({len(tr)} train, {len(te)} test)")
     echo("seeds: " + " ".join(f"{k}={v}" for k, v in seeds.items()))
-    out.mkdir(parents=True, exist_ok=True)
 
     net = Network.mnist(np.random.Generator(np.random.PCG64(seeds["init_seed"])),
                         event_wait=args.event_wait, in_hw=(tr.images.shape[1], tr.images.shape[2]))
@@ -192,7 +194,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     train(net, tr, fcfg, "float", progress=progress, log=echo)
     times["float training"] = time.perf_counter() - t0
     net.meta = {**base_meta, "trained": "float", "config": config_dict(fcfg)}
-    net.save(out / "float.npz")
 
     def evaluate(n: Network, mode: str, device: VmmDevice | None, label: str) -> float:
         try:
@@ -235,7 +236,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         times["chip-in-the-loop training"] = time.perf_counter() - t0
         cnet.meta = {**base_meta, "trained": "chip-in-the-loop", "config": config_dict(ccfg),
                      "chip_init": args.chip_init}
-        cnet.save(out / "chip.npz")
         report.acc_chip_in_loop = evaluate(cnet, "chip", on_chip(cnet, seeds["eval_noise_seed"]),
                                            "chip-in-the-loop trained, on the chip")
         report.acc_in_loop_weights_float = evaluate(cnet, "float", None,
@@ -248,7 +248,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     report.chip_cycles_per_image = cycles_per_example(timed, cache.rows, min(1000, len(te)))
     times["total"] = time.perf_counter() - t_all
     report.train_seconds = times
-    md, js = report.save(out)
+    md, js = out / "report.md", out / "report.json"
+    with outs.commit() as temp:  # every output at the end, renamed into place together
+        net.save(temp(out / "float.npz"))
+        if args.chip_epochs > 0:
+            cnet.save(temp(out / "chip.npz"))
+        temp(md).write_text(report.markdown())
+        temp(js).write_text(report.to_json())
     print()
     print(report.markdown())
     echo(f"wrote {out / 'float.npz'}, "

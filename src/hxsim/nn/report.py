@@ -133,5 +133,8 @@ class Report:
         d.mkdir(parents=True, exist_ok=True)
         md, js = d / "report.md", d / "report.json"
         md.write_text(self.markdown())
-        js.write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        js.write_text(self.to_json())
         return md, js
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"

@@ -31,6 +31,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -84,6 +85,30 @@ def require_testbench() -> None:
             from None
 
 
+#: Seconds ``close`` waits for the simulator to answer ``Close`` and to end.
+CLOSE_TIMEOUT = 10.0
+
+
+def _child_pids() -> set[int]:
+    """Process ids of this process's children (Linux ``/proc``; empty elsewhere)."""
+    me = os.getpid()
+    pids: set[int] = set()
+    try:
+        entries = [e.name for e in Path("/proc").iterdir() if e.name.isdigit()]
+    except OSError:
+        return pids
+    for e in entries:
+        try:
+            stat = Path(f"/proc/{e}/stat").read_bytes()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing ')'
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1 and int(fields[1]) == me:
+            pids.add(int(e))
+    return pids
+
+
 def _close_quietly(ref: weakref.ReferenceType[CosimDevice]) -> None:
     device = ref()
     if device is not None:
@@ -126,6 +151,9 @@ class CosimDevice:
         self.vmms = self.requests = self.replies = 0
         self.wall_s = self.start_s = 0.0
         self.server = ServerStats()
+        self._in_flight = False
+        self._children_before: set[int] = set()
+        self._sim_pids: set[int] = set()
         atexit.register(_close_quietly, weakref.ref(self))
 
     def __enter__(self) -> Self:
@@ -184,6 +212,7 @@ class CosimDevice:
         """Build tb_top and start the simulator run (in a thread) with ``env`` telling it where
         to connect. Returns the thread; it ends when the simulator run ends."""
         runner, bdir = self._build()
+        self._children_before = _child_pids()
         env = {**env, "COCOTB_LOG_LEVEL": self.log_level,
                "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
@@ -272,11 +301,14 @@ class CosimDevice:
         if self._conn is None:
             raise CosimError(f"co-simulation ({self.simulator}): not running")
         try:
+            self._in_flight = True
             self._conn.send(msg)
             self.requests += 1
             reply: Reply = self._conn.recv()
             self.replies += 1
+            self._in_flight = False
         except (EOFError, OSError) as exc:
+            self._in_flight = False
             self._conn = None
             if self._thread is not None:
                 self._thread.join(timeout=30)
@@ -324,23 +356,52 @@ class CosimDevice:
                           read_index=[k for k, _ in reply.reads])
 
     def close(self) -> None:
-        """End the simulator run (idempotent)."""
+        """End the simulator run (idempotent). After an interrupted request (Ctrl-C, SIGTERM,
+        an error while a request was in flight) the simulator process is ended at once rather
+        than asked to finish: the child never outlives its parent's run."""
         conn, self._conn = self._conn, None
+        interrupted = self._in_flight
+        self._in_flight = False
         if conn is not None:
             try:
-                conn.send(Close())
-                self.requests += 1
-                conn.recv()
-                self.replies += 1
+                if not interrupted:
+                    conn.send(Close())
+                    self.requests += 1
+                    if conn.poll(CLOSE_TIMEOUT):
+                        conn.recv()
+                        self.replies += 1
+                    else:
+                        interrupted = True
             except (EOFError, OSError):
                 pass
             conn.close()
         if self._thread is not None:
-            self._thread.join(timeout=60)
+            if interrupted:
+                self._end_simulator()
+            self._thread.join(timeout=CLOSE_TIMEOUT)
+            if self._thread.is_alive():
+                self._end_simulator()
+                self._thread.join(timeout=CLOSE_TIMEOUT)
             self._thread = None
         if self._own_dir and self.dir is not None and not self._failed:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+
+    def _end_simulator(self) -> None:
+        """SIGTERM, then SIGKILL after a grace period, to the processes this device started
+        (children of this process that did not exist before the launch)."""
+        pids = _child_pids() - self._children_before
+        self._sim_pids |= pids
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline and pids & _child_pids():
+                time.sleep(0.05)
+            pids &= _child_pids()
+            if not pids:
+                return
 
     def stats(self) -> str | None:
         """One line: requests, VMMs, operations, simulated time, wall time, start-up."""
