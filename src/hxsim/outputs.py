@@ -75,14 +75,14 @@ class Outputs:
         """Refuse every output that cannot or must not be written; call before any work."""
         inputs = [Path(p) for p in self.inputs if p is not None]
         for path in self.files:
-            allowed = self.suffixes.get(path)
-            if allowed and path.suffix.lower() not in allowed:
-                raise OutputError(f"{self.option}: {path}: suffix {path.suffix or '(none)'!r} "
-                                  f"does not match the format (use {' or '.join(allowed)})")
             for src in inputs:
                 if same_file(path, src):
                     raise OutputError(f"{self.option}: {path} is also an input ({src}); "
                                       "refused even with --force")
+            allowed = self.suffixes.get(path)
+            if allowed and path.suffix.lower() not in allowed:
+                raise OutputError(f"{self.option}: {path}: suffix {path.suffix or '(none)'!r} "
+                                  f"does not match the format (use {' or '.join(allowed)})")
             if path.is_dir():
                 raise OutputError(f"{self.option}: {path} is a directory, expected a file")
             if path.exists() and not self.force:

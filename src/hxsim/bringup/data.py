@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -205,8 +206,9 @@ class MeasuredData:
             return cls._read_npz(p)
         except DataFormatError:
             raise
-        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile,
-                zlib.error) as exc:
+        except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error,
+                struct.error, NotImplementedError, RuntimeError, OverflowError,
+                MemoryError) as exc:
             # one line, without numpy's advice about pickles (never allowed here)
             raise DataFormatError("file", f"{p}: corrupt NPZ archive "
                                   f"({type(exc).__name__})") from exc
@@ -218,6 +220,8 @@ class MeasuredData:
             if bad is not None:
                 raise DataFormatError("file", f"{p}: corrupt NPZ archive (member {bad} fails "
                                       "its CRC check)")
+            for info in zf.infolist():
+                _check_npy_size(p, zf, info)
         with np.load(p, allow_pickle=False) as z:
             names = set(z.files)
             for key in ("inputs", "weights", "weight_index", "outputs", "metadata"):
@@ -312,6 +316,26 @@ class MeasuredData:
         idx = np.array([inputs[i][0] for i in range(n)])
         y = np.array([[outputs[(i, r)] for r in range(reps)] for i in range(n)])
         return cls(inputs=x, weights=w, weight_index=idx, outputs=y, metadata=md)
+
+
+def _check_npy_size(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse an array whose header announces more data than its member holds (numpy would
+    allocate by the header's shape before reading)."""
+    if not info.filename.endswith(".npy"):
+        return
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise DataFormatError(info.filename[:-4], f"{p}: unsupported .npy version {version}")
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > info.file_size:
+        raise DataFormatError(info.filename[:-4], f"{p}: the array header announces shape "
+                              f"{shape} ({nbytes} bytes), the archive member holds "
+                              f"{info.file_size} bytes")
 
 
 def _parse_metadata(text: str) -> dict[str, Any]:

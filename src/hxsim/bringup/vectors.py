@@ -3,7 +3,8 @@
 
 A vector file (version 2) is JSON Lines: line 1 is a header object (``format: "hxsim-vectors"``,
 version, gain, timing, number of VMMs and weight matrices, seed, how the expectations were made,
-``records``: the number of lines between header and end, ``sha256``: their checksum); then each
+``records``: the number of lines between header and end, ``sha256``: the checksum of the
+header's other fields and those lines); then each
 weight matrix once (``matrix``); then one register-level operation of ``hxsim.bringup.program``
 per line (AXI writes of the timing registers, vector stores of the DAC and digital offsets and
 inputs, ``use_matrix`` for a matrix's 512 synapse-row stores, START, wait for DONE, reads of
@@ -93,10 +94,12 @@ def save(ops: list[dict[str, Any]], path: Path, force: bool = False) -> Path:
     outs.add(path, SUFFIXES)
     outs.check()
     lines = [json.dumps(op, separators=(",", ":")) + "\n" for op in ops[1:]]
-    digest = hashlib.sha256()
+    header = {k: v for k, v in ops[0].items() if k != "sha256"}
+    header["records"] = len(lines)
+    digest = _digest_start(header)
     for line in lines:
         digest.update(line.encode())
-    header = {**ops[0], "records": len(lines), "sha256": digest.hexdigest()}
+    header["sha256"] = digest.hexdigest()
     with outs.commit() as temp, temp(path).open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(header, separators=(",", ":")) + "\n")
         fh.writelines(lines)
@@ -213,6 +216,13 @@ def _header(path: Path, obj: object) -> dict[str, Any]:
     return obj
 
 
+def _digest_start(header: dict[str, Any]) -> Any:
+    """SHA-256 over the header (canonical JSON without ``sha256``), then the record lines."""
+    canon = {k: v for k, v in header.items() if k != "sha256"}
+    return hashlib.sha256(json.dumps(canon, sort_keys=True, separators=(",", ":")).encode()
+                          + b"\n")
+
+
 def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a vector file: (header, operations), ``use_matrix`` expanded into the matrix's
     vector stores (shared, not copied). Refuses a file whose record count, checksum or closing
@@ -222,7 +232,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ops: list[dict[str, Any]] = []
     header: dict[str, Any] | None = None
     matrices: dict[int, list[dict[str, Any]]] = {}
-    digest = hashlib.sha256()
+    digest: Any = None
     records = 0
     end: dict[str, Any] | None = None
     vmms = 0
@@ -242,6 +252,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                 raise DataFormatError("line", f"{path} line {lineno}: not JSON ({exc})") from exc
             if header is None:
                 header = _header(path, obj)
+                digest = _digest_start(header)
                 continue
             if not isinstance(obj, dict):
                 raise DataFormatError("line", f"{path} line {lineno}: expected an object")
@@ -270,8 +281,10 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                               f"records, the file holds {records} (closing record: "
                               f"{end.get('records')!r})")
     if digest.hexdigest() != header["sha256"]:
-        raise DataFormatError("sha256", f"{path}: checksum mismatch (the records were changed "
+        raise DataFormatError("sha256", f"{path}: checksum mismatch (header or records changed "
                               "after export)")
+    if end != {"op": "end", "records": header["records"]}:
+        raise DataFormatError("end", f"{path}: unexpected closing record")
     if vmms != header["vmms"]:
         raise DataFormatError("vmms", f"{path}: the header announces {header['vmms']} VMMs, "
                               f"the file holds {vmms}")
