@@ -18,19 +18,29 @@ import signal
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from hxsim.cli import bringup, demo, nn
-from hxsim.cli.common import EXPLICIT, HxParser, UsageError
-from hxsim.device import DeviceUnavailable
 from hxsim.outputs import OutputError
+
+if TYPE_CHECKING:
+    from hxsim.cli.common import UsageError
 
 #: Exit codes (docs/errors.md).
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPT, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 __all__ = ["UsageError", "build_parser", "main", "package_version"]
 
-#: Modules that contribute sub-commands, in the order ``hxsim --help`` lists them.
-COMMAND_MODULES = (demo, bringup, nn)
+#: Modules that contribute sub-commands, in the order ``hxsim --help`` lists them (imported by
+#: ``build_parser``, after ``main`` has taken over Ctrl-C and SIGTERM).
+COMMAND_MODULES = ("demo", "bringup", "nn")
+
+
+def __getattr__(name: str) -> Any:
+    if name == "UsageError":
+        from hxsim.cli.common import UsageError
+
+        return UsageError
+    raise AttributeError(f"module 'hxsim.cli' has no attribute {name!r}")
 
 
 def package_version() -> str:
@@ -44,6 +54,10 @@ def package_version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from importlib import import_module
+
+    from hxsim.cli.common import HxParser
+
     parser = HxParser(
         prog="hxsim",
         description="Simulator and bring-up tools for one BrainScaleS-2 hemisphere in hagen "
@@ -51,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hxsim {package_version()}",
                         help="print the package version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in COMMAND_MODULES:
+        import_module(f"hxsim.cli.{name}").register(sub)
     return parser
 
 
@@ -92,32 +106,37 @@ def _explicit(argv: Sequence[str] | None) -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    setattr(args, EXPLICIT, _explicit(argv))
-    prefix = f"hxsim {args.command}"
     previous = None
     # not in the main thread (e.g. a test's worker thread) SIGTERM keeps its handler
     with contextlib.suppress(ValueError):
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    prefix = "hxsim"
     try:
-        code = int(args.func(args))
-        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
-        return code
-    except (UsageError, ValueError, FileNotFoundError, FileExistsError, OutputError,
-            DeviceUnavailable) as exc:
-        print(f"{prefix}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UnicodeDecodeError as exc:  # a reader that does not name the file itself
-        print(f"{prefix}: error: input is not UTF-8 text ({exc.reason} at byte {exc.start})",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except IsADirectoryError as exc:
-        print(f"{prefix}: error: {exc.filename}: is a directory", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except PermissionError as exc:
-        print(f"{prefix}: error: {exc.filename}: permission denied", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        from hxsim.cli.common import EXPLICIT, UsageError
+        from hxsim.device import DeviceUnavailable
+
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        setattr(args, EXPLICIT, _explicit(argv))
+        prefix = f"hxsim {args.command}"
+        try:
+            code = int(args.func(args))
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return code
+        except (UsageError, ValueError, FileNotFoundError, FileExistsError, OutputError,
+                DeviceUnavailable) as exc:
+            print(f"{prefix}: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except UnicodeDecodeError as exc:  # a reader that does not name the file itself
+            print(f"{prefix}: error: input is not UTF-8 text ({exc.reason} at byte "
+                  f"{exc.start})", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except IsADirectoryError as exc:
+            print(f"{prefix}: error: {exc.filename}: is a directory", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except PermissionError as exc:
+            print(f"{prefix}: error: {exc.filename}: permission denied", file=sys.stderr)
+            return EXIT_BAD_INPUT
     except BrokenPipeError:
         return _quiet_broken_pipe()
     except KeyboardInterrupt:
@@ -129,7 +148,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
 
 if __name__ == "__main__":
     sys.exit(main())
