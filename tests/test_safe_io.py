@@ -199,6 +199,21 @@ def test_demo_unavailable_device_before_any_output(capsys: pytest.CaptureFixture
     one_line(captured.err, "device cosim")
 
 
+@pytest.mark.parametrize(("args", "words"), [
+    (["export-vectors", "--matrices", "99"], "--matrices: expected an integer 1..64, got 99"),
+    (["export-vectors", "--weight-max", "99"], "--weight-max: expected an integer 0..63"),
+    (["export-vectors", "--gain", "5"], "--gain: value 5.0 is outside the allowed range"),
+    (["measure", "--device", "model", "--vmms", "100001"], "--vmms: expected an integer"),
+    (["characterize", "--device", "model", "--levels", "0,99"], "--levels: expected input"),
+])
+def test_messages_use_option_names(args: list[str], words: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = {"export-vectors": "v.jsonl", "measure": "m.npz", "characterize": "c"}[args[0]]
+    assert main([*args, "--out", str(tmp_path / "o" / out)]) == 2
+    one_line(capsys.readouterr().err, words)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---- exit codes: interrupt, SIGTERM, broken pipe ---------------------------------------------
 def test_keyboard_interrupt_is_130_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
@@ -589,3 +604,31 @@ def test_zz_fuzz_counts(capsys: pytest.CaptureFixture[str]) -> None:
                 and "compared" not in k}
         print("\nfuzz inputs tried:", fuzz, "total", sum(fuzz.values()))
         print({k: v for k, v in FUZZ.items() if k not in fuzz})
+
+
+# ---- the co-simulation's simulator ends with its parent -------------------------------------
+def test_cosim_close_ends_the_simulator_after_an_interrupted_request() -> None:
+    """A request in flight when the command is interrupted (Ctrl-C, SIGTERM): ``close`` ends the
+    simulator process at once (a stand-in child that would run for 60 s), not after it finishes.
+    """
+    import threading
+    from multiprocessing import Pipe
+
+    pytest.importorskip("cocotb")
+    from hxsim import ChipInstance, ChipParams
+    from hxtb.session.client import CosimDevice, _child_pids
+
+    dev = CosimDevice(ChipInstance(ChipParams.ideal(), 0, 0))
+    dev._children_before = _child_pids()
+    sim = subprocess.Popen(["sleep", "60"])
+    dev._thread = threading.Thread(target=sim.wait, daemon=True)
+    dev._thread.start()
+    ours, theirs = Pipe()
+    dev._conn = ours
+    dev._in_flight = True  # as if Ctrl-C came during conn.recv()
+    t0 = time.perf_counter()
+    dev.close()
+    assert time.perf_counter() - t0 < 5
+    assert sim.poll() == -signal.SIGTERM and sim.pid in dev._sim_pids
+    assert dev._thread is None
+    theirs.close()

@@ -22,6 +22,7 @@ from hxsim.bringup.data import MeasuredData, base_metadata
 from hxsim.calibration import CalibrationSettings, calibrate
 from hxsim.cli.common import (
     Run,
+    as_options,
     chip_instance,
     chip_options,
     chip_params,
@@ -71,6 +72,10 @@ def _random_vmm_args(p: argparse.ArgumentParser, vmms: int) -> None:
     g.add_argument("--weight-max", type=nonneg, default=63, metavar="W",
                    help="weights drawn from -W..W (0..63)")
 
+
+#: Argument names of ``hxsim.bringup.vectors.random_vmms`` -> their options.
+RANDOM_OPTIONS = {"count": "--vmms", "matrices": "--matrices", "density": "--density",
+                  "weight_max": "--weight-max"}
 
 #: export-vectors options that describe random VMMs or the timing, which --from takes from its
 #: file.
@@ -187,7 +192,8 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     for f in files.values():
         outs.add(f)
     outs.check()
-    charz.stimulus(levels)  # bad levels before the device starts
+    with as_options(levels="--levels"):
+        charz.stimulus(levels)  # bad levels before the device starts
     chip = chip_instance(args)
     run = Run("characterize", args, chip, args.repetitions * len(levels))
     print(f"hxsim characterize: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
@@ -218,8 +224,9 @@ def cmd_measure(args: argparse.Namespace) -> int:
     outs.add(out, (".npz", ".csv"))
     outs.check()
     t = timing(args)
-    x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
-                                args.weight_max)
+    with as_options(**RANDOM_OPTIONS):
+        x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
+                                    args.weight_max)
     chip = chip_instance(args)
     run = Run("measure", args, chip, x.shape[0] * args.repetitions)
     print(f"hxsim measure: device {run.inner.name}, stimulus seed {args.seed}, fixed_seed "
@@ -291,10 +298,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         origin: dict[str, Any] = {"from": str(args.source)}
     else:
         t = timing(args)
-        x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
-                                    args.weight_max)
+        with as_options(**RANDOM_OPTIONS):
+            x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
+                                        args.weight_max)
         origin = {"seed": args.seed, "density": args.density, "matrices": args.matrices}
-    ops = vec.build(x, w, idx, t, args.gain, origin)
+    with as_options(gain="--gain"):
+        ops = vec.build(x, w, idx, t, args.gain, origin)
     with outs.commit() as temp:
         vec.save(ops, temp(args.out), force=True)
     writes = sum(1 for o in ops if o.get("op") == "axi_write")

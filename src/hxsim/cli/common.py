@@ -23,8 +23,9 @@ for what the commands check).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -278,6 +279,21 @@ def refuse_together(args: argparse.Namespace, dest: str, others: Sequence[str],
     if clash:
         raise UsageError(f"{option_name(dest) if dest != 'source' else '--from'} and "
                          f"{', '.join(clash)} exclude each other ({why})")
+
+
+@contextlib.contextmanager
+def as_options(**names: str) -> Iterator[None]:
+    """Inside the block, a ``ValueError`` whose message starts with a library argument's name
+    (``count: ...``) is reported with the option's name instead (``as_options(count="--vmms")``
+    gives ``--vmms: ...``)."""
+    try:
+        yield
+    except ValueError as exc:
+        text = str(exc)
+        for internal, option in names.items():
+            if text.startswith(internal + ":"):
+                raise UsageError(option + text[len(internal):]) from exc
+        raise
 
 
 def echo(msg: str) -> None:
