@@ -564,6 +564,45 @@ def test_fuzz_csv_fields(csv_text: str, tmp_path_factory: pytest.TempPathFactory
         assert "fuzz.csv" in str(exc) or str(exc).startswith("field '")
 
 
+@pytest.fixture(scope="module")
+def idx_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    from hxsim.nn.data import write_idx
+
+    d = tmp_path_factory.mktemp("idx")
+    images = np.random.default_rng(3).integers(0, 256, size=(6, 28, 28)).astype(np.uint8)
+    out = {}
+    for suffix in ("", ".gz"):
+        p = d / f"train-images-idx3-ubyte{suffix}"
+        write_idx(p, images)
+        out[suffix] = p.read_bytes()
+    return out
+
+
+@FUZZ_SETTINGS
+@given(gz=st.booleans(), pos=st.integers(0, 10**9), mask=st.integers(0, 255))
+def test_fuzz_idx(idx_files: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory,
+                  gz: bool, pos: int, mask: int) -> None:
+    """MNIST IDX files (plain and .gz): a flipped byte (mask > 0) or a truncation (mask 0) is
+    refused with a ValueError naming the file, or the file reads back as the same shape."""
+    from hxsim.nn.data import read_idx
+
+    FUZZ["IDX (plain and .gz): byte flip or truncation"] += 1
+    suffix = ".gz" if gz else ""
+    data = bytearray(idx_files[suffix])
+    k = pos % len(data)
+    data = data[:k] if mask == 0 else data
+    if mask:
+        data[k] ^= mask
+    p = tmp_path_factory.mktemp("i") / f"x-idx3-ubyte{suffix}"
+    p.write_bytes(bytes(data))
+    try:
+        arr = read_idx(p, ndim=3)
+    except ValueError as exc:
+        assert str(p) in str(exc) and "\n" not in str(exc)
+        return
+    assert arr.shape == (6, 28, 28) or arr.size > 0
+
+
 # ---- compare: nothing checked, the recorded chip, the golden-rms row ------------------------
 def test_compare_nothing_checked_is_refused(measured: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,6 +39,7 @@ import numpy as np
 from hxsim.checks import read_json
 from hxsim.device import VmmDevice
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
+from hxsim.outputs import atomic_path
 from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import F64, I64
 
@@ -324,7 +325,8 @@ class CalibrationResult:
         return cls(**kw)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        with atomic_path(path) as tmp:  # temporary file, then renamed
+            tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> CalibrationResult:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["OutputError", "Outputs", "same_file"]
+__all__ = ["OutputError", "Outputs", "atomic_path", "same_file"]
 
 
 class OutputError(ValueError):
@@ -134,3 +134,14 @@ class Outputs:
                 for d in reversed(created):
                     with contextlib.suppress(OSError):
                         d.rmdir()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """The temporary file to write ``path`` to, renamed onto it when the block ends normally
+    and removed otherwise (for library savers; an existing ``path`` is replaced)."""
+    p = Path(path)
+    outs = Outputs(force=True)
+    outs.add(p)
+    with outs.commit() as temp:
+        yield temp(p)

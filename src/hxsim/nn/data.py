@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from hxsim.outputs import atomic_path
 
 #: Where Debian's ``dataset-fashion-mnist`` package installs Fashion-MNIST (``dpkg -L``).
 DEFAULT_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -47,7 +50,7 @@ def _read_bytes(path: Path) -> bytes:
             with gzip.open(path, "rb") as f:
                 return f.read()
         return path.read_bytes()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise ValueError(f"{path}: cannot read the file: {exc}") from exc
@@ -110,11 +113,12 @@ def write_idx(path: str | Path, array: npt.ArrayLike) -> None:
     data = struct.pack(">HBB", 0, _TYPE_BY_DTYPE[dt], a.ndim)
     data += struct.pack(f">{a.ndim}I", *a.shape) + a.astype(dt).tobytes()
     p = Path(path)
-    if p.suffix == ".gz":
-        with gzip.open(p, "wb") as f:
-            f.write(data)
-    else:
-        p.write_bytes(data)
+    with atomic_path(p) as tmp:  # temporary file, then renamed
+        if p.suffix == ".gz":
+            with gzip.open(tmp, "wb") as f:
+                f.write(data)
+        else:
+            tmp.write_bytes(data)
 
 
 @dataclass(frozen=True)

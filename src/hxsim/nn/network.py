@@ -31,6 +31,7 @@ from hxsim.nn.layers import (
     select_num_sends,
     truncated_normal,
 )
+from hxsim.outputs import atomic_path
 from hxsim.types import F64, I64
 
 FORMAT_VERSION = 1
@@ -183,10 +184,8 @@ class Network:
         """Weights and metadata in one ``.npz`` (no pickles)."""
         arch = self.describe()
         blob = json.dumps({"arch": arch, "meta": self.meta})
-        p = Path(path)
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with p.open("wb") as f:
-            arrays: dict[str, Any] = {la.name: la.w for la in self.layers}
+        arrays: dict[str, Any] = {la.name: la.w for la in self.layers}
+        with atomic_path(path) as tmp, tmp.open("wb") as f:  # temporary file, then renamed
             np.savez(f, __json__=np.array(blob), **arrays)
 
     @classmethod
