@@ -462,6 +462,27 @@ def test_npz_corrupt_and_text(measured: Path, tmp_path: Path,
     assert not (tmp_path / "r").exists()
 
 
+def test_weights_npz_corrupt_and_text(tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """``infer --weights``: the same NPZ refusals as the measured data, and a valid archive that
+    is not a weights file; one line naming the file, exit 2."""
+    from hxsim.nn.network import Network
+
+    good = tmp_path / "w.npz"
+    Network.mnist(np.random.default_rng(1)).save(good)
+    data = bytearray(good.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    flipped, text, other = tmp_path / "flip.npz", tmp_path / "text.npz", tmp_path / "other.npz"
+    flipped.write_bytes(bytes(data))
+    text.write_text("not an archive\n")
+    np.savez(other, a=np.zeros(3))
+    for p, words in ((flipped, "corrupt NPZ archive"), (text, "not an NPZ archive"),
+                     (other, "not a weights file written by `hxsim train`")):
+        assert main(["infer", "--weights", str(p), "--float"]) == 2
+        line = one_line(capsys.readouterr().err, "hxsim infer: error:", str(p), words)
+        assert "pickle" not in line
+
+
 def test_npz_huge_shape_refused_before_allocating(measured: Path, tmp_path: Path) -> None:
     """A valid archive whose inputs header announces 10^12 rows: refused by size, fast."""
     big = tmp_path / "big.npz"
@@ -475,7 +496,8 @@ def test_npz_huge_shape_refused_before_allocating(measured: Path, tmp_path: Path
                 raw = buf.getvalue() + raw[-256:]
             dst.writestr(info.filename, raw)
     t0 = time.perf_counter()
-    with pytest.raises(DataFormatError, match=r"field 'inputs'.*announces shape"):
+    with pytest.raises(DataFormatError, match=r"field 'file'.*inputs: the array header "
+                                              r"announces shape"):
         MeasuredData.load(big)
     assert time.perf_counter() - t0 < 2
 

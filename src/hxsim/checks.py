@@ -7,6 +7,9 @@ Every public entry point validates its array arguments here, so that bad input i
 from __future__ import annotations
 
 import json
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +89,53 @@ def read_text(path: str | Path, what: str) -> str:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{what}: {path} is not UTF-8 text ({exc.reason} at byte "
                          f"{exc.start})") from exc
+
+
+class NpzError(ValueError):
+    """An NPZ file that is no readable archive: one line naming the file (never numpy's advice
+    about pickles, which are never loaded)."""
+
+
+#: What a damaged archive can raise from zipfile, zlib, struct or numpy's .npy reader.
+_NPZ_ERRORS = (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error,
+               struct.error, NotImplementedError, RuntimeError, OverflowError, MemoryError)
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """Every array of the NPZ archive ``path`` (no pickles). Refuses, with ``NpzError`` naming
+    the file: a file that is not a zip archive, a member that fails its CRC, an array whose
+    header announces more data than its member holds (checked before numpy allocates), and
+    anything else a damaged archive raises."""
+    p = Path(path)
+    if not zipfile.is_zipfile(p):
+        raise NpzError(f"{p}: not an NPZ archive (not a zip file)")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            bad = zf.testzip()  # every member's CRC, before numpy reads it
+            if bad is not None:
+                raise NpzError(f"{p}: corrupt NPZ archive (member {bad} fails its CRC check)")
+            for info in zf.infolist():
+                _check_npy_size(p, zf, info)
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except NpzError:
+        raise
+    except _NPZ_ERRORS as exc:
+        raise NpzError(f"{p}: corrupt NPZ archive ({type(exc).__name__})") from exc
+
+
+def _check_npy_size(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    if not info.filename.endswith(".npy"):
+        return
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise NpzError(f"{p}: {info.filename}: unsupported .npy version {version}")
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if nbytes > info.file_size:
+        raise NpzError(f"{p}: {info.filename[:-4]}: the array header announces shape {shape} "
+                       f"({nbytes} bytes), the archive member holds {info.file_size} bytes")

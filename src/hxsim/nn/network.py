@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from hxsim.checks import read_npz
 from hxsim.device import VmmDevice, device_matmul
 from hxsim.golden import X_MAX
 from hxsim.nn.layers import (
@@ -193,12 +194,20 @@ class Network:
         p = Path(path)
         if not p.is_file():
             raise FileNotFoundError(f"weights file {p} does not exist")
+        z = read_npz(p)  # NpzError (a ValueError) naming the file
         try:
-            with np.load(p, allow_pickle=False) as z:
-                blob = json.loads(str(z["__json__"]))
-                arrays = {k: z[k] for k in z.files if k != "__json__"}
-        except (OSError, ValueError, KeyError) as exc:
-            raise ValueError(f"{p}: not a weights file written by `hxsim train`: {exc}") from exc
+            blob = json.loads(str(z.pop("__json__")))
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"{p}: not a weights file written by `hxsim train` (no readable "
+                             "__json__ member)") from exc
+        try:
+            return cls._from_blob(p, blob, z)
+        except (KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise ValueError(f"{p}: not a weights file written by `hxsim train` (architecture "
+                             f"field {exc!s} missing or of the wrong type)") from exc
+
+    @classmethod
+    def _from_blob(cls, p: Path, blob: Any, arrays: dict[str, Any]) -> Network:
         arch = blob["arch"]
         if arch.get("format") != FORMAT_VERSION:
             raise ValueError(f"{p}: format: expected {FORMAT_VERSION}, got {arch.get('format')}")
