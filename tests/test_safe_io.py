@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -97,6 +98,25 @@ def test_outputs_refusals(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="use --force"):
         outs.check()
     assert tree(tmp_path) == {**before, "o.npz": hashlib.sha256(b"old").hexdigest()}
+
+
+def test_unwritable_directory_before_any_work(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only output directory is refused before the VMMs run. Root may write anywhere,
+    so the permission answer is simulated for this directory (os.access is what is asked)."""
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    real = os.access
+
+    def access(path: object, mode: int, **kw: object) -> bool:
+        return False if Path(str(path)) == ro else real(str(path), mode)
+
+    monkeypatch.setattr(os, "access", access)
+    assert main(["measure", "--device", "model", "--out", str(ro / "m.npz")]) == 2
+    captured = capsys.readouterr()
+    one_line(captured.err, f"directory {ro} is not writable")
+    assert captured.out == "" and list(ro.iterdir()) == []
 
 
 @pytest.mark.parametrize("exc", [RuntimeError, KeyboardInterrupt, SystemExit])

@@ -15,6 +15,7 @@ import numpy as np
 
 from hxsim.device import VmmDevice
 from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, X_MAX, ideal_vmm
+from hxsim.outputs import atomic_path
 from hxsim.timing import Timing
 from hxsim.types import F64, I64
 
@@ -164,6 +165,7 @@ def plot(res: CharacterizationResult, path: Path, title: str = "", force: bool =
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
     fig.tight_layout()
-    fig.savefig(path)
+    with atomic_path(path) as tmp:  # temporary file, then renamed
+        fig.savefig(tmp)
     plt.close(fig)
     return path
