@@ -210,6 +210,18 @@ def test_conflicting_options(measured: Path, tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_inputs_that_are_not_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = tmp_path / "d.npz"
+    d.mkdir()
+    (tmp_path / "d.jsonl").mkdir()
+    for args, words in ((["compare", str(d), "--gain-tol", "1"], "is a directory, expected a file"),
+                        (["replay-vectors", str(tmp_path / "d.jsonl")], "is a directory"),
+                        (["infer", "--weights", str(d), "--float"], "is a directory"),
+                        (["measure", "--params", str(tmp_path / "none.json")], "no such file")):
+        assert main(args) == 2
+        one_line(capsys.readouterr().err, words)
+
+
 def test_demo_unavailable_device_before_any_output(capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hxsim.device, "entry_points", lambda group: [])

@@ -139,3 +139,14 @@ def _check_npy_size(p: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None
     if nbytes > info.file_size:
         raise NpzError(f"{p}: {info.filename[:-4]}: the array header announces shape {shape} "
                        f"({nbytes} bytes), the archive member holds {info.file_size} bytes")
+
+
+def require_file(path: str | Path, what: str = "") -> Path:
+    """``path`` if it is a regular file; else ``FileNotFoundError`` saying what it is instead
+    (missing, a directory, a special file), prefixed by ``what`` (e.g. the option's name)."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    state = ("no such file" if not p.exists() else
+             "is a directory, expected a file" if p.is_dir() else "is not a regular file")
+    raise FileNotFoundError(f"{what + ': ' if what else ''}{p}: {state}")

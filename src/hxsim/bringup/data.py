@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from hxsim.checks import NpzError, read_npz, read_text
+from hxsim.checks import NpzError, read_npz, read_text, require_file
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.outputs import Outputs
 from hxsim.timing import TIMING_RANGES, Timing
@@ -187,8 +187,7 @@ class MeasuredData:
     @classmethod
     def load(cls, path: str | Path) -> MeasuredData:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"{p}: no such file")
+        require_file(p)
         suffix = p.suffix.lower()
         if suffix not in (".npz", ".csv"):
             raise DataFormatError("path", f"{p}: unknown suffix {p.suffix!r} (use .npz or .csv)")

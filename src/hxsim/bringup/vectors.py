@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from hxsim.checks import require_file
 from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, check_gain, ideal_vmm, vmm_timing
 from hxsim.outputs import Outputs
 from hxsim.timing import Timing
@@ -227,8 +228,7 @@ def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a vector file: (header, operations), ``use_matrix`` expanded into the matrix's
     vector stores (shared, not copied). Refuses a file whose record count, checksum or closing
     record does not match its header; errors name the file, line, field and allowed values."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+    require_file(path)
     ops: list[dict[str, Any]] = []
     header: dict[str, Any] | None = None
     matrices: dict[int, list[dict[str, Any]]] = {}

@@ -20,6 +20,7 @@ from hxsim.bringup import (
 )
 from hxsim.bringup.data import MeasuredData, base_metadata
 from hxsim.calibration import CalibrationSettings, calibrate
+from hxsim.checks import require_file
 from hxsim.cli.common import (
     Run,
     as_options,
@@ -256,8 +257,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     required: a comparison that checks nothing is refused, exit 2); exit 1 when one is exceeded.
     The expected values come from --params/--ideal, else from the chip configuration recorded
     in the data file."""
-    if not args.measured.is_file():
-        raise FileNotFoundError(f"measured: {args.measured}: no such file")
+    require_file(args.measured, "measured")
     thresholds = {k: getattr(args, k) for k in cmpmod.THRESHOLDS}
     if all(v is None for v in thresholds.values()):
         raise ValueError("no threshold given, nothing would be checked; give at least one of "

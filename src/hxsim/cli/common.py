@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hxsim.array import ChipInstance
+from hxsim.checks import require_file
 from hxsim.device import DEVICE_KINDS, VmmDevice, close_device, open_device
 from hxsim.params import ChipParams
 from hxsim.progress import CHUNK, ProgressDevice, bar, progress_enabled, start_device
@@ -196,8 +197,7 @@ def chip_params(args: argparse.Namespace, default_ideal: bool = False) -> ChipPa
     if args.ideal:
         return ChipParams.ideal()
     if args.params is not None:
-        if not args.params.is_file():
-            raise FileNotFoundError(f"--params: {args.params}: no such file")
+        require_file(args.params, "--params")
         return ChipParams.load(args.params)
     return ChipParams.ideal() if default_ideal else ChipParams()
 

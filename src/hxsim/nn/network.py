@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hxsim.checks import read_npz
+from hxsim.checks import read_npz, require_file
 from hxsim.device import VmmDevice, device_matmul
 from hxsim.golden import X_MAX
 from hxsim.nn.layers import (
@@ -192,8 +192,7 @@ class Network:
     @classmethod
     def load(cls, path: str | Path) -> Network:
         p = Path(path)
-        if not p.is_file():
-            raise FileNotFoundError(f"weights file {p} does not exist")
+        require_file(p, "weights file")
         z = read_npz(p)  # NpzError (a ValueError) naming the file
         try:
             blob = json.loads(str(z.pop("__json__")))
