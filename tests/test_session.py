@@ -93,6 +93,9 @@ class CountingConnection:
         self.received.append(type(obj).__name__)
         return obj
 
+    def poll(self, timeout: float | None = 0.0) -> bool:
+        return self.inner.poll(timeout)
+
     def close(self) -> None:
         self.inner.close()
 

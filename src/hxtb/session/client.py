@@ -152,7 +152,7 @@ class CosimDevice:
         self.wall_s = self.start_s = 0.0
         self.server = ServerStats()
         self._in_flight = False
-        self._children_before: set[int] = set()
+        self._children_before: set[int] | None = None  # set by _launch
         self._sim_pids: set[int] = set()
         atexit.register(_close_quietly, weakref.ref(self))
 
@@ -390,6 +390,8 @@ class CosimDevice:
     def _end_simulator(self) -> None:
         """SIGTERM, then SIGKILL after a grace period, to the processes this device started
         (children of this process that did not exist before the launch)."""
+        if self._children_before is None:  # no simulator process launched by this device
+            return
         pids = _child_pids() - self._children_before
         self._sim_pids |= pids
         for sig in (signal.SIGTERM, signal.SIGKILL):
