@@ -260,10 +260,26 @@ def test_keyboard_interrupt_is_130_one_line(tmp_path: Path, capsys: pytest.Captu
     assert list(tmp_path.iterdir()) == []  # no sub/, no temporary file
 
 
+def _wait_for_main(proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
+    """Wait until ``proc`` runs hxsim's ``main`` (its SIGTERM handler is installed: bit 15 of
+    SigCgt in /proc/PID/status), so the test does not depend on how fast the interpreter starts on
+    a loaded machine (before main, Python's own default handling applies)."""
+    status = Path(f"/proc/{proc.pid}/status")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        caught = next((ln.split()[1] for ln in status.read_text().splitlines()
+                       if ln.startswith("SigCgt:")), "0")
+        if int(caught, 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.01)
+    raise AssertionError("hxsim did not reach main (no SIGTERM handler) in time")
+
+
 def _kill_after(args: list[str], sig: int, delay: float,
                 cwd: Path) -> subprocess.CompletedProcess[str]:
     proc = subprocess.Popen(PY + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
+    _wait_for_main(proc)
     time.sleep(delay)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=120)
@@ -277,7 +293,7 @@ def test_killed_writer_leaves_nothing(tmp_path: Path, sig: int, code: int, word:
     its file before the signal (a complete file) or it exits 143/130 with one line, no output
     and no temporary file; the signal comes at several points of the run."""
     outcomes = set()
-    for delay in (0.4, 1.0, 1.8, 2.6):  # from 0.4 s: after the interpreter has started
+    for delay in (0.0, 0.3, 0.8, 1.6):  # after main is entered (_wait_for_main)
         out = tmp_path / f"d{delay}" / "v.jsonl"
         r = _kill_after(["export-vectors", "--vmms", "2000", "--matrices", "64", "--out",
                          str(out)], sig, delay, tmp_path)
