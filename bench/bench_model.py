@@ -42,9 +42,9 @@ def per_call_times(fn: Callable[[], object], seconds: float, min_calls: int = 3)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=1.5,
-                        help="time per contender and batch, split over the rounds (default 1.5)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--seconds", type=float, default=2.0,
+                        help="time per contender and batch, split over the rounds (default 2)")
+    parser.add_argument("--rounds", type=int, default=16, help="interleaved rounds (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--batches", type=int, nargs="+", default=list(BATCHES))

@@ -460,3 +460,25 @@ def test_pickle_and_copy_rebuild_the_work_arrays() -> None:
     ref = Reference(ChipParams(), 3, 4)
     ref.rng.bit_generator.state = chip.noise_state
     assert_same(pickle.loads(pickle.dumps(chip)).vmm_detail(x, w), ref.vmm_detail(x, w), "ref")
+
+
+@pytest.mark.parametrize("params_name", ["default", "no_order", "quiet"])
+def test_input_patterns_at_the_edges(params_name: str) -> None:
+    """Single vectors and batches with no, one (first or last driver) or all inputs non-zero,
+    for 1..3 sends: the event counts at the ends of every table."""
+    params = PARAMS[params_name]
+    rng = np.random.default_rng(16)
+    w = rng.integers(-63, 64, (128, 256))
+    patterns = [np.zeros(128, dtype=np.int64), np.full(128, 31), rng.integers(1, 32, 128)]
+    for pos in (0, 127):
+        one = np.zeros(128, dtype=np.int64)
+        one[pos] = 17
+        patterns.append(one)
+    chip = ChipInstance(params, 17, 18)
+    ref = Reference(params, 17, 18)
+    for sends in (1, 2, 3):
+        t = Timing(num_sends=sends)
+        for x in patterns:
+            assert_same(chip.vmm_detail(x, w, t), ref.vmm_detail(x, w, t), f"{sends} single")
+        batch = np.stack(patterns)
+        assert_same(chip.vmm_detail(batch, w, t), ref.vmm_detail(batch, w, t), f"{sends} batch")

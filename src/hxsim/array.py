@@ -58,8 +58,13 @@ PHYS_ROWS = 2 * TILE_ROWS
 #: at a time (about 1.2 MB of work arrays, allocated once; every per-chunk temporary stays below
 #: glibc's 128 KiB mmap threshold).
 CHUNK_ROWS = 64
+#: Rows per BLAS call of the weighted sum. BLAS runs products this small on the calling thread
+#: (OpenBLAS: its small-matrix kernel, below 10**6 multiply-adds; 16 x 128 x 256 = 524,288): a
+#: threaded GEMM waits for its worker threads, which on a loaded 2-core machine costs up to tens of
+#: milliseconds per call, so larger GEMMs per chunk would make the batch wait that long per chunk.
+GEMM_ROWS = 16
 #: Entries of the per-chip cache of timing-dependent terms (cleared when full).
-_TIMING_CACHE_SIZE = 32
+_TIMING_CACHE_SIZE = 16
 #: Index of input x on driver i in the fast path's pulse table: i * 32 + x.
 _DRIVER_BASE = np.arange(TILE_ROWS, dtype=np.intp) * (X_MAX + 1)
 _INT64 = np.dtype(np.int64)
@@ -152,16 +157,24 @@ class _TimingTerms:
 
     Attributes:
         sends: ``num_sends``.
-        factor: order weight ``[128 * sends + 1]`` of an event with ``m`` events from it on to the
-            last (None: order effect off).
+        factor: order weight ``[128 * sends]`` of an event with ``m + 1`` events from it on to
+            the last (index m; None: order effect off).
+        factor_rev: ``factor`` reversed behind two placeholders (``[128 * sends + 2]``; entry
+            ``j >= 1`` weighs an event with ``m = 128 * sends + 1 - j``), for a single vector:
+            ``factor[nnz - rank]`` is ``factor_rev[128 * sends - nnz + rank]`` (a view of it from
+            ``128 * sends - nnz >= 0`` on, indexed by ``rank``).
         sigma: noise std of the result read ``[129]`` by the number of non-zero inputs (None:
             no noise).
-        leak: leak term ``[129, 256]`` in LSB by the number of non-zero inputs (None: leak off).
+        dt_us: time from the baseline to the result read in us ``[129]`` by the number of
+            non-zero inputs (None: leak off); the leak term is ``dt_us * leak_lsb_per_us``.
+        leak: those leak terms ``[129, 256]`` in LSB (None: leak off), for a single vector.
     """
 
     sends: int
     factor: F64 | None
+    factor_rev: F64 | None
     sigma: F64 | None
+    dt_us: F64 | None
     leak: F64 | None
 
 
@@ -401,12 +414,11 @@ class ChipInstance:
         if self._compress:
             if not within_linear and v.size:
                 lo, hi = self._adc_lo, self._adc_hi
-                flat = v.reshape(-1)
-                if np.maximum.reduce(flat) > hi:
+                if np.maximum.reduce(v, axis=None) > hi:
                     m = v > hi
                     d = v[m] - hi
                     v[m] = hi + d * (255.0 - hi) / ((255.0 - hi) + d)
-                if np.minimum.reduce(flat) < lo:
+                if np.minimum.reduce(v, axis=None) < lo:
                     m = v < lo
                     d = lo - v[m]
                     v[m] = lo - d * lo / (lo + d)
@@ -547,17 +559,24 @@ class ChipInstance:
         tt = self._timing_cache.get(t)
         if tt is None:
             sends = t.num_sends
-            factor = None
+            factor = factor_rev = None
             if self._order_rate != 0.0:
                 # An event with m events from it on to the last lies m * event_wait + settle
                 # cycles before the result read.
                 ms = np.arange(TILE_ROWS * sends + 1)
-                factor = self._order_factor(ms * t.event_wait + t.settle_cycles)
+                all_m = self._order_factor(ms * t.event_wait + t.settle_cycles)
+                assert all_m is not None  # the order effect is on in this branch
+                factor = all_m[1:]  # m = 0 (no event) never occurs
+                factor_rev = np.concatenate(([0.0], all_m[::-1]))  # m = L + 1 - j, 0 at j = L+1
             n_ev = np.arange(TILE_ROWS + 1, dtype=np.int64) * sends
             dt = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
             sigma = self._sigma(dt) if self._noise else None
-            leak = self._leak(dt) if self.params.enable_leak else None
-            tt = _TimingTerms(sends, factor, sigma, leak)
+            dt_us: F64 | None = None
+            leak: F64 | None = None
+            if self.params.enable_leak:
+                dt_us = (dt * CYCLE_US).astype(np.float64, copy=False)  # as in _leak
+                leak = self._leak(dt)
+            tt = _TimingTerms(sends, factor, factor_rev, sigma, dt_us, leak)
             if len(self._timing_cache) >= _TIMING_CACHE_SIZE:
                 self._timing_cache.clear()
             self._timing_cache[t] = tt
@@ -613,13 +632,14 @@ class ChipInstance:
         """Fixed-point drives ``[n, 128]`` (a work array) and the number of non-zero inputs
         ``[n]`` of the chunk ``x[n, 128]``.
 
-        The event of row i in send s has slot ``s*nnz + rank_i``; the ``m = n_ev - slot`` events
-        from it on put it ``m*event_wait + settle`` cycles before the result read. With
-        ``c_i`` = the non-zero inputs at positions i..127, ``m = c_i + (sends-1-s)*nnz``
-        (inputs that are zero have pulse 0: their weight does not matter). Sends are summed in
-        order, as the event path sums them."""
+        The event of row i in send s has slot ``s*nnz + rank_i`` (rank_i: non-zero inputs at
+        0..i); the ``m = n_ev - slot`` events from it on put it ``m*event_wait + settle`` cycles
+        before the result read, ``m - 1 = (nnz - rank_i) + (sends-1-s)*nnz`` (inputs that are zero
+        have pulse 0: their weight does not matter). Sends are summed in order, as the event path
+        sums them. Every table index is in range by construction, so ``take`` runs in its cheaper
+        ``clip`` mode (which then changes nothing)."""
         np.add(x, _DRIVER_BASE, out=b.idx)
-        pt.fix.take(b.idx, out=b.pul)
+        pt.fix.take(b.idx, out=b.pul, mode="clip")
         sends = tt.sends
         if tt.factor is None:
             nnz = np.count_nonzero(x, axis=1)
@@ -632,17 +652,24 @@ class ChipInstance:
                     np.add(drive, b.pul, out=drive)
         else:
             np.minimum(x, 1, out=b.nz)  # 1 where x > 0 (x is 0..31)
-            np.add.accumulate(b.nz_rev, axis=1, out=b.rc_rev)
+            np.add.accumulate(b.nz, axis=1, out=b.rank)
             nnz = b.nnz
             drive = b.drv
-            if sends == 1:
-                tt.factor.take(b.rc, out=b.fac)
+            if sends == 1 and b.n == 1:  # factor[nnz - rank] without the subtraction
+                assert tt.factor_rev is not None
+                start = tt.factor_rev.shape[0] - 2 - int(nnz[0])  # 128 * sends - nnz >= 0
+                tt.factor_rev[start:].take(b.rank, out=b.fac, mode="clip")
+                np.multiply(b.pul, b.fac, out=drive)
+            elif sends == 1:
+                np.subtract(b.nnz_col, b.rank, out=b.rc)  # nnz - rank_i
+                tt.factor.take(b.rc, out=b.fac, mode="clip")
                 np.multiply(b.pul, b.fac, out=drive)
             else:
+                np.subtract(b.nnz_col, b.rank, out=b.rc)
                 for s in range(sends):
                     np.multiply(b.nnz_col, sends - 1 - s, out=b.shift)
                     np.add(b.rc, b.shift, out=b.idx)
-                    tt.factor.take(b.idx, out=b.fac)
+                    tt.factor.take(b.idx, out=b.fac, mode="clip")
                     if s == 0:
                         np.multiply(b.pul, b.fac, out=drive)
                     else:
@@ -659,7 +686,12 @@ class ChipInstance:
         n = b.n
         drive, nnz = self._drive(tt, tile._pt, x, b)
         charge = b.charge
-        np.matmul(drive, tile._wt.w_fix, out=charge)
+        w_fix = tile._wt.w_fix
+        if n <= GEMM_ROWS:
+            np.matmul(drive, w_fix, out=charge)
+        else:
+            for g in range(0, n, GEMM_ROWS):
+                np.matmul(drive[g:g + GEMM_ROWS], w_fix, out=charge[g:g + GEMM_ROWS])
         charge *= self._col_scale
         k = int(nnz[0]) if n == 1 else -1  # one vector: look its row up by a Python index
         if self._noise:
@@ -668,7 +700,7 @@ class ChipInstance:
             if k < 0:  # indices as intp in a work array (take would convert into a new one)
                 np.copyto(b.u_flat, u)
                 u = b.u_flat
-            NORMAL_TABLE32.take(u, out=b.z_flat)
+            NORMAL_TABLE32.take(u, out=b.z_flat, mode="clip")
             # z * sigma in float64 (z is exact in float32): the baseline table's and
             # _conversion's products, bit for bit.
             r = b.r
@@ -681,7 +713,7 @@ class ChipInstance:
             if k >= 0:
                 np.multiply(b.z_r, tt.sigma[k], out=r, dtype=np.float64)
             else:
-                tt.sigma.take(nnz, out=b.sig)
+                tt.sigma.take(nnz, out=b.sig, mode="clip")
                 np.multiply(b.z_r, b.sig_col, out=r, dtype=np.float64)
             r += charge
             spare = charge
@@ -689,11 +721,12 @@ class ChipInstance:
             cb[...] = self._quiet_baseline_codes()
             r, spare = charge, b.r
         r += self._static_result
-        if tt.leak is not None:
+        if tt.dt_us is not None and tt.leak is not None:  # the products of _leak, bit for bit
             if k >= 0:
                 r += tt.leak[k]
             else:
-                tt.leak.take(nnz, axis=0, out=spare)
+                tt.dt_us.take(nnz, out=b.sig, mode="clip")
+                np.multiply(b.sig_col, self.pattern.leak_lsb_per_us, out=spare)
                 r += spare
         self._adc_code(r, out=cr)
         return post(cr, cb, tile._off8)  # None when all offsets are 0 (adds nothing)
@@ -816,8 +849,9 @@ class _Buffers:
 
         self.n = n
         self.idx = arr("idx", (n, TILE_ROWS), np.intp)      # pulse-table / order-weight index
-        self.rc = arr("rc", (n, TILE_ROWS), np.intp)        # non-zero inputs at i..127
-        self.nz = arr("nz", (n, TILE_ROWS), np.intp)       # 1 where the input is non-zero
+        self.nz = arr("nz", (n, TILE_ROWS), np.intp)        # 1 where the input is non-zero
+        self.rank = arr("rank", (n, TILE_ROWS), np.intp)    # non-zero inputs at 0..i
+        self.rc = arr("rc", (n, TILE_ROWS), np.intp)        # non-zero inputs at i+1..127
         self.shift = arr("shift", (n, 1), np.intp)
         self.pul = arr("pul", (n, TILE_ROWS), np.float64)   # fixed-point pulses
         self.fac = arr("fac", (n, TILE_ROWS), np.float64)   # order weights
@@ -829,8 +863,7 @@ class _Buffers:
         self.sig = arr("sig", (n,), np.float64)
         self.cb = arr("cb", (n, TILE_COLS), np.uint8)
         self.cr = arr("cr", (n, TILE_COLS), np.uint8)
-        self.nz_rev, self.rc_rev = self.nz[:, ::-1], self.rc[:, ::-1]
-        self.nnz, self.nnz_col = self.rc[:, 0], self.rc[:, :1]
+        self.nnz, self.nnz_col = self.rank[:, -1], self.rank[:, -1:]
         self.z_b, self.z_r = self.z[:, 0], self.z[:, 1]
         self.u_flat, self.z_flat = self.u.reshape(-1), self.z.reshape(-1)
         self.sig_col = self.sig[:, None]
