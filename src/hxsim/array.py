@@ -55,8 +55,8 @@ DAC_OFFSET_MAX = 63
 #: Physical synapse rows (two per driver) and columns.
 PHYS_ROWS = 2 * TILE_ROWS
 #: VMMs per chunk of the fast path: a batch runs through the chip's work arrays this many vectors
-#: at a time (about 1.2 MB of work arrays, allocated once; every per-chunk temporary stays below
-#: glibc's 128 KiB mmap threshold).
+#: at a time (about 1.2 MB of work arrays, allocated once; the per-chunk temporaries, such as the
+#: 64 KiB of raw noise words, stay small).
 CHUNK_ROWS = 64
 #: Rows per BLAS call of the weighted sum. BLAS runs products this small on the calling thread
 #: (OpenBLAS: its small-matrix kernel, below 10**6 multiply-adds; 16 x 128 x 256 = 524,288): a
@@ -140,13 +140,12 @@ class _PulseTerms:
     """Terms that depend only on the DAC offsets.
 
     Attributes:
-        by_x: pulse width in input units ``[32, 128]`` (row x, column driver; row 0 is zero).
-        fix: the same widths times 2**12, flattened as ``[driver * 32 + x]`` (``[4096]``); the
-            scaling by a power of two is exact, so products and sums round as the unscaled ones.
+        fix: the pulse widths of ``ChipInstance._pulse_table`` times 2**12, flattened as
+            ``[driver * 32 + x]`` (``[4096]``); scaling by a power of two is exact, so products and
+            sums round as the unscaled ones do.
         fix_max: the largest entry of ``fix``.
     """
 
-    by_x: F64
     fix: F64
     fix_max: float
 
@@ -159,10 +158,9 @@ class _TimingTerms:
         sends: ``num_sends``.
         factor: order weight ``[128 * sends]`` of an event with ``m + 1`` events from it on to
             the last (index m; None: order effect off).
-        factor_rev: ``factor`` reversed behind two placeholders (``[128 * sends + 2]``; entry
-            ``j >= 1`` weighs an event with ``m = 128 * sends + 1 - j``), for a single vector:
-            ``factor[nnz - rank]`` is ``factor_rev[128 * sends - nnz + rank]`` (a view of it from
-            ``128 * sends - nnz >= 0`` on, indexed by ``rank``).
+        factor_rev: for a single vector, ``[0, weight(m = L), ..., weight(m = 0)]`` with
+            ``L = 128 * sends`` (``[L + 2]``): ``factor[nnz - rank]`` is
+            ``factor_rev[L - nnz + rank]``, so a view from ``L - nnz`` on is indexed by ``rank``.
         sigma: noise std of the result read ``[129]`` by the number of non-zero inputs (None:
             no noise).
         dt_us: time from the baseline to the result read in us ``[129]`` by the number of
@@ -360,9 +358,8 @@ class ChipInstance:
 
     def _pulse_terms(self, dac_offsets: I64) -> _PulseTerms:
         """Pulse tables for DAC offsets ``[128]`` (0..63)."""
-        by_x = self._pulse_table(dac_offsets)
-        fix = np.ascontiguousarray((by_x * _FIX).T).reshape(-1)
-        return _PulseTerms(by_x, fix, float(fix.max()))
+        fix = np.ascontiguousarray((self._pulse_table(dac_offsets) * _FIX).T).reshape(-1)
+        return _PulseTerms(fix, float(fix.max()))
 
     def _signal(self, drive: F64, wt: _WeightTerms) -> F64:
         """Integrated charge in CADC LSB ``[B, 256]`` for drives ``[B, 128]`` (a new array)."""
