@@ -14,23 +14,32 @@ same numbers for a whole batch in one call. The weighted sum is done in fixed po
 (drives and weights on a 2**-12 grid, sums below 2**53), so it is exact whatever order BLAS sums in.
 Same seeds and the same sequence of VMMs therefore give bit-identical results on either path and on
 any machine.
+
+The fast path is shaped like the hardware: ``ChipInstance.program(w, dac_offsets, column_offsets)``
+writes the configuration once and returns a ``ProgrammedTile`` that holds every term that depends
+only on it (effective weights, the column-sum bound, the pulse table, the offsets); per timing the
+chip keeps the order weights and the per-event-count noise std and leak. ``tile.vmm(x, timing)``
+then only does the per-vector work, in chunks of ``CHUNK_ROWS`` VMMs through work arrays the chip
+allocates once, so its speed does not depend on the heap's history. ``chip.vmm(x, w, ...)`` keeps
+the last programmed tile and reuses it while the arguments' contents are unchanged (compared
+element by element, so in-place changes of the caller's arrays are seen).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from hxsim.checks import int_array
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, post
-from hxsim.noise import NORMAL_TABLE, uniform16
+from hxsim.noise import NORMAL_TABLE, NORMAL_TABLE32, uniform16
 from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
-from hxsim.types import F64, I64
+from hxsim.types import F64, I8, I64, U8
 
 #: Fixed-point grid of drives and effective weights (2**-12 of one unit).
 _FIX = 4096.0
@@ -45,6 +54,20 @@ DAC_OFFSET_NOMINAL = 32
 DAC_OFFSET_MAX = 63
 #: Physical synapse rows (two per driver) and columns.
 PHYS_ROWS = 2 * TILE_ROWS
+#: VMMs per chunk of the fast path: a batch runs through the chip's work arrays this many vectors
+#: at a time (about 1.2 MB of work arrays, allocated once; the per-chunk temporaries, such as the
+#: 64 KiB of raw noise words, stay small).
+CHUNK_ROWS = 64
+#: Rows per BLAS call of the weighted sum. BLAS runs products this small on the calling thread
+#: (OpenBLAS: its small-matrix kernel, below 10**6 multiply-adds; 16 x 128 x 256 = 524,288): a
+#: threaded GEMM waits for its worker threads, which on a loaded 2-core machine costs up to tens of
+#: milliseconds per call, so larger GEMMs per chunk would make the batch wait that long per chunk.
+GEMM_ROWS = 16
+#: Entries of the per-chip cache of timing-dependent terms (cleared when full).
+_TIMING_CACHE_SIZE = 16
+#: Index of input x on driver i in the fast path's pulse table: i * 32 + x.
+_DRIVER_BASE = np.arange(TILE_ROWS, dtype=np.intp) * (X_MAX + 1)
+_INT64 = np.dtype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -98,6 +121,77 @@ class FixedPattern:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class _WeightTerms:
+    """Terms that depend only on the weights.
+
+    Attributes:
+        w_fix: fixed-point effective weights ``[128, 256]`` (float64 holding integers, 2**-12
+            units of one weight step).
+        col_bound: largest column sum of ``|w_fix|`` (bounds the fixed-point sum).
+    """
+
+    w_fix: F64
+    col_bound: float
+
+
+@dataclass(frozen=True, eq=False)
+class _PulseTerms:
+    """Terms that depend only on the DAC offsets.
+
+    Attributes:
+        fix: the pulse widths of ``ChipInstance._pulse_table`` times 2**12, flattened as
+            ``[driver * 32 + x]`` (``[4096]``); scaling by a power of two is exact, so products and
+            sums round as the unscaled ones do.
+        fix_max: the largest entry of ``fix``.
+    """
+
+    fix: F64
+    fix_max: float
+
+
+@dataclass(frozen=True, eq=False)
+class _TimingTerms:
+    """Terms that depend only on the timing registers (and the chip's parameters).
+
+    Attributes:
+        sends: ``num_sends``.
+        factor: order weight ``[128 * sends]`` of an event with ``m + 1`` events from it on to
+            the last (index m; None: order effect off).
+        factor_rev: for a single vector, ``[0, weight(m = L), ..., weight(m = 0)]`` with
+            ``L = 128 * sends`` (``[L + 2]``): ``factor[nnz - rank]`` is
+            ``factor_rev[L - nnz + rank]``, so a view from ``L - nnz`` on is indexed by ``rank``.
+        sigma: noise std of the result read ``[129]`` by the number of non-zero inputs (None:
+            no noise).
+        dt_us: time from the baseline to the result read in us ``[129]`` by the number of
+            non-zero inputs (None: leak off); the leak term is ``dt_us * leak_lsb_per_us``.
+        leak: those leak terms ``[129, 256]`` in LSB (None: leak off), for a single vector.
+    """
+
+    sends: int
+    factor: F64 | None
+    factor_rev: F64 | None
+    sigma: F64 | None
+    dt_us: F64 | None
+    leak: F64 | None
+
+
+def _same(stored: npt.NDArray[Any], value: object) -> bool:
+    """True if ``value`` is an int or float array equal to ``stored`` element by element (then it
+    passes the same range checks ``stored`` passed)."""
+    a = value if type(value) is np.ndarray else np.asarray(value)
+    if a.shape != stored.shape or a.dtype.kind not in "iuf":
+        return False
+    return bool(np.equal(a, stored).all())
+
+
+def _frozen(a: I64) -> I64:
+    """A read-only copy of ``a``."""
+    c = np.array(a, dtype=np.int64)
+    c.flags.writeable = False
+    return c
+
+
 def split_weights(w: object) -> tuple[I64, I64]:
     """Signed logical weights ``w[128, 256]`` -> (inhibitory, excitatory) magnitudes."""
     wa = int_array(w, "w", -W_MAX, W_MAX, shape=(TILE_ROWS, TILE_COLS))
@@ -146,7 +240,9 @@ class ChipInstance:
     """One simulated hemisphere: fixed pattern from ``fixed_seed``, trial noise from ``noise_seed``.
 
     Assumes VMMs are issued one after another (the noise stream advances with every conversion);
-    call ``reseed_noise`` to replay a sequence.
+    call ``reseed_noise`` to replay a sequence. ``params`` and ``pattern`` are fixed at
+    construction (terms derived from them are cached). Not thread-safe (one noise stream, shared
+    work arrays).
     """
 
     def __init__(self, params: ChipParams | None = None, fixed_seed: int = 0,
@@ -168,7 +264,8 @@ class ChipInstance:
         self._col_scale = (p.gain * _UNFIX) * (1.0 + fp.column_gain)
         self._static_result = self._static + fp.column_offset_lsb
         # Baseline-read noise: the quantile table pre-scaled by its (constant) sigma.
-        self._table_baseline = NORMAL_TABLE * self._sigma(None)
+        self._read_sigma = np.float64(self._sigma(None))
+        self._table_baseline = NORMAL_TABLE * self._read_sigma
         if p.enable_adc_compression:
             # The compressive ADC works on absolute voltages: add the integer baseline together
             # with the static terms (one pass less); without compression it is added after the
@@ -183,6 +280,27 @@ class ChipInstance:
             and float(self._static.max()) + noise_max < p.adc_linear_hi_lsb)
         self._order_rate = CYCLE_US / p.order_tau_us if p.enable_order_effect else 0.0
         self._dac_step = p.dac_offset_step_x if p.enable_dac_offsets else 0.0
+        self._compress = p.enable_adc_compression
+        self._adc_lo, self._adc_hi = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
+        # ---- fast-path state: caches of configuration terms and work arrays (never results)
+        self._noise = p.any_noise
+        # Baseline reads land inside the linear range: code = trunc(noise + static), one pass.
+        self._baseline_cast = p.enable_adc_compression and self._baseline_linear
+        self._quiet_baseline: U8 | None = None
+        self._default_timing = Timing()
+        self._tile: ProgrammedTile | None = None
+        self._timing_cache: dict[Timing, _TimingTerms] = {}
+        self._last_timing: tuple[Timing, _TimingTerms] | None = None
+        self._work: _Buffers | None = None
+        self._work_views: dict[int, _Buffers] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled and copied without the fast path's caches and work arrays (views of one
+        allocation, which pickling would turn into separate arrays); they are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.update(_tile=None, _timing_cache={}, _last_timing=None, _work=None,
+                     _work_views={})
+        return state
 
     def __repr__(self) -> str:
         return (f"ChipInstance(fixed_seed={self.fixed_seed}, noise_seed={self.noise_seed}, "
@@ -232,17 +350,33 @@ class ChipInstance:
         return (np.rint(exc * (1.0 + fp.synapse_exc) * _FIX)
                 - np.rint(inh * (1.0 + fp.synapse_inh) * _FIX))
 
-    def _signal(self, drive: F64, w_fix: F64) -> F64:
+    def _weight_terms(self, inh: I64, exc: I64) -> _WeightTerms:
+        """Effective weights and their column-sum bound for magnitudes ``inh``, ``exc``
+        ``[128, 256]`` (0..63)."""
+        w_fix = self._effective_weights(inh, exc)
+        return _WeightTerms(w_fix, float(np.abs(w_fix).sum(axis=0).max()))
+
+    def _pulse_terms(self, dac_offsets: I64) -> _PulseTerms:
+        """Pulse tables for DAC offsets ``[128]`` (0..63)."""
+        fix = np.ascontiguousarray((self._pulse_table(dac_offsets) * _FIX).T).reshape(-1)
+        return _PulseTerms(fix, float(fix.max()))
+
+    def _signal(self, drive: F64, wt: _WeightTerms) -> F64:
         """Integrated charge in CADC LSB ``[B, 256]`` for drives ``[B, 128]`` (a new array)."""
         a_fix = np.rint(drive * _FIX)
-        bound = float(a_fix.max(initial=0.0)) * float(np.abs(w_fix).sum(axis=0).max())
-        if bound >= _EXACT:
-            raise ValueError("ChipParams: mismatch parameters so large that the weighted sum "
-                             "leaves float64's exact range; reduce driver_gain_std/synapse_std")
-        charge = a_fix @ w_fix
+        self._check_exact(float(a_fix.max(initial=0.0)), wt)
+        charge = a_fix @ wt.w_fix
         # (gain * 2**-24) * charge rounds exactly like gain * (charge * 2**-24): power-of-2 scaling.
         charge *= self._col_scale
         return charge
+
+    @staticmethod
+    def _check_exact(a_max: float, wt: _WeightTerms) -> None:
+        """Refuse a weighted sum that could leave float64's exact range (largest fixed-point
+        drive ``a_max``)."""
+        if a_max * wt.col_bound >= _EXACT:
+            raise ValueError("ChipParams: mismatch parameters so large that the weighted sum "
+                             "leaves float64's exact range; reduce driver_gain_std/synapse_std")
 
     def _sigma(self, dt_cycles: I64 | None) -> F64:
         """Noise std of a conversion: baseline (``dt_cycles`` None) or a read ``dt`` after it."""
@@ -255,42 +389,51 @@ class ChipInstance:
         var = (mem * mem + read * read) + (drift * drift) * (dt_cycles * CYCLE_US)
         return np.sqrt(var)
 
-    def _adc_code(self, v: F64, within_linear: bool = False) -> npt.NDArray[np.uint8]:
+    def _leak(self, dt_cycles: I64) -> F64:
+        """Leak term in LSB ``[len(dt), 256]`` of reads ``dt_cycles`` (any shape) after the
+        baseline."""
+        return np.multiply.outer((dt_cycles * CYCLE_US).reshape(-1), self.pattern.leak_lsb_per_us)
+
+    def _adc_code(self, v: F64, within_linear: bool = False,
+                  out: U8 | None = None) -> U8:
         """CADC codes for membrane voltages ``baseline_int + v`` (floor of the ramp crossing).
 
-        Overwrites ``v`` (any shape ending in 256). Without compression the code is
-        ``baseline_int + floor(v)`` (exact: the ideal model equals the golden reference bit for
-        bit). With compression, ``v`` already includes ``baseline_int`` (see ``__init__``) and
-        voltages beyond the reliable range are compressed towards the rails: ``hi + d*k/(k+d)``
-        above ``hi`` with ``k = 255 - hi``, mirrored below ``lo``; the float-to-uint8 cast of the
-        clipped value truncates, which equals floor for the clipped range. ``within_linear``: the
-        caller knows every voltage lies in the linear range (skips the range scans)."""
-        p = self.params
-        if p.enable_adc_compression and not within_linear:
-            lo, hi = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
-            if v.max(initial=-np.inf) > hi:
-                m = v > hi
-                d = v[m] - hi
-                v[m] = hi + d * (255.0 - hi) / ((255.0 - hi) + d)
-            if v.min(initial=np.inf) < lo:
-                m = v < lo
-                d = lo - v[m]
-                v[m] = lo - d * lo / (lo + d)
-        elif not p.enable_adc_compression:
+        Overwrites ``v`` (any shape ending in 256); the codes go to ``out`` (uint8, ``v``'s shape;
+        None: a new array). Without compression the code is ``baseline_int + floor(v)`` (exact:
+        the ideal model equals the golden reference bit for bit). With compression, ``v`` already
+        includes ``baseline_int`` (see ``__init__``) and voltages beyond the reliable range are
+        compressed towards the rails: ``hi + d*k/(k+d)`` above ``hi`` with ``k = 255 - hi``,
+        mirrored below ``lo``; every compressed voltage lies in 0..255, so the float-to-uint8 cast
+        truncates, which equals floor (and equals clipping to 0..255 first). ``within_linear``:
+        the caller knows every voltage lies in the linear range (skips the range scans)."""
+        if out is None:
+            out = np.empty(v.shape, dtype=np.uint8)
+        if self._compress:
+            if not within_linear and v.size:
+                lo, hi = self._adc_lo, self._adc_hi
+                if np.maximum.reduce(v, axis=None) > hi:
+                    m = v > hi
+                    d = v[m] - hi
+                    v[m] = hi + d * (255.0 - hi) / ((255.0 - hi) + d)
+                if np.minimum.reduce(v, axis=None) < lo:
+                    m = v < lo
+                    d = lo - v[m]
+                    v[m] = lo - d * lo / (lo + d)
+            np.copyto(out, v, casting="unsafe")
+        else:
             np.floor(v, out=v)
             v += self._baseline_int
-        out = np.empty(v.shape, dtype=np.uint8)
-        np.clip(v, 0.0, 255.0, out=out, casting="unsafe")
+            np.clip(v, 0.0, 255.0, out=out, casting="unsafe")
         return out
 
     def _conversion(self, signal: F64 | None, dt_cycles: I64 | None,
-                    u: npt.NDArray[np.uint16] | None) -> npt.NDArray[np.uint8]:
-        """Codes ``[B, 256]`` of one conversion, shared by both paths: the baseline read
+                    u: npt.NDArray[np.uint16] | None) -> U8:
+        """Codes ``[B, 256]`` of one conversion of the event path: the baseline read
         (``dt_cycles`` None) or a read ``dt_cycles[B, 1]`` after it. ``signal``: integrated
         charge in LSB (None: nothing integrated; overwritten otherwise); ``u``: 16-bit noise
         draws ``[B, 256]`` (None: noise off). The sum is ``((z*sigma + signal) + static) + leak``
-        with ``z = NORMAL_TABLE[u]`` (the baseline's ``z*sigma`` comes from a pre-scaled table)."""
-        fp = self.pattern
+        with ``z = NORMAL_TABLE[u]`` (the baseline's ``z*sigma`` comes from a pre-scaled table);
+        the fast path (``_run_chunk``) forms the same sum with the same operands."""
         if u is not None:
             if dt_cycles is None:
                 r = np.take(self._table_baseline, u)
@@ -305,14 +448,56 @@ class ChipInstance:
             r = signal
         r += self._static if dt_cycles is None else self._static_result
         if dt_cycles is not None and self.params.enable_leak:
-            r += np.multiply.outer((dt_cycles * CYCLE_US).reshape(-1), fp.leak_lsb_per_us)
+            r += self._leak(dt_cycles)
         return self._adc_code(r, within_linear=signal is None and self._baseline_linear)
 
     # ---- fast path ---------------------------------------------------------------------------
+    def program(self, w: object, dac_offsets: object = None,
+                column_offsets: object = None) -> ProgrammedTile:
+        """Program the hemisphere: the weights, DAC offsets and digital column offsets a sequence
+        of VMMs runs with (as the chip holds them in its SRAM and registers).
+
+        Args:
+            w: signed weights ``[128, 256]``, integers -63..63.
+            dac_offsets: per-driver DAC offset registers ``[128]``, 0..63 (None: 32).
+            column_offsets: per-column digital offsets ``[256]``, -128..127 (None: 0).
+
+        Returns:
+            A ``ProgrammedTile`` holding copies of the three and every term derived from them
+            (later changes of the caller's arrays do not affect it). Its VMMs draw this chip's
+            trial noise in call order. Terms of an argument whose content equals the last
+            programmed tile's are shared, not recomputed.
+
+        Raises:
+            ValueError: an argument outside its range or of the wrong shape (named).
+        """
+        prev = self._tile
+        if prev is not None and _same(prev.weights, w):
+            weights, wt = prev.weights, prev._wt
+        else:
+            inh, exc = split_weights(w)
+            weights, wt = _frozen(exc - inh), self._weight_terms(inh, exc)
+        if prev is not None and prev._matches_dac(dac_offsets):
+            dac, pt = prev.dac_offsets, prev._pt
+        else:
+            dac = _frozen(self._dac(dac_offsets))
+            pt = self._pulse_terms(dac)
+        if prev is not None and prev._matches_offsets(column_offsets):
+            off = prev.column_offsets
+        else:
+            off = _frozen(self._offsets(column_offsets))
+        tile = ProgrammedTile(self, weights, wt, dac, pt, off)
+        self._tile = tile
+        return tile
+
     def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
                    dac_offsets: object = None, column_offsets: object = None
-                   ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray[np.int8]]:
-        """Fast path for a batch: returns (baseline codes, result codes, y), each ``[B, 256]``.
+                   ) -> tuple[U8, U8, I8]:
+        """Fast path for a batch: returns (baseline codes, result codes, y), each ``[B, 256]``
+        (``[256]`` for a single vector).
+
+        Runs ``self.program(w, dac_offsets, column_offsets).vmm_detail(x, timing)``; the last
+        programmed tile is reused while the three arguments equal its contents.
 
         Args:
             x: inputs ``[B, 128]`` (or ``[128]``), integers 0..31.
@@ -320,61 +505,35 @@ class ChipInstance:
             timing: timing registers (default: ``Timing()``).
             dac_offsets: per-driver DAC offset registers ``[128]``, 0..63 (default 32).
             column_offsets: per-column digital offsets ``[256]``, -128..127 (default 0).
+
+        Raises:
+            ValueError: an argument outside its range or of the wrong shape (named; checked in
+            the order x, w, dac_offsets, column_offsets), or mismatch parameters so large that
+            the fixed-point sum would not be exact. Nothing is drawn from the noise stream then.
         """
-        t = timing if timing is not None else Timing()
-        xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
-        single = xa.ndim == 1
-        xb = xa[None, :] if single else xa
-        if xb.shape[1] != TILE_ROWS:
-            raise ValueError(f"x: expected {TILE_ROWS} inputs per vector, got shape {xa.shape}")
-        inh, exc = split_weights(w)
-        dac = self._dac(dac_offsets)
-        off = self._offsets(column_offsets)
-        batch = xb.shape[0]
-
-        table = self._pulse_table(dac).ravel()
-        pulses = np.take(table, xb * TILE_ROWS + np.arange(TILE_ROWS))
-        nnz = np.count_nonzero(xb, axis=1).reshape(-1, 1)
-        n_ev = nnz * t.num_sends
-        if self._order_rate == 0.0:
-            # Every event weighs 1: the same sum the event path forms, one send at a time.
-            drive = pulses
-            for _ in range(1, t.num_sends):
-                drive = drive + pulses
-        else:
-            # Event of row i in send s has slot s*nnz + rank; m = n_ev - slot events are sent
-            # from it on, so it lies m*event_wait + settle cycles before the result read.
-            ms = np.arange(TILE_ROWS * t.num_sends + 1)
-            factor = self._order_factor(ms * t.event_wait + t.settle_cycles)
-            assert factor is not None  # the order effect is on in this branch
-            m_first = n_ev - np.cumsum(xb > 0, axis=1, dtype=np.int64) + 1
-            drive = pulses * np.take(factor, m_first)
-            for s in range(1, t.num_sends):
-                drive = drive + pulses * np.take(factor, m_first - s * nnz)
-        signal = self._signal(drive, self._effective_weights(inh, exc))
-        dt_read = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
-
-        # The baseline conversions of the whole batch, then the result conversions; each VMM
-        # draws 256 noise values for its baseline and 256 for its result, as the event path does.
-        u_b = u_r = None
-        if self.params.any_noise:
-            u = uniform16(self._rng, batch * 2 * TILE_COLS).reshape(batch, 2, TILE_COLS)
-            u_b, u_r = u[:, 0], u[:, 1]
-        cb = self._conversion(None, None, u_b)
-        if cb.shape[0] != batch:
-            cb = np.repeat(cb, batch, axis=0)
-        cr = self._conversion(signal, dt_read, u_r)
-        y = post(cr, cb, off.astype(np.int8))
+        xb, single = check_inputs(x)
+        tile = self._tile
+        if tile is None or not tile.matches(w, dac_offsets, column_offsets):
+            tile = self.program(w, dac_offsets, column_offsets)
+        cb, cr, y = self._run(tile, xb, timing, codes=True)
+        assert cb is not None and cr is not None
         if single:
             return cb[0], cr[0], y[0]
         return cb, cr, y
 
     def vmm(self, x: object, w: object, timing: Timing | None = None,
-            dac_offsets: object = None, column_offsets: object = None) -> npt.NDArray[np.int8]:
-        """Fast path: ``x[B, 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8 ``[B, 256]``."""
-        return self.vmm_detail(x, w, timing, dac_offsets, column_offsets)[2]
+            dac_offsets: object = None, column_offsets: object = None) -> I8:
+        """Fast path: ``x[B, 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8 ``[B, 256]``
+        (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments, same errors, same
+        noise)."""
+        xb, single = check_inputs(x)
+        tile = self._tile
+        if tile is None or not tile.matches(w, dac_offsets, column_offsets):
+            tile = self.program(w, dac_offsets, column_offsets)
+        y = self._run(tile, xb, timing, codes=False)[2]
+        return y[0] if single else y
 
-    def matmul(self, x: object, w: object, timing: Timing | None = None) -> npt.NDArray[np.int8]:
+    def matmul(self, x: object, w: object, timing: Timing | None = None) -> I8:
         """A VMM of any size on this hemisphere, as hxtorch/grenade split it: 128-row x 256-column
         tiles (zero-padded), each run as one VMM, row tiles added digitally with int8 saturation.
         ``x[..., K]`` (0..31), ``w[K, N]`` (-63..63) -> int8 ``[..., N]``."""
@@ -387,6 +546,193 @@ class ChipInstance:
         res = tiled_matmul(lambda xt, wt: self.vmm(xt, wt, timing),
                            xa[None, :] if single else xa, wa)
         return res[0] if single else res
+
+    # ---- fast path: per-timing terms, work arrays, the batch loop ------------------------------
+    def _timing_terms(self, t: Timing) -> _TimingTerms:
+        """The timing-dependent terms of ``t`` (cached per chip, keyed by the frozen ``Timing``)."""
+        last = self._last_timing
+        if last is not None and last[0] is t:
+            return last[1]
+        tt = self._timing_cache.get(t)
+        if tt is None:
+            sends = t.num_sends
+            factor = factor_rev = None
+            if self._order_rate != 0.0:
+                # An event with m events from it on to the last lies m * event_wait + settle
+                # cycles before the result read.
+                ms = np.arange(TILE_ROWS * sends + 1)
+                all_m = self._order_factor(ms * t.event_wait + t.settle_cycles)
+                assert all_m is not None  # the order effect is on in this branch
+                factor = all_m[1:]  # m = 0 (no event) never occurs
+                factor_rev = np.concatenate(([0.0], all_m[::-1]))  # m = L + 1 - j, 0 at j = L+1
+            n_ev = np.arange(TILE_ROWS + 1, dtype=np.int64) * sends
+            dt = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
+            sigma = self._sigma(dt) if self._noise else None
+            dt_us: F64 | None = None
+            leak: F64 | None = None
+            if self.params.enable_leak:
+                dt_us = (dt * CYCLE_US).astype(np.float64, copy=False)  # as in _leak
+                leak = self._leak(dt)
+            tt = _TimingTerms(sends, factor, factor_rev, sigma, dt_us, leak)
+            if len(self._timing_cache) >= _TIMING_CACHE_SIZE:
+                self._timing_cache.clear()
+            self._timing_cache[t] = tt
+        self._last_timing = (t, tt)
+        return tt
+
+    def _buffers(self, n: int) -> _Buffers:
+        """Work arrays for a chunk of ``n`` (1..CHUNK_ROWS) VMMs: views of one allocation."""
+        b = self._work_views.get(n)
+        if b is None:
+            if self._work is None:
+                self._work = _Buffers(CHUNK_ROWS)
+            b = _Buffers(n, self._work)
+            if len(self._work_views) >= 8:
+                self._work_views.clear()
+            self._work_views[n] = b
+        return b
+
+    def _run(self, tile: ProgrammedTile, xb: I64, timing: Timing | None, codes: bool
+             ) -> tuple[U8 | None, U8 | None, I8]:
+        """The batch ``xb[B, 128]`` (checked) on ``tile``: (baseline codes, result codes, y), each
+        ``[B, 256]`` (codes None unless ``codes``), in chunks of ``CHUNK_ROWS``."""
+        t = timing if timing is not None else self._default_timing
+        tt = self._timing_terms(t)
+        batch = xb.shape[0]
+        if tt.sends > tile._safe_sends:  # the sum may leave the exact range: check, then draw
+            a_max = 0.0
+            for c0 in range(0, batch, CHUNK_ROWS):
+                xc = xb[c0:c0 + CHUNK_ROWS]
+                drive, _ = self._drive(tt, tile._pt, xc, self._buffers(xc.shape[0]))
+                a_max = max(a_max, float(drive.max(initial=0.0)))
+            self._check_exact(a_max, tile._wt)
+        cb = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
+        cr = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
+        if batch <= CHUNK_ROWS:
+            b = self._buffers(batch) if batch else None
+            if b is None:
+                return cb, cr, np.empty((0, TILE_COLS), dtype=np.int8)
+            y = self._run_chunk(tt, tile, xb, b, b.cb if cb is None else cb,
+                                b.cr if cr is None else cr)
+            return cb, cr, y
+        y = np.empty((batch, TILE_COLS), dtype=np.int8)
+        for c0 in range(0, batch, CHUNK_ROWS):
+            c1 = min(c0 + CHUNK_ROWS, batch)
+            b = self._buffers(c1 - c0)
+            y[c0:c1] = self._run_chunk(tt, tile, xb[c0:c1], b,
+                                       b.cb if cb is None else cb[c0:c1],
+                                       b.cr if cr is None else cr[c0:c1])
+        return cb, cr, y
+
+    def _drive(self, tt: _TimingTerms, pt: _PulseTerms, x: I64, b: _Buffers
+               ) -> tuple[F64, npt.NDArray[np.intp]]:
+        """Fixed-point drives ``[n, 128]`` (a work array) and the number of non-zero inputs
+        ``[n]`` of the chunk ``x[n, 128]``.
+
+        The event of row i in send s has slot ``s*nnz + rank_i`` (rank_i: non-zero inputs at
+        0..i); the ``m = n_ev - slot`` events from it on put it ``m*event_wait + settle`` cycles
+        before the result read, ``m - 1 = (nnz - rank_i) + (sends-1-s)*nnz`` (inputs that are zero
+        have pulse 0: their weight does not matter). Sends are summed in order, as the event path
+        sums them. Every table index is in range by construction, so ``take`` runs in its cheaper
+        ``clip`` mode (which then changes nothing)."""
+        np.add(x, _DRIVER_BASE, out=b.idx)
+        pt.fix.take(b.idx, out=b.pul, mode="clip")
+        sends = tt.sends
+        if tt.factor is None:
+            nnz = np.count_nonzero(x, axis=1)
+            if sends == 1:
+                drive = b.pul
+            else:
+                drive = b.drv
+                np.add(b.pul, b.pul, out=drive)
+                for _ in range(2, sends):
+                    np.add(drive, b.pul, out=drive)
+        else:
+            np.minimum(x, 1, out=b.nz)  # 1 where x > 0 (x is 0..31)
+            np.add.accumulate(b.nz, axis=1, out=b.rank)
+            nnz = b.nnz
+            drive = b.drv
+            if sends == 1 and b.n == 1:  # factor[nnz - rank] without the subtraction
+                assert tt.factor_rev is not None
+                start = tt.factor_rev.shape[0] - 2 - int(nnz[0])  # 128 * sends - nnz >= 0
+                tt.factor_rev[start:].take(b.rank, out=b.fac, mode="clip")
+                np.multiply(b.pul, b.fac, out=drive)
+            elif sends == 1:
+                np.subtract(b.nnz_col, b.rank, out=b.rc)  # nnz - rank_i
+                tt.factor.take(b.rc, out=b.fac, mode="clip")
+                np.multiply(b.pul, b.fac, out=drive)
+            else:
+                np.subtract(b.nnz_col, b.rank, out=b.rc)
+                for s in range(sends):
+                    np.multiply(b.nnz_col, sends - 1 - s, out=b.shift)
+                    np.add(b.rc, b.shift, out=b.idx)
+                    tt.factor.take(b.idx, out=b.fac, mode="clip")
+                    if s == 0:
+                        np.multiply(b.pul, b.fac, out=drive)
+                    else:
+                        np.multiply(b.pul, b.fac, out=b.fac)
+                        np.add(drive, b.fac, out=drive)
+        np.rint(drive, out=drive)
+        return drive, nnz
+
+    def _run_chunk(self, tt: _TimingTerms, tile: ProgrammedTile, x: I64, b: _Buffers,
+                   cb: U8, cr: U8) -> I8:
+        """One chunk ``x[n, 128]`` (checked, n = b.n): baseline and result codes into ``cb``,
+        ``cr`` (uint8 ``[n, 256]``), returns y (int8 ``[n, 256]``, a new array). Draws 256
+        baseline then 256 result noise values per VMM, VMM after VMM."""
+        n = b.n
+        drive, nnz = self._drive(tt, tile._pt, x, b)
+        charge = b.charge
+        w_fix = tile._wt.w_fix
+        if n <= GEMM_ROWS:
+            np.matmul(drive, w_fix, out=charge)
+        else:
+            for g in range(0, n, GEMM_ROWS):
+                np.matmul(drive[g:g + GEMM_ROWS], w_fix, out=charge[g:g + GEMM_ROWS])
+        charge *= self._col_scale
+        k = int(nnz[0]) if n == 1 else -1  # one vector: look its row up by a Python index
+        if self._noise:
+            assert tt.sigma is not None
+            u = uniform16(self._rng, n * 2 * TILE_COLS)
+            if k < 0:  # indices as intp in a work array (take would convert into a new one)
+                np.copyto(b.u_flat, u)
+                u = b.u_flat
+            NORMAL_TABLE32.take(u, out=b.z_flat, mode="clip")
+            # z * sigma in float64 (z is exact in float32): the baseline table's and
+            # _conversion's products, bit for bit.
+            r = b.r
+            np.multiply(b.z_b, self._read_sigma, out=r, dtype=np.float64)
+            if self._baseline_cast:
+                np.add(r, self._static, out=cb, casting="unsafe")
+            else:
+                r += self._static
+                self._adc_code(r, self._baseline_linear, out=cb)
+            if k >= 0:
+                np.multiply(b.z_r, tt.sigma[k], out=r, dtype=np.float64)
+            else:
+                tt.sigma.take(nnz, out=b.sig, mode="clip")
+                np.multiply(b.z_r, b.sig_col, out=r, dtype=np.float64)
+            r += charge
+            spare = charge
+        else:
+            cb[...] = self._quiet_baseline_codes()
+            r, spare = charge, b.r
+        r += self._static_result
+        if tt.dt_us is not None and tt.leak is not None:  # the products of _leak, bit for bit
+            if k >= 0:
+                r += tt.leak[k]
+            else:
+                tt.dt_us.take(nnz, out=b.sig, mode="clip")
+                np.multiply(b.sig_col, self.pattern.leak_lsb_per_us, out=spare)
+                r += spare
+        self._adc_code(r, out=cr)
+        return post(cr, cb, tile._off8)  # None when all offsets are 0 (adds nothing)
+
+    def _quiet_baseline_codes(self) -> U8:
+        """Baseline codes ``[256]`` without noise (the same for every VMM)."""
+        if self._quiet_baseline is None:
+            self._quiet_baseline = self._conversion(None, None, None)[0]
+        return self._quiet_baseline
 
     # ---- event level ---------------------------------------------------------------------------
     def event_session(self, weights_phys: object, dac_offsets: object = None) -> EventSession:
@@ -408,6 +754,118 @@ class ChipInstance:
         return int_array(column_offsets, "column_offsets", INT8_MIN, INT8_MAX, shape=(TILE_COLS,))
 
 
+def check_inputs(x: object) -> tuple[I64, bool]:
+    """Inputs ``x[B, 128]`` or ``[128]`` (0..31) as int64 ``[B, 128]`` and whether ``x`` was a
+    single vector. Raises ``ValueError`` naming ``x``. An int64 array is checked in one pass
+    (as unsigned, negative values are large)."""
+    if (type(x) is np.ndarray and x.dtype is _INT64 and 1 <= x.ndim <= 2
+            and x.shape[-1] == TILE_ROWS
+            and (x.size == 0 or np.maximum.reduce(x.view(np.uint64), axis=None) <= X_MAX)):
+        xa = cast(I64, x)
+    else:
+        xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
+        if xa.shape[-1] != TILE_ROWS:
+            raise ValueError(f"x: expected {TILE_ROWS} inputs per vector, got shape {xa.shape}")
+    if xa.ndim == 1:
+        return xa[None, :], True
+    return xa, False
+
+
+class ProgrammedTile:
+    """A hemisphere programmed with weights, DAC offsets and column offsets (``ChipInstance.
+    program``): run many input vectors with ``vmm`` / ``vmm_detail``.
+
+    Holds read-only copies of its configuration (``weights[128, 256]`` -63..63,
+    ``dac_offsets[128]`` 0..63, ``column_offsets[256]`` -128..127, int64) and the terms derived
+    from them; its VMMs draw the trial noise of ``chip``, in call order, exactly as
+    ``chip.vmm_detail(x, weights, timing, dac_offsets, column_offsets)`` would.
+    """
+
+    def __init__(self, chip: ChipInstance, weights: I64, wt: _WeightTerms, dac_offsets: I64,
+                 pt: _PulseTerms, column_offsets: I64) -> None:
+        self.chip = chip
+        self.weights = weights
+        self.dac_offsets = dac_offsets
+        self.column_offsets = column_offsets
+        self._wt = wt
+        self._pt = pt
+        self._off8 = column_offsets.astype(np.int8) if column_offsets.any() else None
+        # Largest num_sends whose fixed-point sum surely stays exact: a drive is at most
+        # sends * pt.fix_max (order weights <= 1; margins for rounding); 0 if even one may not.
+        per_send = pt.fix_max * (1.0 + 1e-9) * wt.col_bound * (1.0 + 1e-9)
+        room = _EXACT * (1.0 - 1e-9) - wt.col_bound * 2.0
+        self._safe_sends = int(min(room / per_send, 1e6)) if per_send > 0 else 10**6
+        self._dac_default = bool(np.all(dac_offsets == DAC_OFFSET_NOMINAL))
+        self._off_default = self._off8 is None
+
+    def __repr__(self) -> str:
+        return f"ProgrammedTile(chip={self.chip!r})"
+
+    def _matches_dac(self, dac_offsets: object) -> bool:
+        return self._dac_default if dac_offsets is None else _same(self.dac_offsets, dac_offsets)
+
+    def _matches_offsets(self, column_offsets: object) -> bool:
+        return (self._off_default if column_offsets is None
+                else _same(self.column_offsets, column_offsets))
+
+    def matches(self, w: object, dac_offsets: object = None, column_offsets: object = None
+                ) -> bool:
+        """True if ``program(w, dac_offsets, column_offsets)`` would program exactly this
+        configuration (contents compared element by element; None means the defaults)."""
+        return (_same(self.weights, w) and self._matches_dac(dac_offsets)
+                and self._matches_offsets(column_offsets))
+
+    def vmm_detail(self, x: object, timing: Timing | None = None) -> tuple[U8, U8, I8]:
+        """(baseline codes, result codes, y) of the inputs ``x[B, 128]`` (or ``[128]``, 0..31)
+        with ``timing`` (default ``Timing()``), each uint8/uint8/int8 ``[B, 256]`` (``[256]`` for
+        a single vector). Raises ``ValueError`` for bad ``x``."""
+        xb, single = check_inputs(x)
+        cb, cr, y = self.chip._run(self, xb, timing, codes=True)
+        assert cb is not None and cr is not None
+        if single:
+            return cb[0], cr[0], y[0]
+        return cb, cr, y
+
+    def vmm(self, x: object, timing: Timing | None = None) -> I8:
+        """int8 results ``[B, 256]`` (``[256]`` for ``x[128]``) of the inputs ``x[B, 128]``
+        (0..31) with ``timing`` (default ``Timing()``): the ``y`` of ``vmm_detail``."""
+        xb, single = check_inputs(x)
+        y = self.chip._run(self, xb, timing, codes=False)[2]
+        return y[0] if single else y
+
+
+class _Buffers:
+    """Work arrays of the fast path for a chunk of ``n`` VMMs (``base``: views of its first
+    ``n`` rows instead of new arrays). Shapes: per input ``[n, 128]``, per column ``[n, 256]``."""
+
+    def __init__(self, n: int, base: _Buffers | None = None) -> None:
+        def arr(name: str, shape: tuple[int, ...], dtype: type) -> npt.NDArray[Any]:
+            if base is None:
+                return np.empty(shape, dtype=dtype)
+            return cast(npt.NDArray[Any], getattr(base, name)[:n])
+
+        self.n = n
+        self.idx = arr("idx", (n, TILE_ROWS), np.intp)      # pulse-table / order-weight index
+        self.nz = arr("nz", (n, TILE_ROWS), np.intp)        # 1 where the input is non-zero
+        self.rank = arr("rank", (n, TILE_ROWS), np.intp)    # non-zero inputs at 0..i
+        self.rc = arr("rc", (n, TILE_ROWS), np.intp)        # non-zero inputs at i+1..127
+        self.shift = arr("shift", (n, 1), np.intp)
+        self.pul = arr("pul", (n, TILE_ROWS), np.float64)   # fixed-point pulses
+        self.fac = arr("fac", (n, TILE_ROWS), np.float64)   # order weights
+        self.drv = arr("drv", (n, TILE_ROWS), np.float64)   # fixed-point drives
+        self.charge = arr("charge", (n, TILE_COLS), np.float64)
+        self.r = arr("r", (n, TILE_COLS), np.float64)
+        self.u = arr("u", (n, 2, TILE_COLS), np.intp)        # noise draws (table indices)
+        self.z = arr("z", (n, 2, TILE_COLS), np.float32)     # standard normals
+        self.sig = arr("sig", (n,), np.float64)
+        self.cb = arr("cb", (n, TILE_COLS), np.uint8)
+        self.cr = arr("cr", (n, TILE_COLS), np.uint8)
+        self.nnz, self.nnz_col = self.rank[:, -1], self.rank[:, -1:]
+        self.z_b, self.z_r = self.z[:, 0], self.z[:, 1]
+        self.u_flat, self.z_flat = self.u.reshape(-1), self.z.reshape(-1)
+        self.sig_col = self.sig[:, None]
+
+
 class EventSession:
     """Event-level view of the array for one sequence of VMMs (the co-simulation bridge's API).
 
@@ -420,7 +878,7 @@ class EventSession:
     def __init__(self, chip: ChipInstance, weights_phys: object, dac_offsets: I64) -> None:
         phys = int_array(weights_phys, "weights_phys", 0, W_MAX, shape=(PHYS_ROWS, TILE_COLS))
         self._chip = chip
-        self._w_fix = chip._effective_weights(phys[0::2], phys[1::2])
+        self._wt = chip._weight_terms(phys[0::2], phys[1::2])
         self._pulse_by_code = self._pulse_table(dac_offsets)
         self._events: list[tuple[I64, I64, I64]] = []
         self._baseline_cycle: int | None = None
@@ -434,7 +892,7 @@ class EventSession:
     def set_weights(self, weights_phys: object) -> None:
         """Replace the weights (the SRAM image) between VMMs."""
         phys = int_array(weights_phys, "weights_phys", 0, W_MAX, shape=(PHYS_ROWS, TILE_COLS))
-        self._w_fix = self._chip._effective_weights(phys[0::2], phys[1::2])
+        self._wt = self._chip._weight_terms(phys[0::2], phys[1::2])
 
     def set_dac_offsets(self, dac_offsets: object) -> None:
         self._pulse_by_code = self._pulse_table(self._chip._dac(dac_offsets))
@@ -477,7 +935,7 @@ class EventSession:
                     contrib = contrib * factor
                 drive = np.zeros((1, TILE_ROWS))
                 np.add.at(drive[0], d[before], contrib)
-                signal = chip._signal(drive, self._w_fix)
+                signal = chip._signal(drive, self._wt)
             self._events = [(c[~before], d[~before], k[~before])]
         u = (uniform16(chip._rng, TILE_COLS).reshape(1, TILE_COLS)
              if chip.params.any_noise else None)
