@@ -105,6 +105,7 @@ class AnalogBridge:
         self.mem = dut.u_dut.u_sram.mem
         self.weights: U8 = np.zeros((PHYS_ROWS, COLS), dtype=np.uint8)
         self.dac_offsets: I64 = np.full(128, 32, dtype=np.int64)
+        self._dac_raw = -1  # dac_offset_o as last read (the offsets are unpacked when it changes)
         self.session: Any = None
         self.obs = VmmObservation()
         self.history: list[VmmObservation] = []
@@ -123,7 +124,7 @@ class AnalogBridge:
             rows = list(range(PHYS_ROWS))
         else:
             mask = _to_int(self.touched.value)
-            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1]
+            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1] if mask else []
         for r in rows:
             self._read_row(r)
         return len(rows) > 0
@@ -135,15 +136,19 @@ class AnalogBridge:
     # ---- the two wake-up points ----
     def on_baseline(self, cycle: int) -> U8:
         changed = self._sync_weights()
-        dac = unpack_fields(_to_int(self.dac.value), 6, 128)
+        dac_raw = _to_int(self.dac.value)
         if self.session is None:
-            self.session = self.chip.event_session(self.weights, dac)
+            self.dac_offsets = unpack_fields(dac_raw, 6, 128)
+            self.session = self.chip.event_session(self.weights, self.dac_offsets)
         else:
             if changed:
                 self.session.set_weights(self.weights)
-            if not np.array_equal(dac, self.dac_offsets):
-                self.session.set_dac_offsets(dac)
-        self.dac_offsets = dac
+            if dac_raw != self._dac_raw:
+                dac = unpack_fields(dac_raw, 6, 128)
+                if not np.array_equal(dac, self.dac_offsets):
+                    self.session.set_dac_offsets(dac)
+                self.dac_offsets = dac
+        self._dac_raw = dac_raw
         self.obs = VmmObservation()
         self.history.append(self.obs)
         self.session.reset(0)
