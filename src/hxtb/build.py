@@ -10,7 +10,7 @@ Verilator builds (``HxVerilator``, cocotb's runner with its build command change
 the model's C++ at -O3 (Verilator's default is -Os; a ``OPT_FAST`` already in ``MAKEFLAGS``, as
 ``make mutate``'s -O0, wins), public VPI access only for the signals tb/hdl/tb_public.vlt lists
 (cocotb's runner adds ``--public-flat-rw``, dropped here), and the main loop tb/hdl/tb_main.cpp,
-which generates the clock (``+hx_clock_half``; ``CLOCK_HALF_PS``) in place of cocotb's clock driver.
+which generates the clock (``CLOCK_HALF_PS``, compiled in) in place of cocotb's clock driver.
 
 Seeds: the host picks the run's seed (``seed_for``: the knob ``seed``, else fixed per name),
 prints it with the one command that reproduces it (``reproduce``) and passes it as the runner's
@@ -151,7 +151,7 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
     if sim == "verilator":
         vlt = [*sorted(rtl_dir().glob("*.vlt")), TB_PUBLIC]
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                      *[str(v) for v in vlt]]
+                      "-CFLAGS", f"-DHX_CLOCK_HALF={CLOCK_HALF_PS}", *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header
     # compile of larger models ("Vtop__pch.h.fast: linker input file not found"); a make
     # command-line variable (via MAKEFLAGS) restores gcc's "-include". The same way the model is
@@ -206,8 +206,6 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
     env.update(cfg.to_env() if cfg is not None else {})
     env.update(extra_env or {})
     plusargs = []
-    if sim == "verilator" and not cocotb_main():
-        plusargs.append(f"+hx_clock_half={CLOCK_HALF_PS}")
     if waves and sim == "icarus":
         plusargs.append(f"+dumpfile_path={test_dir / 'tb_top.fst'}")
     names = [tests] if isinstance(tests, str) else list(tests)

@@ -7,8 +7,9 @@ monitors on the same bus objects (``axil_bus``, ``vbus``) belong to the pyuvm en
 Assumes the toplevel is ``tb_top`` (tb/hdl/tb_top.sv) with IDEAL_ARRAY = 0 (Python bridge) or 1
 (HDL ideal array; then no bridge is started).
 
-The clock: under Verilator the simulator's main loop generates it (tb/hdl/tb_main.cpp, plusarg
-``+hx_clock_half``, set by hxtb.build); otherwise (Icarus) cocotb's clock driver does. Both give
+The clock: under Verilator the simulator's main loop generates it (tb/hdl/tb_main.cpp, built in
+by hxtb.build; it announces itself with the plusarg ``+hx_clock_half``); otherwise (Icarus, or a
+Verilator build with cocotb's main loop) cocotb's clock driver does. Both give
 Python the same read and write points: a coroutine woken by ``RisingEdge(clk_i)`` reads the values
 the flops sample at that edge, and what it writes is sampled at the next edge.
 """

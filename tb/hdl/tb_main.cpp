@@ -2,9 +2,11 @@
 //
 // Verilator main loop of the co-simulation (used by hxtb.build in place of cocotb's own loop).
 //
-// What it adds: the clock. With +hx_clock_half=<N> (time precision units, 1 ps here) the loop itself
-// toggles tb_top's clk_i every N units, the first rising edge at +hx_clock_first=<M> (default N/4),
-// instead of cocotb's clock driver. Read and write points are those of cocotb's clock driver:
+// What it adds: the clock. The loop itself toggles tb_top's clk_i every N time units (1 ps here),
+// N = HX_CLOCK_HALF (compiled in by hxtb.build) or the plusarg +hx_clock_half=<N>, the first
+// rising edge at +hx_clock_first=<M> (default N/4), instead of cocotb's clock driver. The plusarg is
+// added to the arguments cocotb sees (cocotb.plusargs), so the testbench knows not to start its own
+// clock, whoever launched the simulator. Read and write points are those of cocotb's clock driver:
 //
 //   * at an edge the new clock value is set, then the value-change callbacks run (Python awaiting
 //     RisingEdge(clk_i) wakes) BEFORE the model evaluates the edge, so Python reads the values
@@ -17,8 +19,8 @@
 //
 // The saving: cocotb's clock driver writes the clock inertially, so every half period costs an
 // extra evaluation (the one before the inertial write is applied) plus a timer callback; here one
-// evaluation per half period remains when Python does not write. Without +hx_clock_half the loop
-// drives no clock (cocotb's clock driver can then be used as before).
+// evaluation per half period remains when Python does not write. With N = 0 the loop drives no
+// clock (cocotb's clock driver can then be used as before).
 
 #include <algorithm>
 #include <cstdint>
@@ -41,6 +43,10 @@ static const char* const kTraceName = "dump.fst";
 using TraceFile = VerilatedVcdC;
 static const char* const kTraceName = "dump.vcd";
 #endif
+#endif
+
+#ifndef HX_CLOCK_HALF
+#define HX_CLOCK_HALF 0
 #endif
 
 extern "C" void vlog_startup_routines_bootstrap(void);
@@ -88,8 +94,14 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--trace") trace = true;
   }
   Verilated::commandArgs(argc, argv);
-  const uint64_t half = plusarg("hx_clock_half=", 0);
+  const uint64_t half = plusarg("hx_clock_half=", HX_CLOCK_HALF);
   const uint64_t first = plusarg("hx_clock_first=", half / 4);
+  if (half && plusarg("hx_clock_half=", 0) == 0) {
+    // tell the testbench (before cocotb reads the arguments) that the clock runs
+    const std::string arg = "+hx_clock_half=" + std::to_string(half);
+    const char* extra[] = {arg.c_str()};
+    Verilated::commandArgsAdd(1, extra);
+  }
 
   std::unique_ptr<Vtop> top(new Vtop(""));
   Verilated::fatalOnVpiError(false);  // cocotb probes handles that may not exist
