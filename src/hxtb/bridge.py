@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import cocotb
 import numpy as np
 import numpy.typing as npt
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
@@ -166,14 +167,23 @@ class AnalogBridge:
         return np.asarray(self.session.convert(cycle), dtype=np.uint8)
 
     async def run(self) -> None:
-        """Forever: wake at each conversion start, compute and write the crossing codes."""
+        """Forever: wake at each conversion start, compute and write the crossing codes.
+
+        Verilator calls value-change callbacks only after a complete evaluation of the model, so
+        there the values read on waking are settled and the codes are written at once (inertial:
+        applied in the same time step, before the next clock edge). Event-driven simulators
+        (Icarus) wake the bridge in the middle of the edge's evaluation: it reads in ReadOnly and
+        writes 1 ns later."""
+        settled_on_wake = cocotb.SIM_NAME.lower().startswith("verilator")
         while True:
             await self.start_rise
-            await self.read_only
+            if not settled_on_wake:
+                await self.read_only
             self.wakeups += 1
             sel = int(self.sel.value)
             cycle = _to_int(self.rel_cycle.value)
             codes = self.on_baseline(cycle) if sel == 0 else self.on_result(cycle)
             self.obs.conversions.append(Conversion(sel, cycle, codes))
-            await self.settle
+            if not settled_on_wake:
+                await self.settle
             self.write_codes(codes)
