@@ -95,7 +95,7 @@ def main() -> int:
     ap.add_argument("--vmms-verilator", type=int, default=200)
     ap.add_argument("--vmms-icarus", type=int, default=5)
     ap.add_argument("--harness-vmms", type=int, default=500)
-    ap.add_argument("--reps", type=int, default=3, help="interleaved runs per Verilator row")
+    ap.add_argument("--reps", type=int, default=5, help="interleaved runs per Verilator row")
     ap.add_argument("--clock-ab", action="store_true",
                     help="also cosim with cocotb's main loop and clock driver")
     args = ap.parse_args()
@@ -145,6 +145,10 @@ def main() -> int:
                 loads.append(os.getloadavg()[0])
 
     med = {key: median_row(runs) for key, runs in rows.items()}
+    print()
+    print("every run, VMMs/s per CPU second (the machine's load moves them by up to +-30 %):")
+    for (sim, name), runs in rows.items():
+        print(f"  {sim:<10} {name:<26} " + " ".join(f"{r['cpu_vmm_per_s']:.0f}" for r in runs))
     print()
     print("full 128x256 VMM at default timing (2018 cycles, 128 events; ~2025 cycles per VMM with "
           "START and the result loads)")

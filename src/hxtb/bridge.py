@@ -8,8 +8,9 @@ Assumptions (docs/interfaces.md sections 2-3, docs/cosim.md):
 - Baseline conversion (``cadc_sel_o`` = 0): re-read the SRAM rows tb_top marks as possibly
   changed, ``reset`` the session at cycle 0, ``convert`` at the conversion's first cycle.
 - Result conversion (``cadc_sel_o`` = 1): ``apply_events`` with the recorded events, ``convert``.
-- The crossing codes are written in one go, 1 ns after the conversion's first clock edge, i.e.
-  before the edge that ends the first ramp step (even with ``adc_reset_wait`` = 0).
+- The crossing codes are written in one go before the edge that ends the first ramp step (even
+  with ``adc_reset_wait`` = 0): under Verilator on waking (values are settled there), under other
+  simulators read in ReadOnly and written 1 ns after the conversion's first clock edge.
 """
 
 from __future__ import annotations
