@@ -13,8 +13,9 @@
 // y_j = sat_int8(raw_j - baseline_j + offset_j). The per-column digital offsets live here too.
 //
 // The first cycle uses a freshly loaded state (RWAIT, or RAMP step 0 if adc_reset_wait = 0), so
-// the conversion needs no set-up cycle. The per-column latch mask is non-zero only at step ends
-// and the post-processing only changes the result buffer in POST.
+// the conversion needs no set-up cycle. The per-column latch mask is non-zero only at step ends,
+// and the 256-column loops (latching, buffer copy, POST, offset store) run only at the clock edges
+// that need them.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -72,11 +73,11 @@ module hx_cadc_sequencer #(
   logic [7:0]               ramp_q, ramp_d;       // ramp step s
   logic [3:0]               step_q, step_d;       // cycle within the step
   logic [NumCols-1:0]       latched_q, latched_d;
-  logic [NumCols*CodeW-1:0] code_q, code_d;       // per-column latches
-  logic [NumCols*CodeW-1:0] base_q, base_d;
-  logic [NumCols*CodeW-1:0] raw_q, raw_d;
-  logic [NumCols*CodeW-1:0] res_q, res_d;
-  logic [NumCols*CodeW-1:0] coff_q, coff_d;
+  logic [NumCols*CodeW-1:0] code_q;               // per-column latches
+  logic [NumCols*CodeW-1:0] base_q;
+  logic [NumCols*CodeW-1:0] raw_q;
+  logic [NumCols*CodeW-1:0] res_q;
+  logic [NumCols*CodeW-1:0] coff_q;
 
   // Effective state of this cycle
   logic [1:0] sub;
@@ -173,55 +174,7 @@ module hx_cadc_sequencer #(
     return y;
   endfunction
 
-  // Per-column datapath. Each wide vector is computed by one function call, so a simulator updates
-  // it once per change (per-column continuous assignments made Icarus propagate 256 partial updates
-  // through every consumer each ramp step; an always_comb with a default and partial overwrites
-  // re-triggers itself in Icarus 11).
-  function automatic logic [NumCols*CodeW-1:0] latch_codes(
-      input logic [NumCols-1:0]       now,
-      input logic [CodeW-1:0]         value,
-      input logic [NumCols*CodeW-1:0] held);
-    for (int j = 0; j < NumCols; j++) begin
-      latch_codes[j*CodeW +: CodeW] = now[j] ? value : held[j*CodeW +: CodeW];
-    end
-  endfunction
-
-  function automatic logic [NumCols*CodeW-1:0] post_all(
-      input logic [NumCols*CodeW-1:0] raw,
-      input logic [NumCols*CodeW-1:0] base,
-      input logic [NumCols*CodeW-1:0] coff);
-    for (int j = 0; j < NumCols; j++) begin
-      post_all[j*CodeW +: CodeW] = post_value(raw[j*CodeW +: CodeW], base[j*CodeW +: CodeW],
-                                              coff[j*CodeW +: CodeW]);
-    end
-  endfunction
-
-  function automatic logic [NumCols*CodeW-1:0] masked_write(
-      input logic [NumCols-1:0]       mask,
-      input logic [NumCols*CodeW-1:0] wdata,
-      input logic [NumCols*CodeW-1:0] held);
-    for (int j = 0; j < NumCols; j++) begin
-      masked_write[j*CodeW +: CodeW] = mask[j] ? wdata[j*CodeW +: CodeW] : held[j*CodeW +: CodeW];
-    end
-  endfunction
-
-  assign code_d = latch_codes(latch_now, ramp, code_q);
-  assign res_d  = post_i ? post_all(raw_q, base_q, coff_q) : res_q;
-  assign coff_d = coff_we_i ? masked_write(coff_wmask_i, coff_wdata_i, coff_q) : coff_q;
-
-  // Buffers: the latched codes go to the baseline or raw-result buffer in the last cycle
-  always_comb begin
-    base_d = base_q;
-    raw_d  = raw_q;
-    if (last_o) begin
-      if (sel_i) begin
-        raw_d = code_d;
-      end else begin
-        base_d = code_d;
-      end
-    end
-  end
-
+  // Sequencing state and latch flags
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       sub_q     <= SubIdle;
@@ -229,22 +182,68 @@ module hx_cadc_sequencer #(
       ramp_q    <= 8'h0;
       step_q    <= 4'h0;
       latched_q <= '0;
-      code_q    <= '0;
-      base_q    <= '0;
-      raw_q     <= '0;
-      res_q     <= '0;
-      coff_q    <= '0;
     end else begin
       sub_q     <= sub_d;
       cnt_q     <= cnt_d;
       ramp_q    <= ramp_d;
       step_q    <= step_d;
       latched_q <= latched_d;
-      code_q    <= code_d;
-      base_q    <= base_d;
-      raw_q     <= raw_d;
-      res_q     <= res_d;
-      coff_q    <= coff_d;
+    end
+  end
+
+  // Per-column datapath: the 256-column loops sit in the registers' processes, under the condition
+  // that loads the register (a step end, the last cycle, POST, an offset store), so they run only
+  // at those clock edges, not every cycle (nor, in Verilator, at every evaluation of the logic).
+  // No continuous logic reads these wide registers (the vector port selects its load data at the
+  // clock edge too), so a change of one column does not propagate through wide nets in Icarus.
+
+  // Per-column latches: the columns in latch_now take the ramp value (only at a step end)
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      code_q <= '0;
+    end else if (step_end) begin
+      /*verilator unroll_full*/
+      for (int j = 0; j < NumCols; j++) begin
+        if (latch_now[j]) begin
+          code_q[j*CodeW +: CodeW] <= ramp;
+        end
+      end
+    end
+  end
+
+  // Buffers: the latched codes, with this cycle's latches, go to the baseline or raw-result buffer
+  // in the last cycle; POST computes the result; the digital offsets take a masked store
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      base_q <= '0;
+      raw_q  <= '0;
+      res_q  <= '0;
+      coff_q <= '0;
+    end else begin
+      if (last_o) begin
+        if (sel_i) begin
+          for (int j = 0; j < NumCols; j++) begin
+            raw_q[j*CodeW +: CodeW] <= latch_now[j] ? ramp : code_q[j*CodeW +: CodeW];
+          end
+        end else begin
+          for (int j = 0; j < NumCols; j++) begin
+            base_q[j*CodeW +: CodeW] <= latch_now[j] ? ramp : code_q[j*CodeW +: CodeW];
+          end
+        end
+      end
+      if (post_i) begin
+        for (int j = 0; j < NumCols; j++) begin
+          res_q[j*CodeW +: CodeW] <= post_value(raw_q[j*CodeW +: CodeW], base_q[j*CodeW +: CodeW],
+                                                coff_q[j*CodeW +: CodeW]);
+        end
+      end
+      if (coff_we_i) begin
+        for (int j = 0; j < NumCols; j++) begin
+          if (coff_wmask_i[j]) begin
+            coff_q[j*CodeW +: CodeW] <= coff_wdata_i[j*CodeW +: CodeW];
+          end
+        end
+      end
     end
   end
 

