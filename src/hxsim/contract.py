@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hxsim.outputs import write_text_atomic
+
 #: The repository (hxsim is installed editable from its src/ folder).
 ROOT = Path(__file__).resolve().parents[2]
 RDL = ROOT / "data" / "hx_top.rdl"
@@ -842,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{rel} (committed)", f"{rel} (from {SOURCE})", n=1))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
+            write_text_atomic(path, text)
             print(f"[regs] written    {rel}")
     if differ:
         print(f"[regs] {differ} file(s) differ from {SOURCE}: run `make regs` and commit")

@@ -136,6 +136,16 @@ class Outputs:
                         d.rmdir()
 
 
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same directory renamed
+    onto it (an existing ``path`` is replaced; a failed write leaves it as it was). Returns
+    ``path``; OSError as from ``open``."""
+    p = Path(path)
+    with atomic_path(p) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return p
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """The temporary file to write ``path`` to, renamed onto it when the block ends normally

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hxsim.checks import read_json
+from hxsim.outputs import write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class ChipParams:
         return cls(**data)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> ChipParams:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from hxsim.outputs import write_text_atomic
 from hxtb.config import ROOT, SIMS, TEST_PACKAGE, TbConfig
 
 PLAN = ROOT / "tb" / "testplan.toml"
@@ -301,7 +302,7 @@ def main() -> int:
         print(f"python -m hxtb.testplan: error: {exc}", file=sys.stderr)
         return 2
     if a.write_docs:
-        DOCS.write_text(docs_with_table(DOCS.read_text(), plan.docs_table()))
+        write_text_atomic(DOCS, docs_with_table(DOCS.read_text(), plan.docs_table()))
         print(f"feature table written to {DOCS}")
         return 0
     for tier in TIERS:

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from hxsim.golden import TILE_COLS, TILE_ROWS, vmm_total_cycles
 from hxsim.nn.network import Network
+from hxsim.outputs import write_text_atomic
 from hxsim.timing import CLOCK_PERIOD_NS
 
 #: SPEC.md section 5: power of one chip (W) and the published energy per classified image (J).
@@ -132,8 +133,8 @@ class Report:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         md, js = d / "report.md", d / "report.json"
-        md.write_text(self.markdown())
-        js.write_text(self.to_json())
+        write_text_atomic(md, self.markdown())
+        write_text_atomic(js, self.to_json())
         return md, js
 
     def to_json(self) -> str:

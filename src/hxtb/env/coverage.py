@@ -32,6 +32,7 @@ from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 from pyuvm import uvm_subscriber
 
 import hxsim
+from hxsim.outputs import write_text_atomic
 from hxsim.regmap import Err, Phase
 from hxsim.timing import TIMING_RANGES
 
@@ -207,7 +208,7 @@ def hits() -> dict[str, dict[str, int]]:
 def dump(part: Path) -> Path:
     """Write this process's hits to the file ``part`` (JSON)."""
     part.parent.mkdir(parents=True, exist_ok=True)
-    part.write_text(json.dumps(hits(), indent=1))
+    write_text_atomic(part, json.dumps(hits(), indent=1))
     return part
 
 
@@ -277,12 +278,12 @@ def report(tot: dict[str, dict[str, int]], out_dir: Path | None = None,
     print(text)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "coverage.txt").write_text(text + "\n")
+        write_text_atomic(out_dir / "coverage.txt", text + "\n")
         data = {"percent": pct, "bins_hit": hit, "bins_total": total, "uncovered": missing,
                 "items": tot}
-        (out_dir / "coverage.json").write_text(json.dumps(data, indent=1))
+        write_text_atomic(out_dir / "coverage.json", json.dumps(data, indent=1))
         import yaml  # cocotb-coverage depends on pyyaml
-        (out_dir / "coverage.yml").write_text(yaml.safe_dump(data, sort_keys=True))
+        write_text_atomic(out_dir / "coverage.yml", yaml.safe_dump(data, sort_keys=True))
     return pct, missing
 
 

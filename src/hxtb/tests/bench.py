@@ -19,6 +19,7 @@ from cocotb.utils import get_sim_time
 
 import hxsim
 from hxsim.golden import ideal_codes, vmm_timing
+from hxsim.outputs import write_text_atomic
 from hxtb import config
 from hxtb.tbench import CLK_NS, Testbench
 
@@ -72,4 +73,4 @@ async def bench_vmm(dut: Any) -> None:
                      "bridge_wakeups": (tb.bridge.wakeups if tb.bridge else 0) - wake0}
     dut._log.info("bench: %s", out)
     if cfg.bench_out is not None:
-        cfg.bench_out.write_text(json.dumps(out))
+        write_text_atomic(cfg.bench_out, json.dumps(out))

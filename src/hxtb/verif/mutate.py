@@ -29,6 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from hxsim.outputs import write_text_atomic
 from hxtb import build, testplan
 from hxtb.build import ROOT
 from hxtb.config import TbConfig
@@ -221,9 +222,9 @@ def main() -> int:
           f"wall time {time.monotonic() - t0:.0f} s")
     out = Path(a.json)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"seed": a.seed, "score": score, "caught": caught, "valid": valid,
-                               "baseline_ok": base_ok if a.baseline else None, "rows": rows},
-                              indent=1))
+    table = {"seed": a.seed, "score": score, "caught": caught, "valid": valid,
+             "baseline_ok": base_ok if a.baseline else None, "rows": rows}
+    write_text_atomic(out, json.dumps(table, indent=1))
     print(f"[mutate] table written to {out}")
     if not a.keep and not a.work:
         shutil.rmtree(work, ignore_errors=True)
