@@ -19,7 +19,6 @@ import hxsim.device
 from hxsim import ChipInstance, ChipParams
 from hxsim.calibration import CalibrationSettings
 from hxsim.cli import build_parser, main
-from hxsim.cli.bringup import calibration_vmms
 from hxsim.cli.common import (
     DEFAULT_FIXED_SEED,
     DEFAULT_NOISE_SEED,
@@ -234,7 +233,7 @@ def test_progress_bars_count_the_work(name: str, files: dict[str, Path], tmp_pat
     args = [*base_args(name, files, tmp_path), "--device", device]
     if "output" in GROUPS[name]:
         args.append("--force")
-    cal = calibration_vmms(CalibrationSettings(driver_repetitions=1, offset_repetitions=2))
+    cal = CalibrationSettings(driver_repetitions=1, offset_repetitions=2).num_vmms
     total = {"demo": "8/8 [", "characterize": "4/4 [", "measure": "6/6 [",
              "replay-vectors": "", "calibrate": f"{cal}/{cal} [", "train": "20/20 [",
              "infer": "4/4 ["}[name]

@@ -46,6 +46,9 @@ from hxsim.types import F64, I64
 DAC_NOMINAL = 32
 DAC_MAX = 63
 
+#: Zero-input reference VMMs per repetition of a driver measurement.
+REFERENCE_VECTORS = 16
+
 
 @dataclass(frozen=True)
 class CalibrationSettings:
@@ -76,6 +79,15 @@ class CalibrationSettings:
     refine: bool = True
     event_wait: int = 5
 
+    @property
+    def num_vmms(self) -> int:
+        """VMMs ``calibrate`` runs with these settings: 4 driver measurements (5 with the
+        refinement) of ``REFERENCE_VECTORS`` zero-input references plus 2 x 128 single-driver
+        VMMs per repetition, and 2 column-offset measurements (``CalibrationResult.num_vmms``
+        counts what a run used)."""
+        per_driver = (REFERENCE_VECTORS + 2 * TILE_ROWS) * self.driver_repetitions
+        return (5 if self.refine else 4) * per_driver + 2 * self.offset_repetitions
+
     def __post_init__(self) -> None:
         def chk(name: str, lo: int, hi: int) -> None:
             v = getattr(self, name)
@@ -89,7 +101,7 @@ class CalibrationSettings:
         chk("weight", 1, W_MAX)
         chk("driver_repetitions", 1, 1024)
         chk("offset_repetitions", 1, 4096)
-        chk("event_wait", 1, 255)
+        chk("event_wait", *TIMING_RANGES["event_wait"])
         if self.high_input - self.low_input < 4:
             raise ValueError("CalibrationSettings.high_input: must exceed low_input by at least 4 "
                              f"(got {self.low_input} and {self.high_input})")
@@ -132,7 +144,7 @@ def measure_drivers(device: VmmDevice, dac_offsets: object,
     s = settings if settings is not None else CalibrationSettings()
     dac = _dac_array(dac_offsets)
     reps = s.driver_repetitions
-    n_ref = 16 * reps
+    n_ref = REFERENCE_VECTORS * reps
     idx = np.arange(TILE_ROWS)
     one = np.zeros((2 * TILE_ROWS, TILE_ROWS), dtype=np.int64)
     one[idx, idx] = s.low_input

@@ -40,7 +40,7 @@ from hxsim.cli.common import (
     wants_progress,
 )
 from hxsim.device import close_device, execute_program, open_device
-from hxsim.golden import TILE_COLS, TILE_ROWS
+from hxsim.golden import TILE_COLS
 from hxsim.outputs import Outputs
 from hxsim.params import ChipParams
 from hxsim.progress import start_device
@@ -336,14 +336,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if res.mismatches else 0
 
 
-def calibration_vmms(settings: CalibrationSettings) -> int:
-    """VMMs ``hxsim.calibration.calibrate`` runs with ``settings``: 4 driver measurements (5 with
-    the refinement) of 16 zero-input references plus 2 x 128 single-driver VMMs per repetition,
-    and 2 column offset measurements (``CalibrationResult.num_vmms``)."""
-    per_driver = (16 + 2 * TILE_ROWS) * settings.driver_repetitions
-    return (5 if settings.refine else 4) * per_driver + 2 * settings.offset_repetitions
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """calix-style calibration of the DAC offsets and the column offsets through --device (with
     cosim/regs every register is written over AXI and the vector port); saves the result (JSON,
@@ -354,7 +346,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
                                    offset_repetitions=args.offset_repetitions)
     chip = chip_instance(args)
-    run = Run("calibrate", args, chip, calibration_vmms(settings))
+    run = Run("calibrate", args, chip, settings.num_vmms)
     print(f"hxsim calibrate: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}")
     try:
