@@ -48,8 +48,11 @@ def main() -> int:
     if args.sim == "icarus" and not build.have_iverilog():
         print(f"SKIPPED: {build.ICARUS_MISSING}")
         return 0
-    if args.vmms is not None:
-        cfg = cfg.replace(num_vmms=args.vmms)
+    try:
+        if args.vmms is not None:
+            cfg = cfg.replace(num_vmms=args.vmms)
+    except ValueError as exc:  # e.g. --vmms 0: a run that checks nothing is refused
+        ap.exit(2, f"make sim: error: --vmms: {exc}\n")
     if args.profile is not None:
         cfg = cfg.replace(profile=args.profile)
     elif args.sim == "icarus" and not config.set_in_env("profile"):

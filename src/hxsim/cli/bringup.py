@@ -69,7 +69,8 @@ def _random_vmm_args(p: argparse.ArgumentParser, vmms: int) -> None:
     g.add_argument("--matrices", type=positive, default=1, metavar="M",
                    help="random weight matrices (VMM n uses matrix n %% M; 1..64)")
     g.add_argument("--density", type=_probability, default=0.5, metavar="P",
-                   help="probability of a non-zero input (1..31)")
+                   help="probability that an input is non-zero (non-zero inputs are drawn "
+                        "from 1..31)")
     g.add_argument("--weight-max", type=nonneg, default=63, metavar="W",
                    help="weights drawn from -W..W (0..63)")
 

@@ -122,6 +122,7 @@ class VmmScoreboard(uvm_subscriber):
                          self.value_mismatches, self.timing_mismatches, self.kinds,
                          self.sat["pos"], self.sat["neg"])
         expected = self.num_vmms
+        assert self.checked > 0, "scoreboard checked no VMM"
         assert self.checked == expected, f"scoreboard saw {self.checked} of {expected} VMMs"
         assert not self.mismatches, f"{len(self.mismatches)} mismatches, first: " \
                                     f"{self.mismatches[0]}"
