@@ -29,8 +29,10 @@ from hxsim.cli.common import (
     chip_params,
     device_options,
     nonneg,
+    number,
     output_options,
     positive,
+    probability,
     progress_options,
     refuse_together,
     seed_metadata,
@@ -46,29 +48,12 @@ from hxsim.params import ChipParams
 from hxsim.progress import start_device
 
 
-def _probability(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in 0..1, got {text!r}")
-    return v
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-
-
 def _random_vmm_args(p: argparse.ArgumentParser, vmms: int) -> None:
     g = p.add_argument_group("random VMMs")
     g.add_argument("--vmms", type=positive, default=vmms, metavar="N", help="input vectors")
     g.add_argument("--matrices", type=positive, default=1, metavar="M",
                    help="random weight matrices (VMM n uses matrix n %% M; 1..64)")
-    g.add_argument("--density", type=_probability, default=0.5, metavar="P",
+    g.add_argument("--density", type=probability, default=0.5, metavar="P",
                    help="probability that an input is non-zero (non-zero inputs are drawn "
                         "from 1..31)")
     g.add_argument("--weight-max", type=nonneg, default=63, metavar="W",
@@ -131,11 +116,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         parents=[chip_options(what="the expected chip configuration"),
                  output_options(Path("out/compare"), "report directory")])
     p.add_argument("measured", type=Path, help="measured-data file (.npz or .csv)")
-    p.add_argument("--linear-limit", type=_number, default=cmpmod.LINEAR_LIMIT, metavar="LSB",
+    p.add_argument("--linear-limit", type=number, default=cmpmod.LINEAR_LIMIT, metavar="LSB",
                    help="fit only points with |mean y| up to this")
     g = p.add_argument_group("thresholds (only those given are checked; exit 1 beyond one)")
     for name, text in cmpmod.THRESHOLDS.items():
-        g.add_argument(f"--{name.replace('_', '-')}", type=_number, default=None, metavar="X",
+        g.add_argument(f"--{name.replace('_', '-')}", type=number, default=None, metavar="X",
                        help=f"{text} (default: not checked)")
     p.set_defaults(func=cmd_compare)
 
@@ -149,7 +134,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="take inputs, weights and timing from a measured-data file (default: "
                         "random VMMs)")
     _random_vmm_args(p, 8)
-    p.add_argument("--gain", type=_number, default=0.002,
+    p.add_argument("--gain", type=number, default=0.002,
                    help="gain of the expected responses (LSB per unit x*w per send)")
     p.set_defaults(func=cmd_export)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -91,14 +92,24 @@ nonneg = _int_at_least(0, "a non-negative integer")
 positive = _int_at_least(1, "a positive integer")
 
 
-def positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not 0 < v < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return v
+def _float_in(low: float, high: float, what: str, low_open: bool = False
+              ) -> Callable[[str], float]:
+    """An argparse type: a finite float in ``low..high`` (``low`` excluded when ``low_open``)."""
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not (math.isfinite(v) and (low < v if low_open else low <= v) and v <= high):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return v
+    parse.__name__ = what
+    return parse
+
+
+positive_float = _float_in(0.0, math.inf, "a positive number", low_open=True)
+probability = _float_in(0.0, 1.0, "a number in 0..1")
+number = _float_in(-math.inf, math.inf, "a finite number")
 
 
 def _parent() -> argparse.ArgumentParser:
