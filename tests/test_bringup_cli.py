@@ -13,7 +13,6 @@ from hxsim import ChipParams
 from hxsim.bringup.data import MeasuredData
 from hxsim.calibration import CalibrationResult
 from hxsim.cli import main
-from hxsim.device import DeviceUnavailable, open_device
 
 # Known hidden parameters for compare: the effects a per-column linear model cannot describe are
 # off, so the configuration's numbers are what the fit must find.
@@ -21,14 +20,6 @@ KNOWN = ChipParams(gain=0.0025, column_gain_std=0.08, column_offset_std_lsb=3.0,
                    membrane_noise_lsb=1.5, read_noise_lsb=0.5, enable_driver_mismatch=False,
                    enable_synapse_mismatch=False, enable_order_effect=False, enable_leak=False,
                    enable_drift=False)
-
-
-def cosim_available() -> bool:
-    try:
-        open_device("cosim", __import__("hxsim").ChipInstance(ChipParams.ideal(), 0, 0)).close()
-    except DeviceUnavailable:
-        return False
-    return True
 
 
 def test_characterize_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
