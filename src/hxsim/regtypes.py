@@ -59,7 +59,3 @@ class Vector:
     lanes: int
     desc: str
     lane: Field
-
-    @property
-    def addrs(self) -> range:
-        return range(self.addr, self.addr + self.rows * self.halves)

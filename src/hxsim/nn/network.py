@@ -104,10 +104,6 @@ class Network:
         """Tile VMMs one example needs on the chip."""
         return sum(la.vmms_per_example() for la in self.layers)
 
-    def events_per_vmm_max(self) -> list[int]:
-        """Upper bound of events in one of each layer's VMMs (all 128 rows nonzero)."""
-        return [min(la.fan_in, 128) * la.num_sends for la in self.layers]
-
     # ---- forward / backward ------------------------------------------------------------------
     def inputs(self, images: npt.NDArray[np.generic], mode: str) -> npt.NDArray[np.generic]:
         """Images (uint8 0..255) -> first-layer inputs: integers 0..31 on the chip, the same

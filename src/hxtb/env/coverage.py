@@ -91,10 +91,6 @@ def density(n: int) -> str:
     return "none" if n == 0 else "sparse" if n <= 16 else "full" if n == 128 else "dense"
 
 
-def sends_bin(n: int) -> str:
-    return reg_bin("num_sends", n)
-
-
 def bp_bin(bp: float) -> str:
     return "0" if bp == 0 else "low" if bp < 0.3 else "high"
 
