@@ -198,9 +198,13 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         check: bool = False) -> Path:
     """Run cocotb tests (exact names) in a fresh ``test_dir`` with the knobs of ``cfg``;
     returns the results file (also when the simulator exited non-zero, e.g. a checker's
-    $fatal, as long as it wrote one). ``check``: raise AssertionError unless a test ran and
-    none failed."""
+    $fatal, as long as it wrote one). ``check``: raise AssertionError unless a test ran, none
+    failed and, when ``cfg.cov_part`` is set, the run wrote its coverage part (a run whose
+    coverage was lost must not pass)."""
     runner, bdir = build(sim, ideal, waves)
+    cov_part = cfg.cov_part if cfg is not None else None
+    if cov_part is not None:
+        cov_part.unlink(missing_ok=True)  # a part from an earlier run must not count
     test_dir.mkdir(parents=True, exist_ok=True)
     env = {"COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "WARNING")}
     env.update(cfg.to_env() if cfg is not None else {})
@@ -217,7 +221,11 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         result = test_dir / "results.xml"
         if not result.exists():
             raise
-    return ran_tests(result) if check else result
+    if check:
+        ran_tests(result)
+        assert cov_part is None or cov_part.is_file(), \
+            f"{cov_part}: the run wrote no coverage part (see the log in {test_dir})"
+    return result
 
 
 def run_job(job: Job, test_dir: Path, seed: int, cfg: TbConfig | None = None,
