@@ -79,8 +79,8 @@ class CapMemConfig:
             0..1022 (naming the cell).
     """
 
-    quadrant: dict[str, I64]
-    column: dict[str, I64]
+    quadrant: dict[str, Any]
+    column: dict[str, Any]
 
     def __post_init__(self) -> None:
         for given, names, kind in ((self.quadrant, QUADRANT_CELLS, "quadrant"),
