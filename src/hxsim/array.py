@@ -34,9 +34,12 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
+from hxsim.capmem import COLUMNS_PER_QUADRANT, N_QUADRANTS, CapMemConfig
 from hxsim.checks import int_array
+from hxsim.drift import DriftProcess
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, post
 from hxsim.noise import NORMAL_TABLE, NORMAL_TABLE32, uniform16
+from hxsim.oppoint import CellMismatch, OperatingPoint, operating_point
 from hxsim.params import ChipParams
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 from hxsim.types import F64, I8, I64, U8
@@ -176,6 +179,37 @@ class _TimingTerms:
     leak: F64 | None
 
 
+@dataclass(frozen=True, eq=False)
+class _OpTerms:
+    """Terms of one CapMem configuration (``hxsim.oppoint``) on this chip, used by both paths
+    whenever the configuration is not the default or temporal drift is on (the operating-point
+    path; at the defaults without drift the paths above run unchanged).
+
+    Attributes:
+        capmem: the configuration; point: its ``OperatingPoint``.
+        col_scale: fixed-point charge -> LSB per column ``[256]`` (the chip's times the point's
+            relative gain).
+        static_base, static_result: absolute membrane voltage of the baseline / result read
+            without signal, noise, leak and drift ``[256]`` (default-LSB units).
+        lin_lo, lin_hi: linear range of the membrane voltage per column ``[256]`` (the CADC's
+            reliable range, narrowed towards the baseline by a weak synaptic-input OTA).
+        var_static: result-read noise variance without the drift part ``[256]``.
+        drift_var: drift noise variance per us ``[256]`` (scalar broadcast).
+        tau_us: membrane time constant ``[256]`` (inf: no leak).
+    """
+
+    capmem: CapMemConfig
+    point: OperatingPoint
+    col_scale: F64
+    static_base: F64
+    static_result: F64
+    lin_lo: F64
+    lin_hi: F64
+    var_static: F64
+    drift_var: float
+    tau_us: F64
+
+
 def _same(stored: npt.NDArray[Any], value: object) -> bool:
     """True if ``value`` is an int or float array equal to ``stored`` element by element (then it
     passes the same range checks ``stored`` passed)."""
@@ -293,6 +327,12 @@ class ChipInstance:
         self._last_timing: tuple[Timing, _TimingTerms] | None = None
         self._work: _Buffers | None = None
         self._work_views: dict[int, _Buffers] = {}
+        # ---- operating point (CapMem) and temporal drift
+        self.capmem_mismatch = CellMismatch.draw(p, self.fixed_seed)
+        self._op_cache: dict[bytes, _OpTerms] = {}
+        #: Temporal drift state (None unless ``enable_temporal_drift``): advances one step per VMM.
+        self.drift = (DriftProcess(p, self.fixed_seed, self.noise_seed)
+                      if p.enable_temporal_drift else None)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled and copied without the fast path's caches and work arrays (views of one
@@ -327,11 +367,12 @@ class ChipInstance:
         self._rng.bit_generator.state = state
 
     # ---- shared physics -------------------------------------------------------------------
-    def _pulse_table(self, dac_offsets: I64) -> F64:
+    def _pulse_table(self, dac_offsets: I64, x_map: F64 | None = None) -> F64:
         """Pulse width in input units ``[32, 128]`` for input ``x`` (row) on driver ``i`` (column);
-        row 0 (no event) is zero. Both paths look pulses up here."""
+        row 0 (no event) is zero. Both paths look pulses up here. ``x_map[32]``: the effective
+        input of each x (the hagen DAC's transfer, ``hxsim.oppoint``; None: x itself)."""
         fp = self.pattern
-        x = np.arange(32, dtype=np.float64)[:, None]
+        x = (np.arange(32, dtype=np.float64) if x_map is None else x_map)[:, None]
         shift = fp.driver_offset_x + self._dac_step * (dac_offsets - DAC_OFFSET_NOMINAL)
         width = np.maximum((x + shift) * (1.0 + fp.driver_gain), 0.0)
         width[0] = 0.0
@@ -451,9 +492,138 @@ class ChipInstance:
             r += self._leak(dt_cycles)
         return self._adc_code(r, within_linear=signal is None and self._baseline_linear)
 
+    # ---- operating point (CapMem, drift): one implementation for both paths --------------------
+    def _op_terms(self, capmem: CapMemConfig | None) -> _OpTerms | None:
+        """The operating-point terms of ``capmem`` (None: default), or None when the default
+        paths apply (default CapMem, no temporal drift). Cached per configuration."""
+        if capmem is not None and not isinstance(capmem, CapMemConfig):
+            raise ValueError(f"capmem: expected an hxsim.capmem.CapMemConfig or None, got "
+                             f"{type(capmem).__name__}")
+        cfg = capmem if capmem is not None else CapMemConfig.default()
+        if self.drift is None and cfg.is_default:
+            return None
+        key = cfg.key()
+        terms = self._op_cache.get(key)
+        if terms is not None:
+            return terms
+        p, fp = self.params, self.pattern
+        pt = operating_point(cfg, self.capmem_mismatch)
+        base = fp.baseline_lsb + fp.adc_offset_lsb
+        lo0, hi0 = p.adc_linear_lo_lsb, p.adc_linear_hi_lsb
+        c = pt.ota_range
+        lin_lo = np.where(c < 1.0, np.minimum(base, lo0 + (base - lo0) * (1.0 - c)), lo0)
+        lin_hi = np.where(c < 1.0, np.maximum(base, hi0 - (hi0 - base) * (1.0 - c)), hi0)
+        read = p.read_noise_lsb if p.enable_read_noise else 0.0
+        mem = p.membrane_noise_lsb if p.enable_membrane_noise else 0.0
+        drift = p.drift_lsb_per_sqrt_us if p.enable_drift else 0.0
+        var_static = (mem * mem + read * read) + pt.leak_noise_lsb ** 2
+        terms = _OpTerms(cfg, pt, self._col_scale * pt.gain, base,
+                         base + fp.column_offset_lsb, lin_lo, lin_hi, var_static,
+                         drift * drift, pt.tau_us)
+        if len(self._op_cache) >= _TIMING_CACHE_SIZE:
+            self._op_cache.clear()
+        self._op_cache[key] = terms
+        return terms
+
+    def _op_pulse_terms(self, op: _OpTerms, dac_offsets: I64
+                        ) -> list[tuple[slice, _PulseTerms]]:
+        """Pulse terms per group of quadrants with the same hagen-DAC input map."""
+        pt = op.point
+        quads = range(N_QUADRANTS) if pt.quadrants_differ else range(1)
+        out = []
+        for q in quads:
+            cols = (slice(q * COLUMNS_PER_QUADRANT, (q + 1) * COLUMNS_PER_QUADRANT)
+                    if pt.quadrants_differ else slice(0, TILE_COLS))
+            table = self._pulse_table(dac_offsets, pt.x_map[q])
+            fix = np.ascontiguousarray((table * _FIX).T).reshape(-1)
+            out.append((cols, _PulseTerms(fix, float(fix.max()))))
+        return out
+
+    def _op_dt_eff(self, op: _OpTerms, dt_cycles: I64) -> F64:
+        """Effective integration time in us ``[n, 256]`` of reads ``dt_cycles[n]`` after the
+        baseline: ``dt / (1 + dt / tau)`` (``dt`` where there is no leak)."""
+        dt_us = (dt_cycles.reshape(-1, 1) * CYCLE_US).astype(np.float64)
+        return np.asarray(dt_us / (1.0 + dt_us / op.tau_us[None, :]), dtype=np.float64)
+
+    def _op_conversion(self, op: _OpTerms, signal: F64 | None, dt_cycles: I64 | None,
+                       z: F64 | None, drift_gain: F64 | None, drift_offset: F64 | None
+                       ) -> U8:
+        """Codes ``[n, 256]`` of one conversion on the operating-point path (both paths call
+        it with the same operands): the baseline read (``dt_cycles`` None) or a read
+        ``dt_cycles[n]`` after it, ``signal[n, 256]`` in LSB (or None), standard normals
+        ``z[n, 256]`` (None: noise off), drift gain ``[n]`` and offsets ``[n, 256]`` (or None).
+        The membrane voltage is compressed outside the column's linear range towards 0 and 255,
+        then the CADC maps it to codes ``(V - shift) * scale``, floored and clipped to 0..255."""
+        p = self.params
+        n = (z.shape[0] if z is not None else signal.shape[0] if signal is not None
+             else 1 if dt_cycles is None else dt_cycles.shape[0])
+        if dt_cycles is None:
+            r = (z * self._read_sigma if z is not None else np.zeros((n, TILE_COLS)))
+            r = r + op.static_base
+        else:
+            dt_eff = self._op_dt_eff(op, dt_cycles)
+            if z is not None:
+                r = z * np.sqrt(op.var_static + op.drift_var * dt_eff)
+            else:
+                r = np.zeros((n, TILE_COLS))
+            if signal is not None:
+                r += signal if drift_gain is None else signal * drift_gain[:, None]
+            r += op.static_result
+            if drift_offset is not None:
+                r += drift_offset
+            if p.enable_leak:
+                r += dt_eff * self.pattern.leak_lsb_per_us
+        if p.enable_adc_compression:
+            lo = np.broadcast_to(op.lin_lo, r.shape)
+            hi = np.broadcast_to(op.lin_hi, r.shape)
+            m = r > hi
+            if m.any():
+                h = hi[m]
+                d = r[m] - h
+                r[m] = h + d * (255.0 - h) / ((255.0 - h) + d)
+            m = r < lo
+            if m.any():
+                lw = lo[m]
+                d = lw - r[m]
+                r[m] = lw - d * lw / (lw + d)
+        pt = op.point
+        r -= pt.adc_shift
+        r *= pt.adc_scale
+        np.floor(r, out=r)
+        out = np.empty(r.shape, dtype=np.uint8)
+        np.clip(r, 0.0, 255.0, out=out, casting="unsafe")
+        return out
+
+    def _run_chunk_op(self, t: Timing, tt: _TimingTerms, tile: ProgrammedTile, x: I64,
+                      b: _Buffers, cb: U8, cr: U8) -> I8:
+        """``_run_chunk`` on the operating-point path (non-default CapMem or drift on)."""
+        op = tile._op
+        assert op is not None and tile._pts is not None
+        n = b.n
+        charge = np.empty((n, TILE_COLS))
+        w_fix = tile._wt.w_fix
+        for cols, pt in tile._pts:
+            drive, _ = self._drive(tt, pt, x, b)
+            charge[:, cols] = drive @ w_fix[:, cols]
+        charge *= op.col_scale
+        nnz = np.count_nonzero(x, axis=1).astype(np.int64)
+        dt = t.conversion_cycles + nnz * (tt.sends * t.event_wait) + t.settle_cycles
+        z: F64 | None = None
+        if self._noise:
+            z = np.take(NORMAL_TABLE, uniform16(self._rng, n * 2 * TILE_COLS)).reshape(
+                n, 2, TILE_COLS)
+        dg = doff = None
+        if self.drift is not None:
+            dg, doff = self.drift.step(n)
+        cb[...] = self._op_conversion(op, None, None, None if z is None else z[:, 0], None,
+                                      None)
+        cr[...] = self._op_conversion(op, charge, dt, None if z is None else z[:, 1], dg, doff)
+        return post(cr, cb, tile._off8)
+
     # ---- fast path ---------------------------------------------------------------------------
     def program(self, w: object, dac_offsets: object = None,
-                column_offsets: object = None) -> ProgrammedTile:
+                column_offsets: object = None, capmem: CapMemConfig | None = None
+                ) -> ProgrammedTile:
         """Program the hemisphere: the weights, DAC offsets and digital column offsets a sequence
         of VMMs runs with (as the chip holds them in its SRAM and registers).
 
@@ -461,6 +631,8 @@ class ChipInstance:
             w: signed weights ``[128, 256]``, integers -63..63.
             dac_offsets: per-driver DAC offset registers ``[128]``, 0..63 (None: 32).
             column_offsets: per-column digital offsets ``[256]``, -128..127 (None: 0).
+            capmem: the CapMem cells (``hxsim.capmem.CapMemConfig``; None: the defaults, the
+                chip's calibrated point). Their terms are cached per configuration.
 
         Returns:
             A ``ProgrammedTile`` holding copies of the three and every term derived from them
@@ -486,7 +658,15 @@ class ChipInstance:
             off = prev.column_offsets
         else:
             off = _frozen(self._offsets(column_offsets))
-        tile = ProgrammedTile(self, weights, wt, dac, pt, off)
+        op = self._op_terms(capmem)
+        pts = None
+        if op is not None:
+            if (prev is not None and prev._op is op and prev._pts is not None
+                    and prev.dac_offsets is dac):
+                pts = prev._pts
+            else:
+                pts = self._op_pulse_terms(op, dac)
+        tile = ProgrammedTile(self, weights, wt, dac, pt, off, op, pts)
         self._tile = tile
         return tile
 
@@ -603,11 +783,21 @@ class ChipInstance:
             a_max = 0.0
             for c0 in range(0, batch, CHUNK_ROWS):
                 xc = xb[c0:c0 + CHUNK_ROWS]
-                drive, _ = self._drive(tt, tile._pt, xc, self._buffers(xc.shape[0]))
-                a_max = max(a_max, float(drive.max(initial=0.0)))
+                for _, pt in tile._pts or [(None, tile._pt)]:
+                    drive, _ = self._drive(tt, pt, xc, self._buffers(xc.shape[0]))
+                    a_max = max(a_max, float(drive.max(initial=0.0)))
             self._check_exact(a_max, tile._wt)
         cb = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
         cr = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
+        if tile._op is not None:
+            y = np.empty((batch, TILE_COLS), dtype=np.int8)
+            for c0 in range(0, batch, CHUNK_ROWS):
+                c1 = min(c0 + CHUNK_ROWS, batch)
+                b = self._buffers(c1 - c0)
+                y[c0:c1] = self._run_chunk_op(t, tt, tile, xb[c0:c1], b,
+                                              b.cb if cb is None else cb[c0:c1],
+                                              b.cr if cr is None else cr[c0:c1])
+            return cb, cr, y
         if batch <= CHUNK_ROWS:
             b = self._buffers(batch) if batch else None
             if b is None:
@@ -735,10 +925,12 @@ class ChipInstance:
         return self._quiet_baseline
 
     # ---- event level ---------------------------------------------------------------------------
-    def event_session(self, weights_phys: object, dac_offsets: object = None) -> EventSession:
+    def event_session(self, weights_phys: object, dac_offsets: object = None,
+                      capmem: CapMemConfig | None = None) -> EventSession:
         """An event-level session on the synapse SRAM image ``weights_phys[256, 256]`` (0..63;
-        row 2i inhibitory, row 2i+1 excitatory) and DAC offsets ``[128]`` (0..63)."""
-        return EventSession(self, weights_phys, self._dac(dac_offsets))
+        row 2i inhibitory, row 2i+1 excitatory), DAC offsets ``[128]`` (0..63) and the CapMem
+        cells (None: defaults; ``EventSession.set_capmem`` changes them between VMMs)."""
+        return EventSession(self, weights_phys, self._dac(dac_offsets), capmem)
 
     # ---- argument helpers ----------------------------------------------------------------------
     @staticmethod
@@ -782,17 +974,23 @@ class ProgrammedTile:
     """
 
     def __init__(self, chip: ChipInstance, weights: I64, wt: _WeightTerms, dac_offsets: I64,
-                 pt: _PulseTerms, column_offsets: I64) -> None:
+                 pt: _PulseTerms, column_offsets: I64, op: _OpTerms | None = None,
+                 pts: list[tuple[slice, _PulseTerms]] | None = None) -> None:
         self.chip = chip
         self.weights = weights
         self.dac_offsets = dac_offsets
         self.column_offsets = column_offsets
+        #: The CapMem cells this tile runs with (None: the defaults).
+        self.capmem = None if op is None or op.capmem.is_default else op.capmem
         self._wt = wt
         self._pt = pt
+        self._op = op
+        self._pts = pts
         self._off8 = column_offsets.astype(np.int8) if column_offsets.any() else None
         # Largest num_sends whose fixed-point sum surely stays exact: a drive is at most
         # sends * pt.fix_max (order weights <= 1; margins for rounding); 0 if even one may not.
-        per_send = pt.fix_max * (1.0 + 1e-9) * wt.col_bound * (1.0 + 1e-9)
+        fix_max = max([pt.fix_max] + [g[1].fix_max for g in pts or []])
+        per_send = fix_max * (1.0 + 1e-9) * wt.col_bound * (1.0 + 1e-9)
         room = _EXACT * (1.0 - 1e-9) - wt.col_bound * 2.0
         self._safe_sends = int(min(room / per_send, 1e6)) if per_send > 0 else 10**6
         self._dac_default = bool(np.all(dac_offsets == DAC_OFFSET_NOMINAL))
@@ -808,12 +1006,17 @@ class ProgrammedTile:
         return (self._off_default if column_offsets is None
                 else _same(self.column_offsets, column_offsets))
 
-    def matches(self, w: object, dac_offsets: object = None, column_offsets: object = None
-                ) -> bool:
-        """True if ``program(w, dac_offsets, column_offsets)`` would program exactly this
-        configuration (contents compared element by element; None means the defaults)."""
+    def _matches_capmem(self, capmem: object) -> bool:
+        if capmem is None or (isinstance(capmem, CapMemConfig) and capmem.is_default):
+            return self.capmem is None
+        return self.capmem is not None and capmem == self.capmem
+
+    def matches(self, w: object, dac_offsets: object = None, column_offsets: object = None,
+                capmem: object = None) -> bool:
+        """True if ``program(w, dac_offsets, column_offsets, capmem)`` would program exactly
+        this configuration (contents compared element by element; None means the defaults)."""
         return (_same(self.weights, w) and self._matches_dac(dac_offsets)
-                and self._matches_offsets(column_offsets))
+                and self._matches_offsets(column_offsets) and self._matches_capmem(capmem))
 
     def vmm_detail(self, x: object, timing: Timing | None = None) -> tuple[U8, U8, I8]:
         """(baseline codes, result codes, y) of the inputs ``x[B, 128]`` (or ``[128]``, 0..31)
@@ -875,19 +1078,41 @@ class EventSession:
     integrated at the next conversion, weighted by their distance to it.
     """
 
-    def __init__(self, chip: ChipInstance, weights_phys: object, dac_offsets: I64) -> None:
+    def __init__(self, chip: ChipInstance, weights_phys: object, dac_offsets: I64,
+                 capmem: CapMemConfig | None = None) -> None:
         phys = int_array(weights_phys, "weights_phys", 0, W_MAX, shape=(PHYS_ROWS, TILE_COLS))
         self._chip = chip
         self._wt = chip._weight_terms(phys[0::2], phys[1::2])
+        self._dac = dac_offsets
+        self._op = chip._op_terms(capmem)
         self._pulse_by_code = self._pulse_table(dac_offsets)
+        self._groups = self._op_groups()
         self._events: list[tuple[I64, I64, I64]] = []
         self._baseline_cycle: int | None = None
         self._reset_done = False
 
-    def _pulse_table(self, dac_offsets: I64) -> F64:
+    def _pulse_table(self, dac_offsets: I64, x_map: F64 | None = None) -> F64:
         """Pulse width ``[32 codes, 128 drivers]``: code c carries x = 32 - c (c = 0 is unused)."""
-        by_x = self._chip._pulse_table(dac_offsets)
+        by_x = self._chip._pulse_table(dac_offsets, x_map)
         return by_x[(32 - np.arange(32)) % 32]
+
+    def _op_groups(self) -> list[tuple[slice, F64]] | None:
+        """Pulse tables by code per group of quadrants (operating-point path), as
+        ``ChipInstance._op_pulse_terms`` groups them."""
+        op = self._op
+        if op is None:
+            return None
+        pt = op.point
+        if not pt.quadrants_differ:
+            return [(slice(0, TILE_COLS), self._pulse_table(self._dac, pt.x_map[0]))]
+        return [(slice(q * COLUMNS_PER_QUADRANT, (q + 1) * COLUMNS_PER_QUADRANT),
+                 self._pulse_table(self._dac, pt.x_map[q])) for q in range(N_QUADRANTS)]
+
+    def set_capmem(self, capmem: CapMemConfig | None) -> None:
+        """Replace the CapMem cells between VMMs (the co-simulation bridge passes the values
+        the RTL's CapMem block presents; None: the defaults)."""
+        self._op = self._chip._op_terms(capmem)
+        self._groups = self._op_groups()
 
     def set_weights(self, weights_phys: object) -> None:
         """Replace the weights (the SRAM image) between VMMs."""
@@ -895,7 +1120,9 @@ class EventSession:
         self._wt = self._chip._weight_terms(phys[0::2], phys[1::2])
 
     def set_dac_offsets(self, dac_offsets: object) -> None:
-        self._pulse_by_code = self._pulse_table(self._chip._dac(dac_offsets))
+        self._dac = self._chip._dac(dac_offsets)
+        self._pulse_by_code = self._pulse_table(self._dac)
+        self._groups = self._op_groups()
 
     def reset(self, cycle: int) -> None:
         """Membrane reset: forget all integrated charge; the next conversion is the baseline."""
@@ -922,6 +1149,8 @@ class EventSession:
         if not self._reset_done:
             raise ValueError("convert: call reset() before the first conversion")
         chip = self._chip
+        if self._op is not None:
+            return self._convert_op(cycle)
         signal = None
         if self._events:
             c = np.concatenate([e[0] for e in self._events])
@@ -945,4 +1174,41 @@ class EventSession:
         else:
             dt = np.asarray([[int(cycle) - self._baseline_cycle]], dtype=np.int64)
             codes = chip._conversion(signal, dt, u)
+        return codes[0]
+
+    def _convert_op(self, cycle: int) -> npt.NDArray[np.uint8]:
+        """``convert`` on the operating-point path (``ChipInstance._op_conversion``)."""
+        chip, op, groups = self._chip, self._op, self._groups
+        assert op is not None and groups is not None
+        signal = None
+        if self._events:
+            c = np.concatenate([e[0] for e in self._events])
+            d = np.concatenate([e[1] for e in self._events])
+            k = np.concatenate([e[2] for e in self._events])
+            before = c < cycle
+            if before.any():
+                factor = chip._order_factor(cycle - c[before])
+                signal = np.empty((1, TILE_COLS))
+                for cols, table in groups:
+                    contrib = table[k[before], d[before]]
+                    if factor is not None:
+                        contrib = contrib * factor
+                    drive = np.zeros((1, TILE_ROWS))
+                    np.add.at(drive[0], d[before], contrib)
+                    a_fix = np.rint(drive * _FIX)
+                    chip._check_exact(float(a_fix.max(initial=0.0)), self._wt)
+                    signal[:, cols] = a_fix @ self._wt.w_fix[:, cols]
+                signal *= op.col_scale
+            self._events = [(c[~before], d[~before], k[~before])]
+        z = (np.take(NORMAL_TABLE, uniform16(chip._rng, TILE_COLS)).reshape(1, TILE_COLS)
+             if chip.params.any_noise else None)
+        if self._baseline_cycle is None:
+            self._baseline_cycle = int(cycle)
+            codes = chip._op_conversion(op, None, None, z, None, None)
+        else:
+            dt = np.asarray([int(cycle) - self._baseline_cycle], dtype=np.int64)
+            dg = doff = None
+            if chip.drift is not None:
+                dg, doff = chip.drift.step(1)
+            codes = chip._op_conversion(op, signal, dt, z, dg, doff)
         return codes[0]

@@ -22,6 +22,7 @@ in the same order on every device (fast path, register model, co-simulation).
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol
@@ -31,6 +32,7 @@ import numpy.typing as npt
 
 from hxsim.array import ChipInstance, ProgrammedTile, check_inputs, tiled_matmul
 from hxsim.bringup.program import ExecResult, Op, VmmProgram
+from hxsim.capmem import CapMemConfig
 from hxsim.checks import int_array
 from hxsim.golden import (
     GOLDEN_GAIN,
@@ -104,6 +106,35 @@ def check_vmm_args(x: object, w: object, timing: Timing | None = None,
     return VmmArgs(xa, wa, timing if timing is not None else Timing(), da, ca)
 
 
+def check_capmem(capmem: object) -> CapMemConfig | None:
+    """``capmem`` as given (None or an ``hxsim.capmem.CapMemConfig``); ``ValueError`` otherwise."""
+    if capmem is not None and not isinstance(capmem, CapMemConfig):
+        raise ValueError(f"capmem: expected an hxsim.capmem.CapMemConfig or None, got "
+                         f"{type(capmem).__name__}")
+    return capmem
+
+
+def run_with_capmem(device: VmmDevice, x: object, w: object, timing: Timing | None = None,
+                    dac_offsets: object = None, column_offsets: object = None,
+                    capmem: CapMemConfig | None = None) -> VmmBatch:
+    """``device.run_vmms`` with the CapMem cells ``capmem`` (None: the device's own, as today).
+    A device whose ``run_vmms`` takes no ``capmem`` keyword cannot be set:
+    ``DeviceUnavailable`` naming it."""
+    if capmem is None:
+        return device.run_vmms(x, w, timing, dac_offsets, column_offsets)
+    check_capmem(capmem)
+    try:
+        params = inspect.signature(device.run_vmms).parameters
+    except (TypeError, ValueError):
+        params = {}  # type: ignore[assignment]
+    if "capmem" not in params:
+        raise DeviceUnavailable(f"device {device.name}: takes no CapMem settings "
+                                "(run_vmms has no capmem argument); use --device model")
+    batch: VmmBatch = device.run_vmms(  # type: ignore[call-arg]
+        x, w, timing, dac_offsets, column_offsets, capmem=capmem)
+    return batch
+
+
 class VmmDevice(Protocol):
     """Something that runs VMMs: the model, the golden reference, the register-level model of
     hx_top, the RTL co-simulation or a chip.
@@ -144,17 +175,21 @@ class ModelDevice:
         self._tile: ProgrammedTile | None = None
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        """See ``VmmDevice``; ``capmem``: the CapMem cells (None: the defaults), programmed with
+        the tile (``ChipInstance.program``)."""
+        check_capmem(capmem)
         tile = self._tile
         if (tile is not None and isinstance(x, np.ndarray) and x.ndim == 2
                 and (timing is None or isinstance(timing, Timing))
-                and tile.matches(w, dac_offsets, column_offsets)):
+                and tile.matches(w, dac_offsets, column_offsets, capmem)):
             # Configuration unchanged: check only the inputs (the errors of check_vmm_args).
             xa = check_inputs(x)[0]
             t = timing if timing is not None else Timing()
         else:
             a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
-            tile = self._tile = self.chip.program(a.w, a.dac_offsets, a.column_offsets)
+            tile = self._tile = self.chip.program(a.w, a.dac_offsets, a.column_offsets, capmem)
             xa, t = a.x, a.timing
         b, r, y = tile.vmm_detail(xa, t)
         self.vmms += xa.shape[0]
@@ -172,7 +207,8 @@ class GoldenDevice:
     """The golden reference (``hxsim.golden.ideal_codes``): ideal values at ``gain`` (default
     1/500), baseline code 128, result code 128 + ideal value, ``y = post(result, baseline,
     column_offsets)`` and golden timing. DAC offsets have no effect on the ideal array (they are
-    range-checked). Raises ``ValueError`` for a gain outside (0, 1]."""
+    range-checked), nor do CapMem cells (type-checked). Raises ``ValueError`` for a gain outside
+    (0, 1]."""
 
     name = "golden"
 
@@ -181,7 +217,9 @@ class GoldenDevice:
         self.vmms = 0
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        check_capmem(capmem)
         a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
         b, r, y = ideal_codes(a.x, a.w, a.timing.num_sends, a.column_offsets, self.gain)
         self.vmms += a.batch
@@ -266,8 +304,9 @@ class RecordingDevice:
         return self.inner.vmms
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        batch = self.inner.run_vmms(x, w, timing, dac_offsets, column_offsets)
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        batch = run_with_capmem(self.inner, x, w, timing, dac_offsets, column_offsets, capmem)
         self.calls.append((np.array(x, dtype=np.int64), np.array(w, dtype=np.int64),
                            timing if timing is not None else Timing(), batch))
         return batch

@@ -63,6 +63,27 @@ PARAM_INFO: dict[str, ParamInfo] = {
                                        "[V] demo: random drift with leak off; magnitude [NF]"),
     "order_tau_us": ParamInfo("us", 1.0, 1e9,
                               "[V] calix: earlier events weaker; time constant [NF]"),
+    # ---- CapMem operating point (hxsim.oppoint; effects only away from the CapMem defaults)
+    "capmem_mismatch_std": ParamInfo(
+        "relative (std of each cell's transfer exponent)", 0.0, 0.5,
+        "[V] calix STPRampCalib: CapMem instances drive different currents at one setting; "
+        "magnitude [NF]"),
+    # ---- temporal drift across VMMs and operating time (hxsim.drift; off by default)
+    "vmm_period_us": ParamInfo("us of operating time per VMM", 0.01, 1e6,
+                               "[D] grenade hagen sequence ~50 us per VMM incl. reads; [NF]"),
+    "drift_gain_per_sqrt_s": ParamInfo("relative gain per sqrt(s) (random walk)", 0.0, 1.0,
+                                       "[NF] slow gain drift"),
+    "drift_offset_lsb_per_sqrt_s": ParamInfo("CADC LSB per sqrt(s) per column (random walk)",
+                                             0.0, 100.0, "[NF] slow offset drift"),
+    "temp_sigma_k": ParamInfo("K (std of the temperature-like process)", 0.0, 50.0,
+                              "[NF] stationary std of the chip temperature deviation"),
+    "temp_tau_s": ParamInfo("s (correlation time of the temperature-like process)", 1e-3, 1e6,
+                            "[NF] thermal time constant of a board"),
+    "temp_gain_per_k": ParamInfo("relative gain per K", -0.1, 0.1,
+                                 "[NF] temperature coefficient of the synaptic current"),
+    "temp_offset_lsb_per_k_std": ParamInfo("CADC LSB per K (std across columns)", 0.0, 20.0,
+                                           "[NF] per-column temperature coefficient of the "
+                                           "offset"),
 }
 
 
@@ -81,6 +102,11 @@ class ChipParams:
     ``w_eff = w_exc * (1 + ds_exc) - w_inh * (1 + ds_inh)``. The CADC reads
     ``clamp(floor(compress(V + adc_offset_j)), 0, 255)``, compressive outside
     ``adc_linear_lo_lsb .. adc_linear_hi_lsb`` towards the rails 0 and 255.
+
+    Away from the CapMem defaults (``hxsim.capmem``), ``hxsim.oppoint`` scales these terms per
+    cell (``capmem_mismatch_std``: each cell's own deviation); ``enable_temporal_drift`` adds the
+    slow drift of gain and offsets across VMMs (``hxsim.drift``; the ``drift_*``/``temp_*``
+    magnitudes, ``vmm_period_us`` of operating time per VMM).
     """
 
     gain: float = 0.002
@@ -100,6 +126,14 @@ class ChipParams:
     membrane_noise_lsb: float = 1.87
     drift_lsb_per_sqrt_us: float = 0.1
     order_tau_us: float = 200.0
+    capmem_mismatch_std: float = 0.05
+    vmm_period_us: float = 50.0
+    drift_gain_per_sqrt_s: float = 0.002
+    drift_offset_lsb_per_sqrt_s: float = 0.5
+    temp_sigma_k: float = 1.0
+    temp_tau_s: float = 30.0
+    temp_gain_per_k: float = 0.003
+    temp_offset_lsb_per_k_std: float = 0.5
 
     enable_baseline_spread: bool = True
     enable_adc_offsets: bool = True
@@ -114,6 +148,10 @@ class ChipParams:
     enable_membrane_noise: bool = True
     enable_drift: bool = True
     enable_order_effect: bool = True
+    enable_capmem_mismatch: bool = True
+    #: Temporal drift across VMMs (hxsim.drift): off by default, so results stay those of a chip
+    #: without it (the only switch that defaults to False).
+    enable_temporal_drift: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import numpy as np
 from tqdm import tqdm
 
-from hxsim.device import DeviceUnavailable, VmmBatch, VmmDevice
+from hxsim.device import DeviceUnavailable, VmmBatch, VmmDevice, run_with_capmem
 from hxsim.timing import Timing
 
 #: VMMs per ``run_vmms`` call of ``ProgressDevice`` by device kind (one co-simulation program
@@ -97,16 +97,18 @@ class ProgressDevice:
         self.vmms = 0
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: Any = None) -> VmmBatch:
         xa = np.asarray(x)
         if xa.ndim != 2 or xa.shape[0] <= self.chunk:
-            parts = [self.device.run_vmms(x, w, timing, dac_offsets, column_offsets)]
+            parts = [run_with_capmem(self.device, x, w, timing, dac_offsets, column_offsets,
+                                     capmem)]
             self._count(parts[0])
         else:
             parts = []
             for s in range(0, xa.shape[0], self.chunk):
-                parts.append(self.device.run_vmms(xa[s:s + self.chunk], w, timing, dac_offsets,
-                                                  column_offsets))
+                parts.append(run_with_capmem(self.device, xa[s:s + self.chunk], w, timing,
+                                             dac_offsets, column_offsets, capmem))
                 self._count(parts[-1])
         if len(parts) == 1:
             return parts[0]
