@@ -604,7 +604,9 @@ class ChipInstance:
         w_fix = tile._wt.w_fix
         for cols, pt in tile._pts:
             drive, _ = self._drive(tt, pt, x, b)
-            charge[:, cols] = drive @ w_fix[:, cols]
+            wc = w_fix if cols == slice(0, TILE_COLS) else np.ascontiguousarray(w_fix[:, cols])
+            for g in range(0, n, GEMM_ROWS):  # small GEMMs on the calling thread (see GEMM_ROWS)
+                charge[g:g + GEMM_ROWS, cols] = drive[g:g + GEMM_ROWS] @ wc
         charge *= op.col_scale
         nnz = np.count_nonzero(x, axis=1).astype(np.int64)
         dt = t.conversion_cycles + nnz * (tt.sends * t.event_wait) + t.settle_cycles

@@ -105,4 +105,60 @@ class DriftProcess:
                 "walk_offset_std": float(self.walk_offset.std())}
 
 
-__all__ = ["DriftProcess"]
+
+
+
+def compensation_study(params: ChipParams, periods: list[int | None], n_vmms: int = 4000,
+                       fixed_seed: int = 1, noise_seed: int = 2, seed: int = 2026,
+                       offset_repetitions: int = 8, vmm_period_us: float = 10000.0
+                       ) -> dict[str, Any]:
+    """Residual error of drifting results vs the re-calibration period ``N`` (VMMs).
+
+    Two chips with the same seeds, trial noise switched off (so the residual is drift alone): a
+    twin without temporal drift and the drifting chip (``enable_temporal_drift``, operating time
+    ``vmm_period_us`` per VMM: a host loop of ~10 ms per VMM [NF]). Both get the digital column
+    offsets of one zero-input measurement at time 0. Then ``n_vmms`` VMMs of random inputs on one
+    random weight matrix (|w| <= 20); the drifting chip re-measures its zero-input offsets with
+    ``offset_repetitions`` VMMs every ``N`` workload VMMs (``None``: never) and corrects its digital
+    offsets by the rounded mean (the light re-calibration; it costs VMMs and operating time too).
+    Residual = RMS over the workload of ``y_drift - y_twin`` (LSB). Only offsets are compensated;
+    the gain drift remains (the floor). Returns ``{"periods": [...], "residual_lsb": [...],
+    "extra_vmms": [...]}``; everything is seeded (same arguments, same numbers)."""
+    from hxsim.array import ChipInstance  # here: hxsim.array imports this module
+
+    quiet = params.with_(enable_read_noise=False, enable_membrane_noise=False,
+                         enable_drift=False, vmm_period_us=vmm_period_us)
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-20, 21, (128, TILE_COLS))
+    x = rng.integers(0, 32, (n_vmms, 128))
+    zero_x = np.zeros((offset_repetitions, 128), dtype=np.int64)
+    zero_w = np.zeros((128, TILE_COLS), dtype=np.int64)
+
+    def offsets(chip: ChipInstance, current: np.ndarray) -> np.ndarray:
+        y = chip.program(zero_w, None, current).vmm(zero_x).astype(np.float64)
+        return np.clip(current - np.rint(y.mean(axis=0)), -128, 127).astype(np.int64)
+
+    twin = ChipInstance(quiet.with_(enable_temporal_drift=False), fixed_seed, noise_seed)
+    c_twin = offsets(twin, np.zeros(TILE_COLS, dtype=np.int64))
+    y_twin = twin.program(w, None, c_twin).vmm(x).astype(np.float64)
+    residual, extra = [], []
+    for n in periods:
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ValueError(f"periods: expected positive integers or None, got {n!r}")
+        chip = ChipInstance(quiet.with_(enable_temporal_drift=True), fixed_seed, noise_seed)
+        c = offsets(chip, np.zeros(TILE_COLS, dtype=np.int64))
+        step = n_vmms if n is None else n
+        ys = []
+        used = 0
+        for s in range(0, n_vmms, step):
+            if s > 0 and n is not None:
+                c = offsets(chip, c)
+                used += offset_repetitions
+            ys.append(chip.program(w, None, c).vmm(x[s:s + step]).astype(np.float64))
+        err = np.concatenate(ys) - y_twin
+        residual.append(float(np.sqrt(np.mean(err ** 2))))
+        extra.append(used)
+    return {"periods": list(periods), "residual_lsb": residual, "extra_vmms": extra,
+            "n_vmms": n_vmms, "vmm_period_us": vmm_period_us, "fixed_seed": fixed_seed,
+            "noise_seed": noise_seed, "seed": seed}
+__all__ = ["DriftProcess", "compensation_study"]

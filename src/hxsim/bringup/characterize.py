@@ -59,6 +59,14 @@ def run(device: VmmDevice, timing: Timing, repetitions: int = REPETITIONS,
     md = base_metadata(timing, "simulator", experiment="characterization",
                        backend=device.name, levels=list(map(int, levels)))
     md.update(metadata or {})
+    # The ideal line is the chip's: its gain (metadata "chip", as seed_metadata records it, or a
+    # golden device's own gain); num_sends comes from the timing.
+    chip_md = md.get("chip")
+    if "gain_nominal" not in md:
+        if isinstance(chip_md, dict) and isinstance(chip_md.get("gain"), int | float):
+            md["gain_nominal"] = float(chip_md["gain"])
+        elif isinstance(getattr(device, "gain", None), float):
+            md["gain_nominal"] = float(getattr(device, "gain"))
     return MeasuredData(inputs=x, weights=w[None], weight_index=np.zeros(x.shape[0], np.int64),
                         outputs=out, metadata=md)
 
