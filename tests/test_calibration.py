@@ -115,3 +115,43 @@ def test_dead_dac_is_reported() -> None:
     with pytest.raises(ValueError, match="device: the DAC offset does not shift"):
         calibrate(ModelDevice(chip), CalibrationSettings(driver_repetitions=2,
                                                          offset_repetitions=4))
+
+
+# ---- CapMem target calibration (issue 14) -------------------------------------------------------
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4])
+def test_capmem_targets_land_within_tolerance(seed: int) -> None:
+    from hxsim.calibration import CapMemTargets, calibrate_capmem
+
+    tg = CapMemTargets(drift_lsb_per_us=0.08)
+    res = calibrate_capmem(ModelDevice(ChipInstance(ChipParams(), seed, seed + 1)), tg)
+    r = res.report
+    assert np.allclose(r["baseline_code (quadrants)"]["after"], tg.baseline_code,
+                       atol=tg.baseline_tol)
+    assert np.allclose(r["range_codes (quadrants)"]["after"], tg.range_codes,
+                       rtol=tg.range_tol)
+    assert np.allclose(r["gain (quadrant medians)"]["after"], tg.gain, rtol=tg.gain_tol)
+    spread = r["column gain spread (rel. std)"]
+    assert spread["after"] <= tg.column_spread_max < spread["before"]
+    drift = r["drift |rate| 90th pct [LSB/us]"]
+    # the 90th percentile includes the measurement's own noise (~0.03 LSB/us at 16 repetitions)
+    assert drift["after"] <= 1.5 * tg.drift_lsb_per_us < drift["before"]
+    assert res.num_vmms > 0 and not res.capmem.is_default
+
+
+def test_calibration_file_keeps_capmem_and_reads_version_1(tmp_path: Path) -> None:
+    from hxsim.capmem import CapMemConfig
+
+    res = calibrate(ModelDevice(ChipInstance(ChipParams(), 1, 2)),
+                    CalibrationSettings(driver_repetitions=1, offset_repetitions=4),
+                    capmem=CapMemConfig.default().with_(syn_i_bias_dac=900))
+    res.save(tmp_path / "c.json")
+    back = CalibrationResult.load(tmp_path / "c.json")
+    assert back.capmem == res.capmem
+    d = res.to_dict()
+    d.pop("capmem")
+    d.pop("capmem_report")
+    d["version"] = 1
+    assert CalibrationResult.from_dict(d).capmem is None
+    d["version"] = 3
+    with pytest.raises(ValueError, match="version"):
+        CalibrationResult.from_dict(d)

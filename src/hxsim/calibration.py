@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 
 from hxsim.checks import read_json
-from hxsim.device import VmmDevice
+from hxsim.capmem import CAPMEM_MAX, N_QUADRANTS, CapMemConfig
+from hxsim.device import VmmDevice, run_with_capmem
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.outputs import atomic_path
 from hxsim.timing import TIMING_RANGES, Timing
@@ -138,7 +139,8 @@ def _check_device(device: object) -> None:
 
 
 def measure_drivers(device: VmmDevice, dac_offsets: object,
-                    settings: CalibrationSettings | None = None) -> DriverMeasurement:
+                    settings: CalibrationSettings | None = None,
+                    capmem: CapMemConfig | None = None) -> DriverMeasurement:
     """Measure each driver alone at the two test activations (public interface only)."""
     _check_device(device)
     s = settings if settings is not None else CalibrationSettings()
@@ -151,7 +153,7 @@ def measure_drivers(device: VmmDevice, dac_offsets: object,
     one[TILE_ROWS + idx, idx] = s.high_input
     x = np.concatenate([np.zeros((n_ref, TILE_ROWS), dtype=np.int64), np.tile(one, (reps, 1))])
     w = np.full((TILE_ROWS, TILE_COLS), s.weight, dtype=np.int64)
-    y = device.run_vmms(x, w, s.timing, dac, None).y.astype(np.float64)
+    y = run_with_capmem(device, x, w, s.timing, dac, None, capmem).y.astype(np.float64)
     per_vec = y.mean(axis=1)
     ref = per_vec[:n_ref].mean()
     resp = (per_vec[n_ref:].reshape(reps, 2, TILE_ROWS) - ref).mean(axis=0)
@@ -167,14 +169,15 @@ def measure_drivers(device: VmmDevice, dac_offsets: object,
 
 def measure_column_offsets(device: VmmDevice, repetitions: int,
                            column_offsets: object = None,
-                           timing: Timing | None = None) -> F64:
+                           timing: Timing | None = None,
+                           capmem: CapMemConfig | None = None) -> F64:
     """Mean result per column at zero input (no events) over ``repetitions`` VMMs, in LSB."""
     _check_device(device)
     if isinstance(repetitions, bool) or not isinstance(repetitions, int) or repetitions < 1:
         raise ValueError(f"repetitions: expected a positive integer, got {repetitions!r}")
     x = np.zeros((repetitions, TILE_ROWS), dtype=np.int64)
     w = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
-    y = device.run_vmms(x, w, timing, None, column_offsets).y.astype(np.float64)
+    y = run_with_capmem(device, x, w, timing, None, column_offsets, capmem).y.astype(np.float64)
     return np.asarray(y.mean(axis=0), dtype=np.float64)
 
 
@@ -217,6 +220,10 @@ class CalibrationResult:
     settings: CalibrationSettings = field(default_factory=CalibrationSettings)
     num_vmms: int = 0
     drivers_unusable: int = 0
+    #: The CapMem cells the calibration ran at (``calibrate_capmem``; None: the defaults).
+    capmem: CapMemConfig | None = None
+    #: The target calibration's report (``CapMemCalibration.report``), or None.
+    capmem_report: dict[str, Any] | None = None
 
     # spreads (std across drivers / columns)
     @property
@@ -275,10 +282,12 @@ class CalibrationResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"format": "hxsim-calibration", "version": 1}
+        out: dict[str, Any] = {"format": "hxsim-calibration", "version": 2}
         for f in fields(self):
             v = getattr(self, f.name)
-            if isinstance(v, np.ndarray):
+            if f.name == "capmem":
+                out[f.name] = None if v is None else v.to_dict()
+            elif isinstance(v, np.ndarray):
                 out[f.name] = [None if not np.isfinite(e) else e for e in v.tolist()] \
                     if v.dtype.kind == "f" else v.tolist()
             elif isinstance(v, CalibrationSettings):
@@ -298,18 +307,28 @@ class CalibrationResult:
         if not isinstance(data, dict) or data.get("format") != "hxsim-calibration":
             raise ValueError("format: not an hxsim calibration file (expected "
                              "\"format\": \"hxsim-calibration\")")
-        if data.get("version") != 1:
+        if data.get("version") not in (1, 2):
             raise ValueError(f"version: unsupported calibration file version "
-                             f"{data.get('version')!r}")
+                             f"{data.get('version')!r} (this hxsim reads versions 1 and 2)")
         kw: dict[str, Any] = {}
         shapes = {"dac_offsets": TILE_ROWS, "column_offsets": TILE_COLS}
         for f in fields(cls):
             if f.name not in data:
-                if f.name in ("settings", "num_vmms", "drivers_unusable"):
-                    continue
+                if f.name in ("settings", "num_vmms", "drivers_unusable", "capmem",
+                              "capmem_report"):
+                    continue  # version 1 files have no CapMem part: the defaults
                 raise ValueError(f"{f.name}: missing from the calibration file")
             v = data[f.name]
-            if f.name == "settings":
+            if f.name == "capmem":
+                try:
+                    kw[f.name] = None if v is None else CapMemConfig.from_dict(v)
+                except ValueError as exc:
+                    raise ValueError(f"capmem: {exc}") from exc
+            elif f.name == "capmem_report":
+                if v is not None and not isinstance(v, dict):
+                    raise ValueError("capmem_report: expected an object or null")
+                kw[f.name] = v
+            elif f.name == "settings":
                 if not isinstance(v, dict):
                     raise ValueError("settings: expected an object")
                 try:
@@ -346,8 +365,9 @@ class CalibrationResult:
 
 
 def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
-              progress: Any = None) -> CalibrationResult:
-    """Calibrate DAC offsets and column offsets of ``device`` (see the module docstring).
+              progress: Any = None, capmem: CapMemConfig | None = None) -> CalibrationResult:
+    """Calibrate DAC offsets and column offsets of ``device`` (see the module docstring) at the
+    CapMem cells ``capmem`` (None: the device's own; e.g. the result of ``calibrate_capmem``).
 
     ``progress``: optional callable ``progress(done, total)`` called after each measurement.
     """
@@ -368,15 +388,15 @@ def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
             progress(done, steps)
 
     nominal = np.full(TILE_ROWS, DAC_NOMINAL, dtype=np.int64)
-    before = measure_drivers(device, nominal, s)
+    before = measure_drivers(device, nominal, s, capmem)
     tick(per_driver)
-    col_before = measure_column_offsets(device, s.offset_repetitions)
+    col_before = measure_column_offsets(device, s.offset_repetitions, None, None, capmem)
     tick(s.offset_repetitions)
 
     d0, d1 = s.probe_dacs
-    m0 = measure_drivers(device, np.full(TILE_ROWS, d0, dtype=np.int64), s)
+    m0 = measure_drivers(device, np.full(TILE_ROWS, d0, dtype=np.int64), s, capmem)
     tick(per_driver)
-    m1 = measure_drivers(device, np.full(TILE_ROWS, d1, dtype=np.int64), s)
+    m1 = measure_drivers(device, np.full(TILE_ROWS, d1, dtype=np.int64), s, capmem)
     tick(per_driver)
     slopes = (m1.intercept_x - m0.intercept_x) / (d1 - d0)
     good = np.isfinite(slopes)
@@ -396,15 +416,15 @@ def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
     dac = np.where(np.isfinite(a), np.rint(DAC_NOMINAL - a / step), DAC_NOMINAL)
     dac = np.clip(dac, 0, DAC_MAX).astype(np.int64)
     if s.refine:
-        mr = measure_drivers(device, dac, s)
+        mr = measure_drivers(device, dac, s, capmem)
         tick(per_driver)
         corr = np.where(np.isfinite(mr.intercept_x), np.rint(-mr.intercept_x / step), 0)
         dac = np.clip(dac + corr, 0, DAC_MAX).astype(np.int64)
-    after = measure_drivers(device, dac, s)
+    after = measure_drivers(device, dac, s, capmem)
     tick(per_driver)
 
     col_off = np.clip(-np.rint(col_before), INT8_MIN, INT8_MAX).astype(np.int64)
-    col_after = measure_column_offsets(device, s.offset_repetitions, col_off)
+    col_after = measure_column_offsets(device, s.offset_repetitions, col_off, None, capmem)
     tick(s.offset_repetitions)
 
     return CalibrationResult(
@@ -415,4 +435,170 @@ def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
         driver_intercept_after=after.intercept_x,
         column_offset_before=col_before, column_offset_after=col_after,
         settings=s, num_vmms=n_vmm,
-        drivers_unusable=int(np.count_nonzero(~np.isfinite(a))))
+        drivers_unusable=int(np.count_nonzero(~np.isfinite(a))), capmem=capmem)
+
+
+# ---- target calibration of the CapMem cells (calix's method) ------------------------------------
+@dataclass(frozen=True)
+class CapMemTargets:
+    """Targets of ``calibrate_capmem`` and the tolerances its tests hold it to.
+
+    Attributes:
+        baseline_code: mean baseline code per quadrant (calix: CADC calibrated so a known
+            voltage reads a target code; ours: the reset potential) [codes], tolerance
+            ``baseline_tol``.
+        range_codes: full-scale result code (inputs 31, weights 63) minus the baseline code per
+            quadrant [codes], tolerance ``range_tol`` (relative).
+        gain: median column gain per quadrant [LSB per unit x*w per send] (calix
+            DACBiasCalibCADC), tolerance ``gain_tol`` (relative).
+        equalize_columns: match every column's gain to its quadrant's median with the OTA bias
+            (calix: i_synin_gm matched to the median amplitude); after: relative spread
+            <= ``column_spread_max``.
+        drift_lsb_per_us: largest per-column drift rate; the leak bias of each column is the
+            smallest setting meeting it (calix: leak from a target noise); None: leak stays off.
+        repetitions: VMMs per measurement point.
+    """
+
+    baseline_code: float = 100.0
+    range_codes: float = 140.0
+    gain: float = 0.002
+    equalize_columns: bool = True
+    drift_lsb_per_us: float | None = None
+    repetitions: int = 16
+    baseline_tol: float = 2.0
+    range_tol: float = 0.04
+    gain_tol: float = 0.04
+    column_spread_max: float = 0.035
+
+
+@dataclass
+class CapMemCalibration:
+    """Result of ``calibrate_capmem``: the cells and, per quantity, the spread/mean before and
+    after (``report``), and the VMMs spent."""
+
+    capmem: CapMemConfig
+    report: dict[str, Any]
+    num_vmms: int
+
+    def summary(self) -> str:
+        lines = [f"CapMem target calibration (successive approximation, calix-style): "
+                 f"{self.num_vmms} VMMs"]
+        for k, v in self.report.items():
+            lines.append(f"  {k:28s} before {v['before']}  after {v['after']}  "
+                         f"target {v['target']}")
+        return "\n".join(lines)
+
+
+def _sar(measure: Any, n: int, target: F64 | float, increasing: bool, steps: int = 10,
+         lo: int = 0, hi: int = CAPMEM_MAX) -> I64:
+    """Successive approximation of ``n`` integer cells at once (calix ``BinarySearch``): each
+    step measures at the middle of every cell's interval and keeps the half that holds the
+    target; ``measure(values[n]) -> quantity[n]`` must be monotonic."""
+    lo_a = np.full(n, lo, dtype=np.int64)
+    hi_a = np.full(n, hi, dtype=np.int64)
+    for _ in range(steps):
+        mid = (lo_a + hi_a) // 2
+        f = np.asarray(measure(mid), dtype=np.float64)
+        up = (f < target) if increasing else (f > target)
+        lo_a = np.where(up, np.minimum(mid + 1, hi), lo_a)
+        hi_a = np.where(up, hi_a, mid)
+    return lo_a
+
+
+def calibrate_capmem(device: VmmDevice, targets: CapMemTargets | None = None,
+                     timing: Timing | None = None) -> CapMemCalibration:
+    """Target calibration of the CapMem cells through ``device`` (public interface only:
+    ``run_vmms`` with the cells, codes and results), in calix's order: CADC slope (range) then
+    ramp offset (baseline) per quadrant, synapse DAC bias per quadrant (gain), the OTA bias per
+    column (equal column gains), optionally the leak bias per column (drift). Each is a 10-step
+    successive approximation on the integer cells. Raises what the device raises
+    (``DeviceUnavailable`` for a device without CapMem settings)."""
+    _check_device(device)
+    tg = targets if targets is not None else CapMemTargets()
+    t = timing if timing is not None else Timing()
+    reps = tg.repetitions
+    spent = 0
+    cfg = CapMemConfig.default()
+    half = TILE_COLS // N_QUADRANTS
+
+    def run(x: np.ndarray, w: np.ndarray, c: CapMemConfig, tt: Timing = t) -> Any:
+        nonlocal spent
+        spent += x.shape[0]
+        return run_with_capmem(device, x, w, tt, None, None, c)
+
+    zero_x = np.zeros((reps, TILE_ROWS), dtype=np.int64)
+    zero_w = np.zeros((TILE_ROWS, TILE_COLS), dtype=np.int64)
+    fs_x = np.full((max(2, reps // 4), TILE_ROWS), X_MAX, dtype=np.int64)
+    fs_w = np.full((TILE_ROWS, TILE_COLS), W_MAX, dtype=np.int64)
+    level, weight = 8, 16
+    u = TILE_ROWS * level * weight * t.num_sends
+    g_x = np.full((reps, TILE_ROWS), level, dtype=np.int64)
+    g_w = np.full((TILE_ROWS, TILE_COLS), weight, dtype=np.int64)
+
+    def quad(v: F64) -> F64:
+        return np.asarray(v.reshape(N_QUADRANTS, half).mean(axis=1), dtype=np.float64)
+
+    def cadc(c: CapMemConfig) -> tuple[F64, F64]:
+        base = run(zero_x, zero_w, c).baseline.astype(np.float64).mean(axis=0)
+        full = run(fs_x, fs_w, c).result.astype(np.float64).mean(axis=0)
+        return quad(base), quad(full - base)
+
+    def col_gain(c: CapMemConfig) -> F64:
+        y0 = run(zero_x, g_w, c).y.astype(np.float64).mean(axis=0)
+        y1 = run(g_x, g_w, c).y.astype(np.float64).mean(axis=0)
+        return np.asarray((y1 - y0) / u, dtype=np.float64)
+
+    def drift(c: CapMemConfig) -> F64:
+        t_long = Timing(**{**t.to_dict(), "settle_cycles": min(65535, t.settle_cycles + 4000)})
+        y0 = run(zero_x, zero_w, c).y.astype(np.float64).mean(axis=0)
+        y1 = run(zero_x, zero_w, c, t_long).y.astype(np.float64).mean(axis=0)
+        return np.asarray(np.abs(y1 - y0) / (4000 * 8e-3), dtype=np.float64)
+
+    report: dict[str, Any] = {}
+    b0, r0 = cadc(cfg)
+    g0 = col_gain(cfg)
+    # The ramp offset first puts the baseline low (code 30), so that the full-scale code of
+    # the slope search cannot clip at 255 (the range would stop being monotonic in the slope).
+    low = _sar(lambda v: cadc(cfg.with_(cadc_v_ramp_offset=v))[0], N_QUADRANTS, 30.0,
+               increasing=False)
+    cfg = cfg.with_(cadc_v_ramp_offset=low)
+    slope = _sar(lambda v: cadc(cfg.with_(cadc_i_ramp_slope=v))[1], N_QUADRANTS,
+                 tg.range_codes, increasing=False)
+    cfg = cfg.with_(cadc_i_ramp_slope=slope)
+    offset = _sar(lambda v: cadc(cfg.with_(cadc_v_ramp_offset=v))[0], N_QUADRANTS,
+                  tg.baseline_code, increasing=False)
+    cfg = cfg.with_(cadc_v_ramp_offset=offset)
+    b1, r1 = cadc(cfg)
+    report["baseline_code (quadrants)"] = {"before": np.round(b0, 2).tolist(),
+                                           "after": np.round(b1, 2).tolist(),
+                                           "target": tg.baseline_code}
+    report["range_codes (quadrants)"] = {"before": np.round(r0, 2).tolist(),
+                                         "after": np.round(r1, 2).tolist(),
+                                         "target": tg.range_codes}
+    bias = _sar(lambda v: np.median(col_gain(cfg.with_(syn_i_bias_dac=v)).reshape(
+        N_QUADRANTS, half), axis=1), N_QUADRANTS, tg.gain, increasing=True)
+    cfg = cfg.with_(syn_i_bias_dac=bias)
+    g1 = col_gain(cfg)
+    if tg.equalize_columns:
+        med = np.repeat(np.median(g1.reshape(N_QUADRANTS, half), axis=1), half)
+        gm = _sar(lambda v: col_gain(cfg.with_(i_bias_synin_gm=v)), TILE_COLS, med,
+                  increasing=True)
+        cfg = cfg.with_(i_bias_synin_gm=gm)
+    g2 = col_gain(cfg)
+    report["gain (quadrant medians)"] = {
+        "before": [float(f"{v:.5g}") for v in np.median(g0.reshape(N_QUADRANTS, half), 1)],
+        "after": [float(f"{v:.5g}") for v in np.median(g2.reshape(N_QUADRANTS, half), 1)],
+        "target": tg.gain}
+    report["column gain spread (rel. std)"] = {
+        "before": round(float(g0.std() / np.median(g0)), 4),
+        "after": round(float(g2.std() / np.median(g2)), 4), "target": tg.column_spread_max}
+    if tg.drift_lsb_per_us is not None:
+        d0 = drift(cfg)
+        leak = _sar(lambda v: drift(cfg.with_(i_bias_leak=v)), TILE_COLS,
+                    tg.drift_lsb_per_us, increasing=False)
+        cfg = cfg.with_(i_bias_leak=leak)
+        d1 = drift(cfg)
+        report["drift |rate| 90th pct [LSB/us]"] = {
+            "before": round(float(np.percentile(d0, 90)), 4),
+            "after": round(float(np.percentile(d1, 90)), 4), "target": tg.drift_lsb_per_us}
+    return CapMemCalibration(cfg, report, spent)
