@@ -20,7 +20,7 @@ WAVES ?= 0
 RTL_FILELIST := rtl/hx_top.f
 RTL_VLT := $(wildcard rtl/*.vlt)
 
-.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench sim train regress mutate clean check-iverilog
+.PHONY: sweep all venv demo test test-slow lint lint-py lint-rtl regs bench sim train regress mutate clean check-iverilog
 
 all: test
 
@@ -63,6 +63,13 @@ lint-rtl: $(STAMP)
 # headers, docs tables); commit them with the RDL change (docs/rtl.md, "Changing a register").
 regs: $(STAMP)
 	$(PY) -m hxsim.contract
+
+# The operating-point study (docs/operating-point.md): every CapMem cell swept on the model, figures
+# under docs/figures/operating-point (about a minute).
+sweep: $(STAMP)
+	$(PY) -m hxsim sweep syn_i_bias_dac=200:1022:6 i_bias_synin_gm=100:1000:6 stp_i_ramp=300:1000:6 \
+	  hagen_ibias_dac=100:1022:6 cadc_v_ramp_offset=300:500:5 cadc_i_ramp_slope=200:700:6 \
+	  i_bias_leak=0:800:5 --force --out docs/figures/operating-point
 
 bench: $(STAMP) check-iverilog
 	$(PY) bench/bench_model.py

@@ -32,7 +32,7 @@ __all__ = ["UsageError", "build_parser", "main", "package_version"]
 
 #: Modules that contribute sub-commands, in the order ``hxsim --help`` lists them (imported by
 #: ``build_parser``, after ``main`` has taken over Ctrl-C and SIGTERM).
-COMMAND_MODULES = ("demo", "bringup", "nn")
+COMMAND_MODULES = ("demo", "bringup", "nn", "oppoint")
 
 
 def __getattr__(name: str) -> Any:
