@@ -134,7 +134,7 @@ def test_capmem_targets_land_within_tolerance(seed: int) -> None:
     assert spread["after"] <= tg.column_spread_max < spread["before"]
     drift = r["drift |rate| 90th pct [LSB/us]"]
     # the 90th percentile includes the measurement's own noise (~0.03 LSB/us at 16 repetitions)
-    assert drift["after"] <= 1.5 * tg.drift_lsb_per_us < drift["before"]
+    assert drift["after"] <= 1.5 * 0.08 < drift["before"]
     assert res.num_vmms > 0 and not res.capmem.is_default
 
 

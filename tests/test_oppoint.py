@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from test_model_paths import random_stimulus, run_event_level, timings
 
 from hxsim import ChipInstance, ChipParams, Timing
 from hxsim.capmem import CAPMEM_MAX, COLUMN_CELLS, QUADRANT_CELLS, CapMemConfig
 from hxsim.device import GoldenDevice, ModelDevice
 from hxsim.drift import compensation_study
 from hxsim.sweep import MeasureSettings, measure_point
-from test_model_paths import random_stimulus, run_event_level, timings
 
 
 def test_default_capmem_is_bit_identical_to_the_model_without_it() -> None:
@@ -57,7 +57,7 @@ def test_event_level_equals_fast_path_for_any_capmem(seed: int, density: float, 
         assert np.array_equal(f.astype(int), e.astype(int))
 
 
-def run_event_level_session(session, x, timing, offsets):  # type: ignore[no-untyped-def]
+def run_event_level_session(session, x, timing, offsets):
     from hxsim import vmm_timing
     from hxsim.golden import post
     cb, cr, ys = [], [], []

@@ -785,7 +785,7 @@ class ChipInstance:
             a_max = 0.0
             for c0 in range(0, batch, CHUNK_ROWS):
                 xc = xb[c0:c0 + CHUNK_ROWS]
-                for _, pt in tile._pts or [(None, tile._pt)]:
+                for _, pt in tile._pts or [(slice(0, TILE_COLS), tile._pt)]:
                     drive, _ = self._drive(tt, pt, xc, self._buffers(xc.shape[0]))
                     a_max = max(a_max, float(drive.max(initial=0.0)))
             self._check_exact(a_max, tile._wt)
@@ -795,10 +795,10 @@ class ChipInstance:
             y = np.empty((batch, TILE_COLS), dtype=np.int8)
             for c0 in range(0, batch, CHUNK_ROWS):
                 c1 = min(c0 + CHUNK_ROWS, batch)
-                b = self._buffers(c1 - c0)
-                y[c0:c1] = self._run_chunk_op(t, tt, tile, xb[c0:c1], b,
-                                              b.cb if cb is None else cb[c0:c1],
-                                              b.cr if cr is None else cr[c0:c1])
+                bo = self._buffers(c1 - c0)
+                y[c0:c1] = self._run_chunk_op(t, tt, tile, xb[c0:c1], bo,
+                                              bo.cb if cb is None else cb[c0:c1],
+                                              bo.cr if cr is None else cr[c0:c1])
             return cb, cr, y
         if batch <= CHUNK_ROWS:
             b = self._buffers(batch) if batch else None

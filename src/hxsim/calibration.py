@@ -36,8 +36,8 @@ from typing import Any
 
 import numpy as np
 
-from hxsim.checks import read_json
 from hxsim.capmem import CAPMEM_MAX, N_QUADRANTS, CapMemConfig
+from hxsim.checks import read_json
 from hxsim.device import VmmDevice, run_with_capmem
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.outputs import atomic_path

@@ -4,8 +4,9 @@ Every cell of ``hxsim.capmem`` maps to the model's terms through one documented 
 (``CELL_PHYSICS``: unit, range, default, direction, source). All curves are *relative to the cell's
 default* (``hxsim.capmem.DEFAULTS``): at the default every factor is exactly 1 and every shift
 exactly 0, so a chip at the CapMem defaults is today's calibrated chip (``ChipParams``) bit for bit
-(``hxsim.array`` does not even take this module's path then). Away from the default each cell has its
-own mismatch: the exponent of its transfer curve deviates by ``delta ~ N(0, capmem_mismatch_std)``,
+(``hxsim.array`` does not even take this module's path then). Away from the default each cell
+has its own mismatch: the exponent of its transfer curve deviates by
+``delta ~ N(0, capmem_mismatch_std)``,
 drawn from the chip's fixed-pattern seed (its own stream, so the other fixed-pattern draws are
 unchanged). A cell's relative output is ``r(v) = (max(v, floor) / v0) ** (e * (1 + delta))``:
 1 at ``v0`` whatever ``delta``, so calibrating at the defaults makes all cells agree and moving a

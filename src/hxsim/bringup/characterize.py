@@ -65,8 +65,8 @@ def run(device: VmmDevice, timing: Timing, repetitions: int = REPETITIONS,
     if "gain_nominal" not in md:
         if isinstance(chip_md, dict) and isinstance(chip_md.get("gain"), int | float):
             md["gain_nominal"] = float(chip_md["gain"])
-        elif isinstance(getattr(device, "gain", None), float):
-            md["gain_nominal"] = float(getattr(device, "gain"))
+        elif isinstance(own := getattr(device, "gain", None), float):  # a golden device
+            md["gain_nominal"] = own
     return MeasuredData(inputs=x, weights=w[None], weight_index=np.zeros(x.shape[0], np.int64),
                         outputs=out, metadata=md)
 

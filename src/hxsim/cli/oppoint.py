@@ -24,11 +24,12 @@ from hxsim.outputs import Outputs
 from hxsim.sweep import QUANTITIES, MeasureSettings, SweepSpec, plot_sweep, sweep
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep", help="sweep CapMem cells: gain, noise, offsets, saturation, INL per setting",
         description=cmd_sweep.__doc__,
-        parents=[device_options("model"), seed_options("random matrices of the measurement"), chip_options(),
+        parents=[device_options("model"), seed_options("random matrices of the measurement"),
+                 chip_options(),
                  output_options(Path("out/sweep"), "output directory (sweep.json, PNGs)"),
                  progress_options(), timing_options()])
     p.add_argument("specs", nargs="+", metavar="PARAM=start:stop:steps",
