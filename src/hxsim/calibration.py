@@ -38,7 +38,7 @@ import numpy as np
 
 from hxsim.capmem import CAPMEM_MAX, N_QUADRANTS, CapMemConfig
 from hxsim.checks import read_json
-from hxsim.device import VmmDevice, run_with_capmem
+from hxsim.device import VmmBatch, VmmDevice, run_with_capmem
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.outputs import atomic_path
 from hxsim.timing import TIMING_RANGES, Timing
@@ -364,6 +364,50 @@ class CalibrationResult:
         return cls.from_dict(read_json(path, "CalibrationResult"))
 
 
+class CalibratedDevice:
+    """``inner`` running with a calibration's configuration: every ``run_vmms`` argument the
+    caller leaves at None (DAC offsets, column offsets, CapMem cells) takes the calibration's
+    value; an argument given explicitly wins (a sweep moves one cell from the calibrated point).
+    Default CapMem cells are not passed on, so a device without CapMem settings (``regs``,
+    ``cosim`` today) runs a calibration whose cells are all default; non-default cells on such a
+    device raise ``DeviceUnavailable`` from ``run_with_capmem`` at the first batch (the CLI
+    refuses them before it starts: ``hxsim.cli.common.load_calibration``). Name, ``vmms``,
+    ``close`` and ``stats`` are the inner device's."""
+
+    def __init__(self, inner: VmmDevice, calibration: CalibrationResult) -> None:
+        _check_device(inner)
+        if not isinstance(calibration, CalibrationResult):
+            raise ValueError(f"calibration: expected a CalibrationResult, got "
+                             f"{type(calibration).__name__}")
+        self.inner = inner
+        self.calibration = calibration
+        cm = calibration.capmem
+        self.capmem = None if cm is None or cm.is_default else cm
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def vmms(self) -> int:
+        return self.inner.vmms
+
+    def run_vmms(self, x: object, w: object, timing: Timing | None = None,
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        c = self.calibration
+        return run_with_capmem(
+            self.inner, x, w, timing, c.dac_offsets if dac_offsets is None else dac_offsets,
+            c.column_offsets if column_offsets is None else column_offsets,
+            self.capmem if capmem is None else capmem)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def stats(self) -> str | None:
+        return self.inner.stats()
+
+
 def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,
               progress: Any = None, capmem: CapMemConfig | None = None) -> CalibrationResult:
     """Calibrate DAC offsets and column offsets of ``device`` (see the module docstring) at the
@@ -470,6 +514,41 @@ class CapMemTargets:
     gain_tol: float = 0.04
     column_spread_max: float = 0.035
 
+    @property
+    def num_vmms(self) -> int:
+        """VMMs ``calibrate_capmem`` runs with these targets: 32 CADC measurements (``repetitions``
+        zero-input plus ``max(2, repetitions // 4)`` full-scale VMMs), 13 column-gain
+        measurements (23 with ``equalize_columns``) of 2 x ``repetitions`` VMMs, and 12 drift
+        measurements of 2 x ``repetitions`` with a drift target."""
+        r = self.repetitions
+        n = 32 * (r + max(2, r // 4)) + (23 if self.equalize_columns else 13) * 2 * r
+        return n + (12 * 2 * r if self.drift_lsb_per_us is not None else 0)
+
+    def __post_init__(self) -> None:
+        def num(name: str, lo: float, hi: float, low_open: bool = False) -> float:
+            v = getattr(self, name)
+            ok = (not isinstance(v, bool) and isinstance(v, int | float) and np.isfinite(v)
+                  and (lo < v if low_open else lo <= v) and v <= hi)
+            if not ok:
+                raise ValueError(f"CapMemTargets.{name}: expected a number in "
+                                 f"{'(' if low_open else '['}{lo}, {hi}], got {v!r}")
+            return float(v)
+
+        base = num("baseline_code", 0.0, 255.0)
+        rng = num("range_codes", 0.0, 255.0, low_open=True)
+        if base + rng > 255.0:
+            raise ValueError(f"CapMemTargets.range_codes: baseline_code + range_codes must stay "
+                             f"within the CADC's 255 codes, got {base:g} + {rng:g}")
+        num("gain", 0.0, 1.0, low_open=True)
+        if self.drift_lsb_per_us is not None:
+            num("drift_lsb_per_us", 0.0, float("inf"), low_open=True)
+        r = self.repetitions
+        if isinstance(r, bool) or not isinstance(r, int) or not 2 <= r <= 4096:
+            raise ValueError(f"CapMemTargets.repetitions: expected an integer 2..4096, got {r!r}")
+        if not isinstance(self.equalize_columns, bool):
+            raise ValueError(f"CapMemTargets.equalize_columns: expected true or false, got "
+                             f"{self.equalize_columns!r}")
+
 
 @dataclass
 class CapMemCalibration:
@@ -481,11 +560,17 @@ class CapMemCalibration:
     num_vmms: int
 
     def summary(self) -> str:
+        """A table: per quantity the value before and after (one per quadrant where the report
+        has a list) and the target."""
+        def fmt(v: Any) -> str:
+            return " / ".join(f"{e:.4g}" for e in v) if isinstance(v, list) else f"{v:.4g}"
+
         lines = [f"CapMem target calibration (successive approximation, calix-style): "
-                 f"{self.num_vmms} VMMs"]
+                 f"{self.num_vmms} VMMs",
+                 f"  {'quantity':34s} {'before':>20s} {'after':>20s} {'target':>8s}"]
         for k, v in self.report.items():
-            lines.append(f"  {k:28s} before {v['before']}  after {v['after']}  "
-                         f"target {v['target']}")
+            lines.append(f"  {k:34s} {fmt(v['before']):>20s} {fmt(v['after']):>20s} "
+                         f"{fmt(v['target']):>8s}")
         return "\n".join(lines)
 
 
@@ -506,19 +591,25 @@ def _sar(measure: Any, n: int, target: F64 | float, increasing: bool, steps: int
 
 
 def calibrate_capmem(device: VmmDevice, targets: CapMemTargets | None = None,
-                     timing: Timing | None = None) -> CapMemCalibration:
+                     timing: Timing | None = None, start: CapMemConfig | None = None
+                     ) -> CapMemCalibration:
     """Target calibration of the CapMem cells through ``device`` (public interface only:
     ``run_vmms`` with the cells, codes and results), in calix's order: CADC slope (range) then
     ramp offset (baseline) per quadrant, synapse DAC bias per quadrant (gain), the OTA bias per
     column (equal column gains), optionally the leak bias per column (drift). Each is a 10-step
-    successive approximation on the integer cells. Raises what the device raises
-    (``DeviceUnavailable`` for a device without CapMem settings)."""
+    successive approximation on the integer cells, starting from ``start`` (None: the CapMem
+    defaults; the cells no step calibrates, e.g. ``stp_i_ramp``, keep their ``start`` values).
+    Raises what the device raises (``DeviceUnavailable`` for a device without CapMem
+    settings)."""
     _check_device(device)
     tg = targets if targets is not None else CapMemTargets()
     t = timing if timing is not None else Timing()
     reps = tg.repetitions
     spent = 0
-    cfg = CapMemConfig.default()
+    if start is not None and not isinstance(start, CapMemConfig):
+        raise ValueError(f"start: expected an hxsim.capmem.CapMemConfig or None, got "
+                         f"{type(start).__name__}")
+    cfg = start if start is not None else CapMemConfig.default()
     half = TILE_COLS // N_QUADRANTS
 
     def run(x: np.ndarray, w: np.ndarray, c: CapMemConfig, tt: Timing = t) -> Any:

@@ -19,19 +19,35 @@ from hxsim.bringup import (
     vectors as vec,
 )
 from hxsim.bringup.data import MeasuredData, base_metadata
-from hxsim.calibration import CalibrationSettings, calibrate
+from hxsim.calibration import (
+    CalibrationSettings,
+    CapMemCalibration,
+    CapMemTargets,
+    calibrate,
+    calibrate_capmem,
+)
 from hxsim.checks import require_file
 from hxsim.cli.common import (
+    CAPMEM_DEVICES,
     Run,
+    UsageError,
     as_options,
+    cadc_code,
+    cadc_span,
+    calibration_metadata,
+    calibration_options,
     chip_instance,
     chip_options,
     chip_params,
     device_options,
+    gain_value,
+    given,
+    load_calibration,
     nonneg,
     number,
     output_options,
     positive,
+    positive_float,
     probability,
     progress_options,
     refuse_together,
@@ -91,7 +107,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         parents=[device_options("cosim"), chip_seeds, chip_options(),
                  output_options(Path("out/characterize"),
                                 "output directory (characterization.png/.npz/.csv/.json)"),
-                 progress_options(), timing_options()])
+                 progress_options(), timing_options(), calibration_options()])
     p.add_argument("--repetitions", type=positive, default=charz.REPETITIONS, metavar="N",
                    help="repetitions of every input level")
     p.add_argument("--levels", default="0,3,7", metavar="L,L,..",
@@ -104,7 +120,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         parents=[device_options("cosim"), seed_options("stimulus (inputs and weights)"),
                  chip_options(),
                  output_options(Path("out/measured.npz"), "measured-data file (.npz or .csv)"),
-                 progress_options(), timing_options()])
+                 progress_options(), timing_options(), calibration_options()])
     _random_vmm_args(p, 64)
     p.add_argument("--repetitions", type=positive, default=8, metavar="N",
                    help="repetitions of every VMM")
@@ -154,11 +170,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=cmd_calibrate.__doc__,
         parents=[device_options("cosim"), chip_seeds, chip_options(),
                  output_options(Path("out/calibration.json"), "calibration file (JSON)"),
-                 progress_options()])
+                 progress_options(),
+                 calibration_options("the starting point: its CapMem cells are kept (or are "
+                                     "the start of --targets); its DAC and column offsets are "
+                                     "measured again")])
     p.add_argument("--driver-repetitions", type=positive, default=8, metavar="N",
                    help="repetitions of every driver measurement")
     p.add_argument("--offset-repetitions", type=positive, default=64, metavar="N",
                    help="zero-input VMMs of the column offset measurement")
+    d = CapMemTargets()
+    g = p.add_argument_group(
+        "CapMem target calibration (calix-style successive approximation; --targets)")
+    g.add_argument("--targets", action="store_true",
+                   help="first calibrate the CapMem cells to the targets below through the "
+                        "device (CADC ramp slope and offset per quadrant, synapse DAC bias per "
+                        "quadrant, OTA bias per column, leak bias per column with "
+                        "--target-drift), then the DAC and column offsets at the result; needs "
+                        f"--device {' or '.join(CAPMEM_DEVICES)}")
+    g.add_argument("--target-baseline", type=cadc_code, default=d.baseline_code, metavar="CODE",
+                   help=f"baseline CADC code per quadrant (tolerance +-{d.baseline_tol:g} codes)")
+    g.add_argument("--target-range", type=cadc_span, default=d.range_codes, metavar="CODES",
+                   help="full-scale (inputs 31, weights 63) minus baseline code per quadrant "
+                        f"(tolerance +-{100 * d.range_tol:g} %%; baseline + range <= 255)")
+    g.add_argument("--target-gain", type=gain_value, default=d.gain, metavar="G",
+                   help="median column gain per quadrant, LSB per unit x*w per send "
+                        f"(tolerance +-{100 * d.gain_tol:g} %%)")
+    g.add_argument("--target-drift", type=positive_float, default=None, metavar="LSB_PER_US",
+                   help="largest per-column drift rate; sets each column's leak bias (default: "
+                        "the leak is not calibrated)")
+    g.add_argument("--target-repetitions", type=positive, default=d.repetitions, metavar="N",
+                   help="VMMs per measurement point of the target calibration (2..4096)")
     p.set_defaults(func=cmd_calibrate)
 
 
@@ -175,14 +216,15 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {out} is a file, expected a directory")
     files = {k: out / f"characterization.{k}" for k in ("png", "npz", "csv", "json")}
-    outs = Outputs(args.force, [args.params])
+    outs = Outputs(args.force, [args.params, args.calibration])
     for f in files.values():
         outs.add(f)
     outs.check()
     with as_options(levels="--levels"):
         charz.stimulus(levels)  # bad levels before the device starts
     chip = chip_instance(args)
-    run = Run("characterize", args, chip, args.repetitions * len(levels))
+    cal = load_calibration(args, chip, args.device)
+    run = Run("characterize", args, chip, args.repetitions * len(levels), cal)
     print(f"hxsim characterize: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}, levels {levels}, {args.repetitions} repetitions")
     try:
@@ -191,6 +233,7 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     finally:
         run_md = run.finish()
     data.metadata.update(run_md)
+    data.metadata.update(calibration_metadata(args, cal))
     res = charz.analyze(data)
     with outs.commit() as temp:
         data.save(temp(files["npz"]), force=True)
@@ -207,7 +250,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     """Random VMMs on a chip instance, saved in the measured-data format (docs/data-format.md):
     for compare, or as the template of a real chip's measurement."""
     out: Path = args.out
-    outs = Outputs(args.force, [args.params])
+    outs = Outputs(args.force, [args.params, args.calibration])
     outs.add(out, (".npz", ".csv"))
     outs.check()
     t = timing(args)
@@ -215,7 +258,8 @@ def cmd_measure(args: argparse.Namespace) -> int:
         x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
                                     args.weight_max)
     chip = chip_instance(args)
-    run = Run("measure", args, chip, x.shape[0] * args.repetitions)
+    cal = load_calibration(args, chip, args.device)
+    run = Run("measure", args, chip, x.shape[0] * args.repetitions, cal)
     print(f"hxsim measure: device {run.inner.name}, stimulus seed {args.seed}, fixed_seed "
           f"{chip.fixed_seed}, noise_seed {chip.noise_seed}")
     outputs = np.empty((x.shape[0], args.repetitions, TILE_COLS), dtype=np.int64)
@@ -229,7 +273,8 @@ def cmd_measure(args: argparse.Namespace) -> int:
     finally:
         run.finish()
     md = base_metadata(t, "simulator", experiment="random", backend=run.inner.name,
-                       seed=args.seed, gain_nominal=chip.params.gain, **seed_metadata(chip))
+                       seed=args.seed, gain_nominal=chip.params.gain, **seed_metadata(chip),
+                       **calibration_metadata(args, cal))
     with outs.commit() as temp:
         MeasuredData(x, w, idx, outputs, md).save(temp(out), force=True)
     print(f"wrote {out} ({x.shape[0]} VMMs x {args.repetitions} repetitions)")
@@ -322,28 +367,85 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 1 if res.mismatches else 0
 
 
+#: The target options of ``calibrate`` -> CapMemTargets fields.
+TARGET_OPTIONS = {"target_baseline": "baseline_code", "target_range": "range_codes",
+                  "target_gain": "gain", "target_drift": "drift_lsb_per_us",
+                  "target_repetitions": "repetitions"}
+
+
+def _targets(args: argparse.Namespace) -> CapMemTargets | None:
+    """The CapMem targets of ``--targets`` (None without it); a target option without
+    ``--targets``, or a device that cannot apply CapMem cells, is a ``UsageError``."""
+    have = [k for k in TARGET_OPTIONS if k in given(args)]
+    if not args.targets:
+        if have:
+            raise UsageError(f"--{have[0].replace('_', '-')} needs --targets (the target "
+                             "calibration of the CapMem cells)")
+        return None
+    if args.device not in CAPMEM_DEVICES:
+        raise UsageError(f"--targets: device {args.device} cannot apply CapMem cells yet (no "
+                         f"CapMem registers in its register map); use --device "
+                         f"{' or '.join(CAPMEM_DEVICES)}")
+    try:
+        return CapMemTargets(**{f: getattr(args, k) for k, f in TARGET_OPTIONS.items()})
+    except ValueError as exc:
+        text = str(exc)
+        for k, f in TARGET_OPTIONS.items():
+            if text.startswith(f"CapMemTargets.{f}:"):
+                raise UsageError("--" + k.replace("_", "-") + text[len(f"CapMemTargets.{f}"):]
+                                 ) from exc
+        raise
+
+
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """calix-style calibration of the DAC offsets and the column offsets through --device (with
-    cosim/regs every register is written over AXI and the vector port); saves the result (JSON,
-    CalibrationResult.load) and prints the spreads before and after."""
-    outs = Outputs(args.force, [args.params])
+    """calix-style calibration through --device (with cosim/regs every register is written over
+    AXI and the vector port): with --targets first the CapMem cells to target values (CADC range
+    and baseline, gain, equal column gains, optionally drift; successive approximation as
+    calix), then the DAC offsets and the column offsets at those cells. Prints the spread of
+    every quantity before and after and the VMMs spent, and saves the result (calibration file
+    version 2 with the CapMem cells and the report; CalibrationResult.load; any command's
+    --calibration applies it)."""
+    targets = _targets(args)
+    outs = Outputs(args.force, [args.params, args.calibration])
     outs.add(args.out, (".json",))
     outs.check()
     settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
                                    offset_repetitions=args.offset_repetitions)
     chip = chip_instance(args)
-    run = Run("calibrate", args, chip, settings.num_vmms)
+    start = load_calibration(args, chip, args.device)
+    start_cells = start.capmem if start is not None else None
+    total = settings.num_vmms + (targets.num_vmms if targets is not None else 0)
+    run = Run("calibrate", args, chip, total)
     print(f"hxsim calibrate: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
-          f"noise_seed {chip.noise_seed}")
+          f"noise_seed {chip.noise_seed}"
+          + (f", starting point {args.calibration}" if start is not None else "")
+          + (", CapMem targets" if targets is not None else ""))
+    cm: CapMemCalibration | None = None
     try:
-        res = calibrate(run.start(), settings)
+        device = run.start()
+        cells = start_cells
+        if targets is not None:
+            cm = calibrate_capmem(device, targets, None, start_cells)
+            cells = cm.capmem
+        res = calibrate(device, settings, capmem=cells)
     finally:
         run.finish()
+    if cm is not None:
+        res.capmem_report = {"num_vmms": cm.num_vmms, "targets": {
+            f: getattr(targets, f) for f in TARGET_OPTIONS.values()}, "quantities": cm.report}
     data = res.to_dict()
+    capmem_vmms = cm.num_vmms if cm is not None else 0
+    data["vmms"] = {"capmem_targets": capmem_vmms, "offsets": res.num_vmms,
+                    "total": capmem_vmms + res.num_vmms}
     data["chip"] = {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
                     "backend": run.inner.name}
+    data["starting_point"] = str(args.calibration) if start is not None else None
     with outs.commit() as temp:
         temp(args.out).write_text(json.dumps(data, indent=1) + "\n")
+    if cm is not None:
+        print(cm.summary())
     print(res.summary())
+    print(f"VMMs spent: {capmem_vmms} (CapMem targets) + {res.num_vmms} (offsets) = "
+          f"{capmem_vmms + res.num_vmms}")
     print(f"wrote {args.out}")
     return 0

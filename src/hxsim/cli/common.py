@@ -13,6 +13,8 @@ chip        ``--params FILE`` (ChipParams JSON), ``--ideal``
 output      ``--out DIR|FILE``, ``--force``
 progress    ``--progress/--no-progress`` (default: on when stderr is a terminal)
 timing      ``--num-sends N``, ``--event-wait N`` (the VMM timing registers)
+calibration ``--calibration FILE`` (a file of ``hxsim calibrate``: the device runs with its DAC
+            offsets, column offsets and CapMem cells; ``load_calibration``, ``Run``)
 =========== ======================================================================================
 
 Every option has a help text that states its default. Bad input is reported as one line on
@@ -31,7 +33,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hxsim.array import ChipInstance
-from hxsim.checks import require_file
+from hxsim.calibration import CalibratedDevice, CalibrationResult
+from hxsim.checks import read_json, require_file
 from hxsim.device import DEVICE_KINDS, VmmDevice, close_device, open_device
 from hxsim.params import ChipParams
 from hxsim.progress import CHUNK, ProgressDevice, bar, progress_enabled, start_device
@@ -43,6 +46,9 @@ DEFAULT_FIXED_SEED = 1
 DEFAULT_NOISE_SEED = 2
 #: HDL simulators of the co-simulation (``hxtb.build``).
 SIMULATORS = ("verilator", "icarus")
+#: Devices that take CapMem cells (``run_vmms(..., capmem=)``). ``regs`` and ``cosim`` do not
+#: yet: the register map has no CapMem registers in this version.
+CAPMEM_DEVICES = ("model", "golden")
 
 
 class UsageError(Exception):
@@ -108,6 +114,9 @@ def _float_in(low: float, high: float, what: str, low_open: bool = False
 
 
 positive_float = _float_in(0.0, math.inf, "a positive number", low_open=True)
+cadc_code = _float_in(0.0, 255.0, "a CADC code 0..255")
+cadc_span = _float_in(0.0, 255.0, "a number of CADC codes in (0, 255]", low_open=True)
+gain_value = _float_in(0.0, 1.0, "a gain in (0, 1] (LSB per unit x*w per send)", low_open=True)
 probability = _float_in(0.0, 1.0, "a number in 0..1")
 number = _float_in(-math.inf, math.inf, "a finite number")
 
@@ -200,6 +209,17 @@ def timing_options(num_sends: int = 1, event_wait: int = 5) -> argparse.Argument
     return p
 
 
+def calibration_options(what: str = "the device runs with its DAC offsets, column offsets "
+                        "and CapMem cells") -> argparse.ArgumentParser:
+    """``--calibration FILE`` (a calibration file of ``hxsim calibrate``; ``load_calibration``)."""
+    p = _parent()
+    p.add_argument_group("calibration").add_argument(
+        "--calibration", type=Path, default=None, metavar="FILE",
+        help=f"calibration file (hxsim calibrate): {what} (default: none: DAC offsets 32, "
+             "column offsets 0, CapMem cells at their reset values)")
+    return p
+
+
 # ---- what the options mean -----------------------------------------------------------------
 def chip_params(args: argparse.Namespace, default_ideal: bool = False) -> ChipParams:
     """The chip of ``--params`` / ``--ideal`` (or the command's default)."""
@@ -218,6 +238,45 @@ def chip_instance(args: argparse.Namespace, default_ideal: bool = False) -> Chip
     return ChipInstance(chip_params(args, default_ideal), args.fixed_seed, args.noise_seed)
 
 
+def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None,
+                     device: str | None = None) -> CalibrationResult | None:
+    """The calibration of ``--calibration`` (None when not given), checked against the command:
+    ``UsageError`` when the file was measured on another fixed-pattern seed than ``chip``'s
+    (the calibration of one chip instance does not fit another) or when its CapMem cells are not
+    all default and ``device`` cannot apply CapMem cells (``CAPMEM_DEVICES``)."""
+    path = getattr(args, "calibration", None)
+    if path is None:
+        return None
+    require_file(path, "--calibration")
+    raw = read_json(path, "--calibration")
+    try:
+        cal = CalibrationResult.from_dict(raw)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--calibration: {path}: {exc}") from exc
+    recorded = raw.get("chip", {}).get("fixed_seed") if isinstance(raw.get("chip"), dict) \
+        else None
+    if chip is not None and recorded is not None and recorded != chip.fixed_seed:
+        raise UsageError(f"--calibration: {path} was measured on fixed_seed {recorded}, the chip "
+                         f"is fixed_seed {chip.fixed_seed} (give --fixed-seed {recorded}, or "
+                         "calibrate this chip instance)")
+    if (device is not None and device not in CAPMEM_DEVICES and cal.capmem is not None
+            and not cal.capmem.is_default):
+        raise UsageError(f"--calibration: device {device} cannot apply CapMem cells yet (no "
+                         f"CapMem registers in its register map); {path} sets non-default cells: "
+                         f"use --device {' or '.join(CAPMEM_DEVICES)}, or a calibration without "
+                         "--targets")
+    return cal
+
+
+def calibration_metadata(args: argparse.Namespace, cal: CalibrationResult | None
+                         ) -> dict[str, Any]:
+    """What an output records about the calibration it ran with."""
+    if cal is None:
+        return {"calibration": None}
+    return {"calibration": {"file": str(args.calibration),
+                            "capmem_default": cal.capmem is None or cal.capmem.is_default}}
+
+
 def seed_metadata(chip: ChipInstance) -> dict[str, Any]:
     return {"fixed_seed": chip.fixed_seed, "noise_seed": chip.noise_seed,
             "chip": chip.params.to_dict()}
@@ -234,24 +293,30 @@ def wants_progress(args: argparse.Namespace) -> bool:
 class Run:
     """One device run of a command: opens ``--device`` on ``chip``, starts it (the co-simulation
     builds and starts its simulator, with a status line), gives a device that advances a bar of
-    ``total`` VMMs, and on ``finish`` closes it and prints the wall time and its statistics."""
+    ``total`` VMMs (and runs with ``calibration``'s configuration when one is given), and on
+    ``finish`` closes it and prints the wall time and its statistics."""
 
     def __init__(self, command: str, args: argparse.Namespace, chip: ChipInstance,
-                 total: int | None) -> None:
+                 total: int | None, calibration: CalibrationResult | None = None) -> None:
         self.command = command
         self.kind = str(args.device)
         self.t0 = time.perf_counter()
         self.inner = open_device(self.kind, chip, args.simulator)
+        self.calibration = calibration
         self.progress = wants_progress(args)
         self.bar: Any = None
         self.total = total
         self.device: VmmDevice = self.inner
 
     def start(self, label: str | None = None) -> VmmDevice:
-        """Start the device and open the bar; returns the device to run VMMs on."""
+        """Start the device and open the bar; returns the device to run VMMs on (with the
+        calibration's configuration where the caller gives none: ``CalibratedDevice``)."""
         start_device(self.inner, self.progress)
         self.bar = bar(label or self.command, self.total, "VMM", self.progress)
-        self.device = ProgressDevice(self.inner, self.bar, CHUNK.get(self.kind, 16))
+        dev: VmmDevice = self.inner
+        if self.calibration is not None:
+            dev = CalibratedDevice(dev, self.calibration)
+        self.device = ProgressDevice(dev, self.bar, CHUNK.get(self.kind, 16))
         return self.device
 
     def finish(self) -> dict[str, Any]:

@@ -7,7 +7,9 @@ register-level programs over AXI4-Lite and the vector port, the analog array com
 Python bridge): on the ideal chip they must equal the golden values bit for bit and
 ``CYCLES_LAST`` the golden timing, on the noisy chip the fast path of a chip instance with the
 same seeds. ``--device regs`` runs the same programs on the register-level model of hx_top;
-``--device model`` runs the model alone (no device section).
+``--device model`` runs the model alone (no device section). ``--calibration FILE`` runs the
+noisy chip (fast path and device) with the file's DAC offsets, column offsets and CapMem cells
+(the ideal chip needs no calibration and runs without).
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.array import ChipInstance
+from hxsim.calibration import CalibratedDevice, CalibrationResult
 from hxsim.cli.common import (
+    calibration_options,
     device_options,
+    load_calibration,
     positive,
     progress_options,
     seed_options,
     wants_progress,
 )
-from hxsim.device import close_device, open_device
+from hxsim.device import ModelDevice, VmmDevice, close_device, open_device
 from hxsim.golden import ideal_vmm, vmm_timing
 from hxsim.params import ChipParams
 from hxsim.progress import CHUNK, ProgressDevice, bar, start_device
@@ -44,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                  device_options("cosim", ("model", "regs", "cosim"),
                                 "where the cross-checked VMMs run (model: the model alone, no "
                                 "cross-check)"),
-                 progress_options()])
+                 progress_options(),
+                 calibration_options("the noisy chip runs with its DAC offsets, column "
+                                     "offsets and CapMem cells")])
     p.add_argument("--columns", type=positive, default=12, metavar="N",
                    help="columns to print (1..256)")
     p.set_defaults(func=run)
@@ -57,12 +64,15 @@ def _row(label: str, values: np.ndarray) -> str:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.columns <= 256:
         raise ValueError(f"--columns: value {args.columns} is outside the allowed range 1..256")
+    cal = load_calibration(args, ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed),
+                           args.device)
     if args.device != "model":  # an unavailable device fails before any output
         close_device(open_device(args.device, ChipInstance(ChipParams.ideal(), args.fixed_seed,
                                                            args.noise_seed), args.simulator))
     rng = np.random.default_rng(args.seed)
     print(f"hxsim demo: stimulus seed {args.seed}, chip fixed_seed {args.fixed_seed}, "
-          f"noise_seed {args.noise_seed}")
+          f"noise_seed {args.noise_seed}"
+          + (f", noisy chip calibrated by {args.calibration}" if cal is not None else ""))
     w = rng.integers(-63, 64, size=(128, 256))
     x = rng.integers(0, 32, size=128)
     x[rng.random(128) < 0.3] = 0  # some zero inputs: zero skipping
@@ -70,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     golden = ideal_vmm(x, w, gain=0.002, num_sends=timing.num_sends)
     ideal = ChipInstance(ChipParams.ideal(), args.fixed_seed, args.noise_seed).vmm(x, w, timing)
     chip = ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed)
-    noisy = chip.vmm(np.stack([x] * 30), w, timing)
+    noisy = calibrated(ModelDevice(chip), cal).run_vmms(np.stack([x] * 30), w, timing).y
     cols = slice(0, args.columns)
     print(f"\nOne 128x256 VMM, {np.count_nonzero(x)} non-zero inputs, "
           f"first {args.columns} columns:")
@@ -92,12 +102,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"  total {t.total_cycles} cycles = {total_us:.2f} us at 125 MHz")
     ok = same
     if args.device != "model":
-        ok &= device_section(args, x, w, rng, cols)
+        ok &= device_section(args, x, w, rng, cols, cal)
     return 0 if ok else 1
 
 
+def calibrated(device: VmmDevice, cal: CalibrationResult | None) -> VmmDevice:
+    """``device`` with the calibration's configuration (``device`` itself without one)."""
+    return device if cal is None else CalibratedDevice(device, cal)
+
+
 def device_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
-                   rng: np.random.Generator, cols: slice) -> bool:
+                   rng: np.random.Generator, cols: slice,
+                   cal: CalibrationResult | None = None) -> bool:
     """A few VMMs on ``--device``, on an ideal and a noisy chip; True if every check holds."""
     xs = np.stack([x, np.where(rng.random(128) < 0.8, 0, rng.integers(1, 32, size=128)),
                    np.full(128, 31), np.zeros(128, dtype=np.int64)])
@@ -120,8 +136,8 @@ def device_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.ND
                                                            args.noise_seed), args.simulator)
             try:
                 start_device(device, enabled)
-                res[label] = ProgressDevice(device, progress, CHUNK[args.device]).run_vmms(
-                    xs, w, timing)
+                res[label] = ProgressDevice(calibrated(device, cal if label == "noisy" else None),
+                                            progress, CHUNK[args.device]).run_vmms(xs, w, timing)
             finally:
                 line = close_device(device)
                 if line:
@@ -129,7 +145,9 @@ def device_section(args: argparse.Namespace, x: npt.NDArray[np.int64], w: npt.ND
     finally:
         progress.close()
     wall = time.perf_counter() - t0
-    fast = ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed).vmm_detail(xs, w, timing)
+    fb = calibrated(ModelDevice(ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed)),
+                    cal).run_vmms(xs, w, timing)
+    fast = (fb.baseline, fb.result, fb.y)
     ok = True
     print("  vmm  non-zero  CYCLES_LAST  golden cycles  ideal chip == golden  "
           "noisy chip == fast path")
