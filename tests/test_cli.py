@@ -30,6 +30,7 @@ from hxsim.device import DEVICE_KINDS, DeviceUnavailable, ModelDevice
 from hxsim.nn.data import synthetic_split
 from hxsim.nn.network import Network
 from hxsim.progress import ProgressDevice, bar, progress_enabled, start_device
+from hxsim.sweep import MeasureSettings
 from hxsim.timing import Timing
 
 
@@ -78,20 +79,25 @@ def test_every_option_has_help_and_default(name: str, capsys: pytest.CaptureFixt
 # ---- the shared options ------------------------------------------------------------------------
 #: The shared groups each command takes.
 GROUPS = {
-    "demo": {"device", "seed", "chip-seeds", "progress"},
-    "characterize": {"device", "chip-seeds", "chip", "output", "progress", "timing"},
-    "measure": {"device", "seed", "chip-seeds", "chip", "output", "progress", "timing"},
+    "demo": {"device", "seed", "chip-seeds", "progress", "calibration"},
+    "characterize": {"device", "chip-seeds", "chip", "output", "progress", "timing",
+                     "calibration"},
+    "measure": {"device", "seed", "chip-seeds", "chip", "output", "progress", "timing",
+                "calibration"},
     "compare": {"chip", "output"},
     "export-vectors": {"seed", "output", "timing"},
     "replay-vectors": {"device", "chip-seeds", "chip", "progress"},
-    "calibrate": {"device", "chip-seeds", "chip", "output", "progress"},
+    "calibrate": {"device", "chip-seeds", "chip", "output", "progress", "calibration"},
+    "sweep": {"device", "seed", "chip-seeds", "chip", "output", "progress", "timing",
+              "calibration"},
+    "drift": {"seed", "chip-seeds", "chip", "output"},
     "train": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
     "infer": {"device", "chip-seeds", "chip", "progress"},
 }
 GROUP_OPTIONS = {"device": {"--device", "--simulator"}, "seed": {"--seed"},
                  "chip-seeds": {"--fixed-seed", "--noise-seed"}, "chip": {"--params", "--ideal"},
                  "output": {"--out", "--force"}, "progress": {"--progress"},
-                 "timing": {"--num-sends", "--event-wait"}}
+                 "timing": {"--num-sends", "--event-wait"}, "calibration": {"--calibration"}}
 #: Removed spellings of the old command lines.
 OLD = {"--fast", "--backend", "--cosim", "--no-cosim", "--mode", "--no-progress-bar"}
 
@@ -119,6 +125,8 @@ def test_shared_options_are_the_same_everywhere() -> None:
             assert opts["--progress"].default is None
         if "--force" in opts:
             assert opts["--force"].default is False and opts["--out"].type is Path
+        if "--calibration" in opts:
+            assert opts["--calibration"].default is None and opts["--calibration"].type is Path
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +155,8 @@ def base_args(name: str, f: dict[str, Path], out: Path) -> list[str]:
         "replay-vectors": [str(f["vectors"])],
         "calibrate": ["--driver-repetitions", "1", "--offset-repetitions", "2",
                       "--out", str(out / "cal.json")],
+        "sweep": ["syn_i_bias_dac=400:800:2", "--out", str(out / "s")],
+        "drift": ["--vmms", "100", "--periods", "never,50", "--out", str(out / "d")],
         "train": ["--data", str(f["data"]), "--float-epochs", "1", "--chip-epochs", "1",
                   "--batch-size", "10", "--out", str(out / "nn")],
         "infer": ["--data", str(f["data"]), "--weights", str(f["weights"])],
@@ -165,7 +175,13 @@ def one_error_line(err: str, *words: str) -> None:
         assert w in lines[0], err
 
 
-@pytest.mark.parametrize("name", with_groups("device"))
+def cosim_commands() -> list[str]:
+    """Commands whose --device offers cosim (sweep takes only devices with CapMem cells)."""
+    return [n for n in with_groups("device")
+            if "cosim" in (options(commands()[n])["--device"].choices or ())]
+
+
+@pytest.mark.parametrize("name", cosim_commands())
 def test_unavailable_cosim_is_one_line_exit_2(name: str, files: dict[str, Path], tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str],
                                               monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,7 +252,7 @@ def test_progress_bars_count_the_work(name: str, files: dict[str, Path], tmp_pat
     cal = CalibrationSettings(driver_repetitions=1, offset_repetitions=2).num_vmms
     total = {"demo": "8/8 [", "characterize": "4/4 [", "measure": "6/6 [",
              "replay-vectors": "", "calibrate": f"{cal}/{cal} [", "train": "20/20 [",
-             "infer": "4/4 ["}[name]
+             "infer": "4/4 [", "sweep": f"{3 * MeasureSettings().num_vmms}/"}[name]
     for flag, drawn in (["--progress"], True), (["--no-progress"], False), ([], False):
         assert main([*args, *flag]) in (0, 1)
         err = capsys.readouterr().err
