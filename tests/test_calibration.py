@@ -155,3 +155,42 @@ def test_calibration_file_keeps_capmem_and_reads_version_1(tmp_path: Path) -> No
     d["version"] = 3
     with pytest.raises(ValueError, match="version"):
         CalibrationResult.from_dict(d)
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"baseline_code": -1.0}, "baseline_code"), ({"range_codes": 0.0}, "range_codes"),
+    ({"baseline_code": 200.0, "range_codes": 100.0}, "range_codes"),
+    ({"gain": 0.0}, "gain"), ({"gain": float("nan")}, "gain"),
+    ({"drift_lsb_per_us": -0.1}, "drift_lsb_per_us"), ({"repetitions": 1}, "repetitions"),
+    ({"equalize_columns": 1}, "equalize_columns")])
+def test_capmem_targets_are_checked(kw: dict[str, object], field: str) -> None:
+    from hxsim.calibration import CapMemTargets
+
+    with pytest.raises(ValueError, match=f"^CapMemTargets.{field}:"):
+        CapMemTargets(**kw)  # type: ignore[arg-type]
+
+
+def test_calibrated_device_fills_in_what_the_caller_leaves_open() -> None:
+    """CalibratedDevice runs with the calibration's offsets and cells where run_vmms gets None and
+    with the caller's where given; results equal the inner device's with the same arguments."""
+    from hxsim.calibration import CalibratedDevice
+    from hxsim.capmem import CapMemConfig
+
+    cells = CapMemConfig.default().with_(syn_i_bias_dac=600)
+    res = CalibrationResult.from_dict({**calibrate(
+        ModelDevice(ChipInstance(ChipParams(), 1, 2)),
+        CalibrationSettings(driver_repetitions=1, offset_repetitions=2)).to_dict(),
+        "capmem": cells.to_dict()})
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 32, (3, 128))
+    w = rng.integers(-30, 31, (128, 256))
+    dev = CalibratedDevice(ModelDevice(ChipInstance(ChipParams(), 1, 2)), res)
+    ref = ModelDevice(ChipInstance(ChipParams(), 1, 2))
+    got = dev.run_vmms(x, w)
+    want = ref.run_vmms(x, w, None, res.dac_offsets, res.column_offsets, capmem=cells)
+    assert np.array_equal(got.y, want.y) and np.array_equal(got.baseline, want.baseline)
+    own = np.zeros(256, dtype=np.int64)
+    got = dev.run_vmms(x, w, None, None, own, capmem=CapMemConfig.default())
+    want = ref.run_vmms(x, w, None, res.dac_offsets, own, capmem=CapMemConfig.default())
+    assert np.array_equal(got.y, want.y)
+    assert dev.vmms == 6 and dev.name == "model"
