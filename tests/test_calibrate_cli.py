@@ -229,3 +229,14 @@ def test_bad_calibration_file(name: str, tmp_path: Path,
     assert main([*argv, "--calibration", str(other)]) == 2
     one_error_line(capsys.readouterr().err, "--calibration:", "fixed_seed 7", "--fixed-seed 7")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "other.json"]
+
+
+def test_targets_progress_bar_counts_every_vmm(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from hxsim.calibration import CalibrationSettings
+
+    total = (CapMemTargets(repetitions=4).num_vmms
+             + CalibrationSettings(driver_repetitions=1, offset_repetitions=4).num_vmms)
+    assert main(["calibrate", "--device", "model", "--out", str(tmp_path / "c.json"),
+                 *SMALL[:-1], "--progress", *TARGETS_SMALL]) == 0
+    assert f"{total}/{total} [" in capsys.readouterr().err
