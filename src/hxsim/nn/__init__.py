@@ -11,36 +11,30 @@ the co-simulation cross-check (``cosim``) and the report (``report``). The chip'
 numpy; the layers call it from ``torch.autograd.Function``s. See docs/nn.md.
 """
 
-from hxsim.nn.chip import Chip, MockParameter, measure_mock_parameter
-from hxsim.nn.functional import (
-    add,
-    argmax,
-    conv1d,
-    conv2d,
-    converting_relu,
-    expanded_conv1d,
-    matmul,
-    mock_matmul,
-    relu,
-)
-from hxsim.nn.layers import (
-    Conv1d,
-    Conv2d,
-    ConvertingReLU,
-    ExpandedConv1d,
-    InputScale,
-    Linear,
-    OutputScale,
-    ReLU,
-    clamp_weight_,
-    scale_input,
-    scale_weight,
-)
-from hxsim.nn.models import attach, set_mode
+from __future__ import annotations
 
-__all__ = [
-    "Chip", "Conv1d", "Conv2d", "ConvertingReLU", "ExpandedConv1d", "InputScale", "Linear",
-    "MockParameter", "OutputScale", "ReLU", "add", "argmax", "attach", "clamp_weight_",
-    "conv1d", "conv2d", "converting_relu", "expanded_conv1d", "matmul", "measure_mock_parameter",
-    "mock_matmul", "relu", "scale_input", "scale_weight", "set_mode",
-]
+from importlib import import_module
+from typing import Any
+
+#: Public names -> the submodule defining them (imported on first use, so that
+#: ``hxsim.nn.data`` works without torch).
+_LAZY = {
+    **dict.fromkeys(("Chip", "MockParameter", "measure_mock_parameter"), "hxsim.nn.chip"),
+    **dict.fromkeys(("add", "argmax", "conv1d", "conv2d", "converting_relu", "expanded_conv1d",
+                     "matmul", "mock_matmul", "relu"), "hxsim.nn.functional"),
+    **dict.fromkeys(("Conv1d", "Conv2d", "ConvertingReLU", "ExpandedConv1d", "InputScale",
+                     "Linear", "OutputScale", "ReLU", "clamp_weight_", "scale_input",
+                     "scale_weight"), "hxsim.nn.layers"),
+    **dict.fromkeys(("attach", "set_mode"), "hxsim.nn.models"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hxsim.nn' has no attribute {name!r}")
+
+
+__all__ = sorted(_LAZY)
