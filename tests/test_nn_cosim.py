@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
 
 from hxsim import ChipParams  # noqa: E402
 from hxsim.nn.cosim import cosim_check  # noqa: E402

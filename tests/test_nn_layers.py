@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
+from test_nn_mock import hxtorch_formula_f32  # noqa: E402
 
 from hxsim import ChipInstance, ChipParams  # noqa: E402
 from hxsim.device import GoldenDevice, ModelDevice  # noqa: E402
@@ -30,7 +32,6 @@ from hxsim.nn import (  # noqa: E402
     set_mode,
 )
 from hxsim.nn.models import MAPPINGS, NetConfig, mac_layers, mnist_model, vmms_per_example  # noqa: E402
-from test_nn_mock import hxtorch_formula_f32  # noqa: E402
 
 P0 = MockParameter(0.002, 0.0)
 
@@ -176,6 +177,7 @@ def test_model_vmm_counts_and_mapping_strategies() -> None:
         set_mode(model, "chip")
         imgs = ints((2, 1, 28, 28), 0, 255, 10)
         chip = model[1].chip
+        assert isinstance(chip, Chip)
         y = model(imgs)
         assert y.shape == (2, 10)
         assert chip.vmms == 2 * counts[name], name

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
 
 from hxsim.golden import ideal_vmm  # noqa: E402
 from hxsim.nn.chip import MockParameter  # noqa: E402

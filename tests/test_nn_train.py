@@ -6,10 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
 
-from hxsim import ChipInstance, ChipParams  # noqa: E402
-from hxsim import twin as tw  # noqa: E402
+from hxsim import (  # noqa: E402
+    ChipInstance,
+    ChipParams,
+    twin as tw,  # noqa: E402
+)
 from hxsim.device import ModelDevice  # noqa: E402
 from hxsim.nn import Chip, attach, measure_mock_parameter  # noqa: E402
 from hxsim.nn.data import synthetic_split  # noqa: E402

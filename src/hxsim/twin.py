@@ -151,7 +151,7 @@ class TwinChip(ChipInstance):
         self._twin_pattern = twin.pattern()
         super().__init__(twin.params, 0, noise_seed)
 
-    @property  # type: ignore[override]
+    @property
     def pattern(self) -> FixedPattern:
         return self._twin_pattern
 

@@ -134,7 +134,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="wait_between_events of the network's VMMs (cycles)")
     g.add_argument("--mapping", default=None, metavar="NAMES",
                    help="compare mapping strategies, comma-separated from "
-                        f"{','.join(MAPPING_NAMES)} or 'all' (each float-trained, deployed, and with "
+                        f"{','.join(MAPPING_NAMES)} or 'all' (each float-trained, deployed, and "
+                        "with "
                         "--mapping-chip-epochs chip-in-the-loop epochs)")
     g.add_argument("--mapping-float-epochs", type=nonneg, default=None, metavar="N",
                    help="float epochs per strategy (default: --float-epochs)")
@@ -242,10 +243,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_checkpoint,
         vmms_per_example,
     )
-    from hxsim.nn.report import CycleCounter, Report, StrategyResult
+    from hxsim.nn.report import CycleCounter, Report
     from hxsim.nn.train import TrainConfig, accuracy, train
 
-    torch = _torch()
     _set_threads(args.threads)
     twin = _twin(args)
     params = twin.params if twin is not None else chip_params(args)

@@ -12,7 +12,7 @@ as ``factory``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -33,8 +33,8 @@ def layer_outputs(model: torch.nn.Module, images: torch.Tensor, chip: Chip) -> l
     chips are restored)."""
     saved = [(la, la.mode, la.chip) for la in layers(model)]
     outs: list[torch.Tensor] = []
-    hooks = [m.register_forward_hook(lambda _m, _a, o: outs.append(o.detach().clone()))
-             for m in mac_layers(model)]
+    hooks = [cast(torch.nn.Module, m).register_forward_hook(
+        lambda _m, _a, o: outs.append(o.detach().clone())) for m in mac_layers(model)]
     try:
         attach(model, chip)
         set_mode(model, "chip")

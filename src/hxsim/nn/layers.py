@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -152,7 +153,7 @@ class MACLayer(Layer):
         return k + (self.row_repeat if self.bias_row and self.bias is not None else 0)
 
 
-class Linear(MACLayer, torch.nn.Linear):
+class Linear(MACLayer, torch.nn.Linear):  # type: ignore[misc]
     """hxtorch's ``Linear(in_features, out_features, bias, num_sends, wait_between_events, mock,
     *, avg, input_transform, weight_transform)``; ``weight[out, in]`` as torch's."""
 
@@ -222,13 +223,13 @@ class _ConvNd(MACLayer):
             input = self.input_transform(input)
         return input, weight
 
-    def _kw(self) -> dict[str, object]:
+    def _kw(self) -> dict[str, Any]:
         return {"num_sends": self.num_sends, "wait_between_events": self.wait_between_events,
                 "mock": self.mock, "mode": self.mode, "chip": self.chip,
                 "mock_parameter": self.mock_parameter}
 
 
-class Conv1d(_ConvNd, torch.nn.Conv1d):
+class Conv1d(_ConvNd, torch.nn.Conv1d):  # type: ignore[misc]
     """hxtorch's ``Conv1d``: one VMM row per output position."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
@@ -242,11 +243,11 @@ class Conv1d(_ConvNd, torch.nn.Conv1d):
                           input_transform=input_transform, weight_transform=weight_transform,
                           mock_parameter=mock_parameter)
         torch.nn.Conv1d.__init__(self, in_channels, out_channels, kernel_size, stride, padding,
-                                 dilation, groups, bias, padding_mode)
+                                 dilation, groups, bias, padding_mode)  # type: ignore[arg-type]
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         x, w = self._prepare(input)
-        return hf.conv1d(x, w, self.bias, self.stride[0], **self._kw())  # type: ignore[arg-type]
+        return hf.conv1d(x, w, self.bias, self.stride[0], **self._kw())
 
 
 class ExpandedConv1d(Conv1d):
@@ -271,11 +272,11 @@ class ExpandedConv1d(Conv1d):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         x, w = self._prepare(input)
-        return hf.expanded_conv1d(x, w, self.bias, self.stride[0],  # type: ignore[arg-type]
+        return hf.expanded_conv1d(x, w, self.bias, self.stride[0],
                                   num_expansions=self.num_expansions, **self._kw())
 
 
-class Conv2d(_ConvNd, torch.nn.Conv2d):
+class Conv2d(_ConvNd, torch.nn.Conv2d):  # type: ignore[misc]
     """hxtorch's ``Conv2d``: one VMM row per output position (patches in (C, kh, kw) order)."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
@@ -290,11 +291,11 @@ class Conv2d(_ConvNd, torch.nn.Conv2d):
                           input_transform=input_transform, weight_transform=weight_transform,
                           mock_parameter=mock_parameter)
         torch.nn.Conv2d.__init__(self, in_channels, out_channels, kernel_size, stride, padding,
-                                 dilation, groups, bias, padding_mode)
+                                 dilation, groups, bias, padding_mode)  # type: ignore[arg-type]
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         x, w = self._prepare(input)
-        return hf.conv2d(x, w, self.bias, self.stride, **self._kw())  # type: ignore[arg-type]
+        return hf.conv2d(x, w, self.bias, (self.stride[0], self.stride[1]), **self._kw())
 
 
 class ReLU(Layer, torch.nn.Module):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -93,7 +93,7 @@ class NetConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> NetConfig:
         m = dict(d["mapping"])
-        mapping = Mapping(m["name"], tuple(m["num_sends"]),  # type: ignore[arg-type]
+        mapping = Mapping(m["name"], tuple(m["num_sends"]),
                           int(m["row_repeat"]), int(m["avg"]), str(m["signed"]))
         return cls(int(d["channels"]), int(d["hidden"]), int(d["classes"]),
                    (int(d["in_hw"][0]), int(d["in_hw"][1])), int(d["kernel"]), int(d["stride"]),
@@ -104,7 +104,8 @@ class NetConfig:
 def mnist_model(config: NetConfig | None = None, *, seed: int = 0,
                 mock_parameter: MockParameter | None = None) -> torch.nn.Sequential:
     """The network of ``config`` with hxtorch's init (``reset_parameters``: ``num_sends`` chosen
-    where None, truncated-normal weights); the init draws come from a generator seeded with ``seed``. ``mock_parameter``: the gain the
+    where None, truncated-normal weights); the init draws come from torch's generator seeded
+    with ``seed`` (its previous state restored). ``mock_parameter``: the gain the
     init assumes (hxtorch measures it first; default 0.002)."""
     c = config if config is not None else NetConfig()
     m = c.mapping
@@ -189,7 +190,7 @@ def vmms_per_example(model: torch.nn.Module, example_shape: tuple[int, ...]) -> 
 
     modes = [la.mode for la in layers(model)]
     set_mode(model, "float")
-    handles = [m.register_forward_hook(hook) for m in mac_layers(model)]
+    handles = [cast(torch.nn.Module, m).register_forward_hook(hook) for m in mac_layers(model)]
     try:
         with torch.no_grad():
             model(torch.zeros(1, *example_shape))
