@@ -28,7 +28,6 @@ from hxsim.cli.common import (
 )
 from hxsim.device import DEVICE_KINDS, DeviceUnavailable, ModelDevice
 from hxsim.nn.data import synthetic_split
-from hxsim.nn.network import Network
 from hxsim.progress import ProgressDevice, bar, progress_enabled, start_device
 from hxsim.timing import Timing
 
@@ -125,13 +124,16 @@ def test_shared_options_are_the_same_everywhere() -> None:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A measured-data file, a vector file, a weights file and a tiny data set."""
     d = tmp_path_factory.mktemp("files")
-    f = {"measured": d / "m.npz", "vectors": d / "v.jsonl", "weights": d / "w.npz",
+    f = {"measured": d / "m.npz", "vectors": d / "v.jsonl", "weights": d / "w.pt",
          "data": d / "data"}
     assert main(["measure", "--device", "model", "--out", str(f["measured"]), "--vmms", "4",
                  "--repetitions", "2", "--no-progress"]) == 0
     assert main(["export-vectors", "--out", str(f["vectors"]), "--vmms", "2"]) == 0
     rng = np.random.default_rng(5)
-    Network.mnist(rng).save(f["weights"])
+    pytest.importorskip("torch")
+    from hxsim.nn.models import NetConfig, mnist_model, save_checkpoint
+
+    save_checkpoint(f["weights"], mnist_model(), NetConfig(), {})
     write_dataset(f["data"], synthetic_split(rng, 20), synthetic_split(rng, 4))
     return f
 
@@ -176,7 +178,7 @@ def test_unavailable_cosim_is_one_line_exit_2(name: str, files: dict[str, Path],
     one_error_line(capsys.readouterr().err, f"hxsim {name}: error:", "device cosim",
                    "hxtb is not installed")
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert written in ([], [tmp_path / "nn" / "float.npz"]), written  # train: before the chip
+    assert written in ([], [tmp_path / "nn" / "float.pt"]), written  # train: before the chip
 
 
 @pytest.mark.parametrize("name", with_groups("device"))

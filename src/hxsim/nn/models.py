@@ -222,7 +222,8 @@ def load_checkpoint(path: str | Path) -> tuple[torch.nn.Sequential, NetConfig, d
     try:
         blob = torch.load(p, weights_only=True, map_location="cpu")
     except Exception as exc:  # torch raises several types for a bad file
-        raise ValueError(f"{p}: not a checkpoint written by `hxsim train` ({exc})") from exc
+        raise ValueError(f"{p}: not a checkpoint written by `hxsim train` (torch.load: "
+                         f"{type(exc).__name__})") from exc
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise ValueError(f"{p}: format: expected {FORMAT!r} (a checkpoint of `hxsim train`)")
     if blob.get("version") != VERSION:
