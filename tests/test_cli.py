@@ -86,6 +86,7 @@ GROUPS = {
     "calibrate": {"device", "chip-seeds", "chip", "output", "progress"},
     "train": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
     "infer": {"device", "chip-seeds", "chip", "progress"},
+    "twin": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
 }
 GROUP_OPTIONS = {"device": {"--device", "--simulator"}, "seed": {"--seed"},
                  "chip-seeds": {"--fixed-seed", "--noise-seed"}, "chip": {"--params", "--ideal"},
@@ -152,6 +153,7 @@ def base_args(name: str, f: dict[str, Path], out: Path) -> list[str]:
         "train": ["--data", str(f["data"]), "--float-epochs", "1", "--chip-epochs", "1",
                   "--batch-size", "10", "--out", str(out / "nn")],
         "infer": ["--data", str(f["data"]), "--weights", str(f["weights"])],
+        "twin": ["--vectors", "32", "--repetitions", "2", "--out", str(out / "twin.json")],
     }
     return [name, *small[name]]
 
@@ -238,7 +240,7 @@ def test_progress_bars_count_the_work(name: str, files: dict[str, Path], tmp_pat
     cal = CalibrationSettings(driver_repetitions=1, offset_repetitions=2).num_vmms
     total = {"demo": "8/8 [", "characterize": "4/4 [", "measure": "6/6 [",
              "replay-vectors": "", "calibrate": f"{cal}/{cal} [", "train": "20/20 [",
-             "infer": "4/4 ["}[name]
+             "infer": "4/4 [", "twin": ""}[name]
     for flag, drawn in (["--progress"], True), (["--no-progress"], False), ([], False):
         assert main([*args, *flag]) in (0, 1)
         err = capsys.readouterr().err

@@ -78,7 +78,8 @@ def _chip_extra() -> argparse.ArgumentParser:
                    help="calibration file of `hxsim calibrate` (DAC and column offsets for every "
                         "layer's VMMs; default: none, the reset values)")
     g.add_argument("--twin", type=Path, default=None, metavar="FILE",
-                   help="run on the twin of `hxsim twin` instead of --params/--fixed-seed")
+                   help="run on the twin of `hxsim twin` instead of --params/--fixed-seed "
+                        "(default: none)")
     g.add_argument("--mock", action="store_true",
                    help="hxtorch's mock formula (float32, bit-exact) instead of a device, with "
                         "the measured gain and noise of the chip")
@@ -118,12 +119,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g = t.add_argument_group("training")
     g.add_argument("--train-limit", type=positive, default=None, metavar="N",
                    help="use only the first N training images (default: all)")
-    g.add_argument("--float-epochs", type=nonneg, default=10, metavar="N")
+    g.add_argument("--float-epochs", type=nonneg, default=10, metavar="N",
+                   help="float training epochs (default 10)")
     g.add_argument("--chip-epochs", type=nonneg, default=2, metavar="N",
                    help="chip-in-the-loop epochs (0: float only)")
     g.add_argument("--chip-init", choices=("float", "scratch"), default="float",
                    help="start the chip-in-the-loop run from the float-trained weights or afresh")
-    g.add_argument("--batch-size", type=positive, default=200, metavar="N")
+    g.add_argument("--batch-size", type=positive, default=200, metavar="N",
+                   help="examples per step (default 200)")
     g.add_argument("--lr-float", type=positive_float, default=0.5, metavar="LR",
                    help="Adam step size of the float run (weight units); decays to 1/20")
     g.add_argument("--lr-chip", type=positive_float, default=0.2, metavar="LR",
@@ -136,7 +139,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="compare mapping strategies, comma-separated from "
                         f"{','.join(MAPPING_NAMES)} or 'all' (each float-trained, deployed, and "
                         "with "
-                        "--mapping-chip-epochs chip-in-the-loop epochs)")
+                        "--mapping-chip-epochs chip-in-the-loop epochs; default: none)")
     g.add_argument("--mapping-float-epochs", type=nonneg, default=None, metavar="N",
                    help="float epochs per strategy (default: --float-epochs)")
     g.add_argument("--mapping-chip-epochs", type=nonneg, default=0, metavar="N",
@@ -159,17 +162,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also run the first N test images on the model and through the RTL "
                         "co-simulation from fresh chip instances with the same seeds and check "
                         "the outputs are equal bit for bit (exit 1 otherwise)")
-    i.add_argument("--batch-size", type=positive, default=500, metavar="N")
+    i.add_argument("--batch-size", type=positive, default=500, metavar="N",
+                   help="images per forward pass (default 500)")
     i.set_defaults(func=cmd_infer)
 
     w = subparsers.add_parser(
         "twin", help="measure a chip and write its twin configuration", description=TWIN_DOC,
         parents=[device_options("model", what="the chip to measure"),
                  seed_options("measurement stimulus"), chip_options(),
-                 output_options(Path("out/twin.json"), "twin configuration (JSON)")])
+                 output_options(Path("out/twin.json"), "twin configuration (JSON)"),
+                 progress_options()])
     w.add_argument("--vectors", type=positive, default=256, metavar="N",
                    help="random VMM input vectors")
-    w.add_argument("--repetitions", type=positive, default=8, metavar="N")
+    w.add_argument("--repetitions", type=positive, default=8, metavar="N",
+                   help="repetitions of every vector (default 8)")
     w.set_defaults(func=cmd_twin)
 
 
@@ -527,8 +533,11 @@ def cmd_twin(args: argparse.Namespace) -> int:
     inst = ChipInstance(params, args.fixed_seed, args.noise_seed)
     echo(f"measuring device {args.device} (fixed_seed={args.fixed_seed} "
          f"noise_seed={args.noise_seed}), stimulus seed {args.seed}")
-    device = open_device(args.device, inst, args.simulator) if args.device != "golden" \
-        else open_device("golden", inst, gain=params.gain)
+    if args.device == "golden":
+        device = open_device("golden", inst, gain=params.gain)
+    else:
+        device = open_device(args.device, inst, args.simulator)
+        start_device(device, wants_progress(args))
     try:
         m = tw.measure(device, args.seed, args.vectors, args.repetitions)
     finally:
