@@ -74,6 +74,7 @@ sweep: $(STAMP)
 bench: $(STAMP) check-iverilog
 	$(PY) bench/bench_model.py
 	$(PY) bench/bench_cosim.py
+	$(PY) bench/bench_train.py
 
 # Co-simulation tests by name (tb/testplan.toml; several joined by |), as printed by a failing run:
 #   make sim TEST=test_vmm_random SIM=icarus SEED=123 WAVES=1
@@ -89,11 +90,13 @@ regress: $(STAMP) check-iverilog
 mutate: $(STAMP)
 	$(PY) -m hxtb.verif.mutate --baseline --jobs $(JOBS)
 
-# Fashion-MNIST training, float and chip-in-the-loop, with the report (docs/nn.md). Needs Debian's
-# dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir with IDX files.
-# The seeds of the published run (docs/nn.md, README); --force replaces an earlier run in runs/nn.
+# Fashion-MNIST training on the torch stack (docs/nn.md): float, chip-in-the-loop and
+# float-deployed accuracy, every mapping strategy (3 float epochs each), the twin's prediction.
+# Needs Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir
+# with IDX files. The seeds of the published run; --force replaces an earlier run in runs/nn.
 train: $(STAMP)
-	$(PY) -m hxsim train --seed 1 --fixed-seed 3 --noise-seed 4 --force $(if $(DATA),--data $(DATA),)
+	nice $(PY) -m hxsim train --seed 1 --fixed-seed 3 --noise-seed 4 --force --mapping all \
+	  --mapping-float-epochs 3 --twin-check $(if $(DATA),--data $(DATA),)
 
 clean:
 	rm -rf sim_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis

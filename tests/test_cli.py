@@ -28,7 +28,6 @@ from hxsim.cli.common import (
 )
 from hxsim.device import DEVICE_KINDS, DeviceUnavailable, ModelDevice
 from hxsim.nn.data import synthetic_split
-from hxsim.nn.network import Network
 from hxsim.progress import ProgressDevice, bar, progress_enabled, start_device
 from hxsim.sweep import MeasureSettings
 from hxsim.timing import Timing
@@ -93,6 +92,7 @@ GROUPS = {
     "drift": {"seed", "chip-seeds", "chip", "output"},
     "train": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
     "infer": {"device", "chip-seeds", "chip", "progress"},
+    "twin": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
 }
 GROUP_OPTIONS = {"device": {"--device", "--simulator"}, "seed": {"--seed"},
                  "chip-seeds": {"--fixed-seed", "--noise-seed"}, "chip": {"--params", "--ideal"},
@@ -133,13 +133,16 @@ def test_shared_options_are_the_same_everywhere() -> None:
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A measured-data file, a vector file, a weights file and a tiny data set."""
     d = tmp_path_factory.mktemp("files")
-    f = {"measured": d / "m.npz", "vectors": d / "v.jsonl", "weights": d / "w.npz",
+    f = {"measured": d / "m.npz", "vectors": d / "v.jsonl", "weights": d / "w.pt",
          "data": d / "data"}
     assert main(["measure", "--device", "model", "--out", str(f["measured"]), "--vmms", "4",
                  "--repetitions", "2", "--no-progress"]) == 0
     assert main(["export-vectors", "--out", str(f["vectors"]), "--vmms", "2"]) == 0
     rng = np.random.default_rng(5)
-    Network.mnist(rng).save(f["weights"])
+    pytest.importorskip("torch")
+    from hxsim.nn.models import NetConfig, mnist_model, save_checkpoint
+
+    save_checkpoint(f["weights"], mnist_model(), NetConfig(), {})
     write_dataset(f["data"], synthetic_split(rng, 20), synthetic_split(rng, 4))
     return f
 
@@ -160,6 +163,7 @@ def base_args(name: str, f: dict[str, Path], out: Path) -> list[str]:
         "train": ["--data", str(f["data"]), "--float-epochs", "1", "--chip-epochs", "1",
                   "--batch-size", "10", "--out", str(out / "nn")],
         "infer": ["--data", str(f["data"]), "--weights", str(f["weights"])],
+        "twin": ["--vectors", "32", "--repetitions", "2", "--out", str(out / "twin.json")],
     }
     return [name, *small[name]]
 
@@ -192,7 +196,7 @@ def test_unavailable_cosim_is_one_line_exit_2(name: str, files: dict[str, Path],
     one_error_line(capsys.readouterr().err, f"hxsim {name}: error:", "device cosim",
                    "hxtb is not installed")
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert written in ([], [tmp_path / "nn" / "float.npz"]), written  # train: before the chip
+    assert written in ([], [tmp_path / "nn" / "float.pt"]), written  # train: before the chip
 
 
 @pytest.mark.parametrize("name", with_groups("device"))
@@ -252,7 +256,7 @@ def test_progress_bars_count_the_work(name: str, files: dict[str, Path], tmp_pat
     cal = CalibrationSettings(driver_repetitions=1, offset_repetitions=2).num_vmms
     total = {"demo": "8/8 [", "characterize": "4/4 [", "measure": "6/6 [",
              "replay-vectors": "", "calibrate": f"{cal}/{cal} [", "train": "20/20 [",
-             "infer": "4/4 [", "sweep": f"{3 * MeasureSettings().num_vmms}/"}[name]
+             "infer": "4/4 [", "twin": "", "sweep": f"{3 * MeasureSettings().num_vmms}/"}[name]
     for flag, drawn in (["--progress"], True), (["--no-progress"], False), ([], False):
         assert main([*args, *flag]) in (0, 1)
         err = capsys.readouterr().err

@@ -1,21 +1,27 @@
-"""``hxsim train`` / ``hxsim infer`` on a tiny IDX data set written by the test; exit codes."""
+"""``hxsim train`` / ``hxsim infer`` / ``hxsim twin`` on a tiny IDX data set written by the test;
+exit codes; the cosim check's logic with stand-in devices."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from test_nn_data import write_dataset
 
-from hxsim import ChipParams
-from hxsim.cli import main
-from hxsim.device import ModelDevice, VmmBatch
-from hxsim.nn.cosim import cosim_check
-from hxsim.nn.data import synthetic_split
-from hxsim.nn.network import Network
-from hxsim.timing import Timing
+pytest.importorskip("torch")
+
+from test_nn_data import write_dataset  # noqa: E402
+
+from hxsim import ChipParams  # noqa: E402
+from hxsim.cli import main  # noqa: E402
+from hxsim.cli.nn import MAPPING_NAMES  # noqa: E402
+from hxsim.device import ModelDevice, VmmBatch  # noqa: E402
+from hxsim.nn.cosim import cosim_check  # noqa: E402
+from hxsim.nn.data import synthetic_split  # noqa: E402
+from hxsim.nn.models import MAPPINGS, NetConfig, load_checkpoint, mnist_model  # noqa: E402
+from hxsim.timing import Timing  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,91 +34,77 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def trained(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
-    # The seeds of the published run (docs/nn.md, make train).
-    rc = main(["train", "--data", str(dataset), "--out", str(out), "--float-epochs", "3",
-               "--chip-epochs", "1", "--batch-size", "50", "--no-progress",
-               "--seed", "1", "--fixed-seed", "3", "--noise-seed", "4"])
+    rc = main(["train", "--data", str(dataset), "--out", str(out), "--float-epochs", "2",
+               "--chip-epochs", "1", "--batch-size", "50", "--no-progress", "--seed", "1",
+               "--fixed-seed", "3", "--noise-seed", "4", "--mapping", "plain,avg2",
+               "--mapping-float-epochs", "1", "--twin-check"])
     assert rc == 0
     return out
 
 
-def test_train_writes_weights_and_report(trained: Path, capsys: pytest.CaptureFixture) -> None:
-    for name in ("float.npz", "chip.npz", "report.md", "report.json"):
-        assert (trained / name).is_file()
+def test_train_writes_checkpoints_and_report(trained: Path) -> None:
     md = (trained / "report.md").read_text()
-    assert "chip-in-the-loop trained, on the chip" in md
-    assert "Tile VMMs per image: 30" in md
-    assert "uJ" in md
-    net = Network.load(trained / "chip.npz")
-    assert net.meta["seeds"] == {"shuffle_seed": 1, "init_seed": 2, "fixed_seed": 3,
-                                 "noise_seed": 4, "eval_noise_seed": 5}
-
-
-def test_train_needs_force_to_overwrite(trained: Path, dataset: Path,
-                                        capsys: pytest.CaptureFixture) -> None:
-    """An existing output is an error before any training (exit 2, the file named)."""
-    assert main(["train", "--data", str(dataset), "--out", str(trained), "--no-progress"]) == 2
-    err = capsys.readouterr().err
-    assert "float.npz: exists; use --force" in err and err.count("\n") == 1
+    assert "chip-in-the-loop trained, on the chip" in md and "| plain | [1, 1, 1] | 30 |" in md
+    assert "| avg2 |" in md and "uJ" in md and "twin's prediction" in md
+    rep = json.loads((trained / "report.json").read_text())
+    assert rep["twin"]["acc_twin"] is not None and len(rep["strategies"]) == 2
+    model, cfg, meta = load_checkpoint(trained / "chip.pt")
+    assert meta["seeds"]["fixed_seed"] == 3 and meta["seeds"]["eval_noise_seed"] == 5
+    assert cfg == NetConfig()
 
 
 def test_infer_reproduces_the_reported_accuracy(trained: Path, dataset: Path,
                                                 capsys: pytest.CaptureFixture) -> None:
-    import json
-
     rep = json.loads((trained / "report.json").read_text())
     capsys.readouterr()
-    assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.npz"),
+    assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
                  "--no-progress"]) == 0
     out = capsys.readouterr().out
     m = re.search(r"test accuracy \(device model\): ([0-9.]+) %", out)
     assert m is not None, out
     assert float(m.group(1)) == pytest.approx(100 * rep["acc_chip_in_loop"], abs=1e-9)
-    assert "fixed_seed=3 noise_seed=5" in out
     for where in (["--device", "golden"], ["--device", "regs", "--test-limit", "3"],
-                  ["--float"]):
-        assert main(["infer", "--data", str(dataset), "--weights", str(trained / "float.npz"),
+                  ["--float"], ["--mock"]):
+        assert main(["infer", "--data", str(dataset), "--weights", str(trained / "float.pt"),
                      *where, "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "test accuracy (device golden)" in out and "test accuracy (float)" in out
     assert "test accuracy (device regs)" in out and "90 tile VMMs" in out
+    assert "test accuracy (float)" in out and "test accuracy (mock)" in out
 
 
-def test_missing_default_data_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main(["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert "sudo apt-get install dataset-fashion-mnist" in err and "--data DIR" in err
+def test_twin_command_and_infer_on_the_twin(trained: Path, dataset: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture) -> None:
+    twin = tmp_path / "twin.json"
+    assert main(["twin", "--out", str(twin), "--fixed-seed", "3", "--vectors", "64",
+                 "--repetitions", "3"]) == 0
+    assert main(["twin", "--out", str(twin)]) == 2  # exists, no --force
+    assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
+                 "--twin", str(twin), "--no-progress"]) == 0
+    assert "test accuracy (device model)" in capsys.readouterr().out
 
 
-def test_malformed_data_and_bad_weights_exit_2(tmp_path: Path, dataset: Path,
-                                               capsys: pytest.CaptureFixture) -> None:
-    bad = tmp_path / "bad"
-    bad.mkdir()
-    for f in dataset.iterdir():
-        (bad / f.name).write_bytes(f.read_bytes())
-    (bad / "t10k-images-idx3-ubyte.gz").write_bytes(b"\x1f\x8b garbage")
-    assert main(["infer", "--data", str(bad), "--weights", str(tmp_path / "w.npz")]) == 2
-    assert "w.npz" in capsys.readouterr().err
-    Network.mnist(np.random.default_rng(0)).save(tmp_path / "w.npz")
-    assert main(["infer", "--data", str(bad), "--weights", str(tmp_path / "w.npz")]) == 2
-    assert "t10k-images-idx3-ubyte.gz" in capsys.readouterr().err
-    assert main(["infer", "--data", str(dataset), "--weights", str(tmp_path / "w.npz"),
+def test_errors_exit_2(trained: Path, dataset: Path, tmp_path: Path,
+                       capsys: pytest.CaptureFixture) -> None:
+    assert main(["train", "--data", str(dataset), "--out", str(trained), "--no-progress"]) == 2
+    assert "float.pt: exists; use --force" in capsys.readouterr().err
+    assert main(["train", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert "dataset-fashion-mnist" in capsys.readouterr().err
+    assert main(["train", "--data", str(dataset), "--out", str(tmp_path / "o2"),
+                 "--mapping", "nope"]) == 2
+    assert "--mapping: unknown strategy 'nope'" in capsys.readouterr().err
+    (tmp_path / "w.pt").write_bytes(b"garbage")
+    assert main(["infer", "--data", str(dataset), "--weights", str(tmp_path / "w.pt")]) == 2
+    assert "w.pt" in capsys.readouterr().err
+    assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
                  "--cosim-check", "1000"]) == 2
-    assert "--cosim-check: 1000 images requested" in capsys.readouterr().err
-    assert main(["train", "--data", str(dataset), "--ideal", "--params", "x.json"]) == 2
 
 
-@pytest.mark.parametrize("argv", [["train", "--batch-size", "0"], ["train", "--lr-chip", "-1"],
-                                  ["infer", "--cosim-check", "x"],
-                                  ["train", "--chip-init", "nope"]])
-def test_bad_options_exit_2(argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(argv)
-    assert exc.value.code == 2
+def test_mapping_names_listed_for_help_match_the_strategies() -> None:
+    assert tuple(MAPPINGS) == MAPPING_NAMES
 
 
 class _Flip(ModelDevice):
-    """A device that differs from the fast path in one output bit of its third call."""
+    """Differs from the fast path in one output bit of its third call."""
 
     n = 0
 
@@ -125,13 +117,12 @@ class _Flip(ModelDevice):
         return batch
 
 
-def test_cosim_check_logic_with_stand_in_backends() -> None:
-    rng = np.random.default_rng(8)
-    net = Network.mnist(rng)
-    imgs = rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)
+def test_cosim_check_logic_with_stand_in_devices() -> None:
+    model = mnist_model(seed=3)
+    data = synthetic_split(np.random.default_rng(8), 3)
     lines: list[str] = []
-    assert cosim_check(net, imgs, ChipParams(), 1, 2, factory=ModelDevice, log=lines.append)
-    assert "bit-identical" in lines[-1]
+    assert cosim_check(model, data, ChipParams(), 1, 2, factory=ModelDevice, log=lines.append)
+    assert lines[-1] == "cosim: 3 images, 90 tile VMMs: bit-identical"
     lines.clear()
-    assert not cosim_check(net, imgs, ChipParams(), 1, 2, factory=_Flip, log=lines.append)
-    assert any("fc1" in s and "MISMATCH" in s for s in lines)
+    assert not cosim_check(model, data, ChipParams(), 1, 2, factory=_Flip, log=lines.append)
+    assert any("MISMATCH" in s for s in lines)

@@ -1,194 +1,200 @@
-"""Layer semantics against hand-computed and golden values, and the backward model against
-finite differences of the linear model."""
+"""Layer semantics against hxtorch's formula (shapes, tiling, num_sends, bias, avg, conv at any
+position), the chip path against the golden reference, gradients (float path: finite
+differences; chip/mock: hxtorch's linear backward with the measured gain)."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from hxsim import ChipInstance, ChipParams, Timing, ideal_vmm
-from hxsim.device import GoldenDevice, ModelDevice, device_matmul
-from hxsim.nn.layers import (
+pytest.importorskip("torch")
+import torch  # noqa: E402
+from test_nn_mock import hxtorch_formula_f32  # noqa: E402
+
+from hxsim import ChipInstance, ChipParams  # noqa: E402
+from hxsim.device import GoldenDevice, ModelDevice  # noqa: E402
+from hxsim.golden import ideal_vmm  # noqa: E402
+from hxsim.nn import (  # noqa: E402
+    Chip,
+    Conv1d,
     Conv2d,
-    converting_relu_backward,
-    converting_relu_chip,
-    converting_relu_float,
-    im2col,
-    quantize_weight,
-    scale_input,
-    scale_weight,
-    select_num_sends,
-    tile_count,
-    truncated_normal,
+    ConvertingReLU,
+    ExpandedConv1d,
+    Linear,
+    MockParameter,
+    attach,
+    converting_relu,
+    matmul,
+    measure_mock_parameter,
+    set_mode,
 )
-from hxsim.nn.network import Network, softmax_xent
+from hxsim.nn.models import MAPPINGS, NetConfig, mac_layers, mnist_model, vmms_per_example  # noqa: E402
+
+P0 = MockParameter(0.002, 0.0)
 
 
-def ideal_device() -> ModelDevice:
-    return ModelDevice(ChipInstance(ChipParams.ideal(), 0, 1))
+def ints(shape: tuple[int, ...], lo: int, hi: int, seed: int) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.randint(lo, hi + 1, shape, generator=g).float()
 
 
-@pytest.mark.parametrize(("k", "n", "ns"), [(100, 20, 7), (300, 10, 2), (500, 128, 4),
-                                            (128, 300, 1)])
-def test_ideal_chip_linear_equals_golden(k: int, n: int, ns: int) -> None:
-    rng = np.random.default_rng(k + n)
-    x = rng.integers(0, 32, (17, k))
-    w = rng.integers(-63, 64, (k, n))
-    be = ideal_device()
-    got = device_matmul(be, x, w, Timing(num_sends=ns))
-    np.testing.assert_array_equal(got, ideal_vmm(x, w, 0.002, ns))
-    assert be.vmms == 17 * tile_count(k, n)
-    np.testing.assert_array_equal(device_matmul(GoldenDevice(), x, w, Timing(num_sends=ns)), got)
+def test_import_hxsim_does_not_import_torch() -> None:
+    code = ("import sys, hxsim, hxsim.cli, hxsim.cli.nn, hxsim.nn.data, hxsim.twin; "
+            "hxsim.ChipInstance; assert 'torch' not in sys.modules, 'torch imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_noisy_chip_linear_equals_chip_matmul_bit_for_bit() -> None:
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 32, (9, 300))
-    w = rng.integers(-63, 64, (300, 270))
-    t = Timing(num_sends=3, event_wait=2)
-    got = device_matmul(ModelDevice(ChipInstance(ChipParams(), 5, 6)), x, w, t)
-    np.testing.assert_array_equal(got, ChipInstance(ChipParams(), 5, 6).matmul(x, w, t))
+@pytest.mark.parametrize(("k", "n", "ns", "avg"), [(300, 20, 1, 1), (128, 300, 3, 1),
+                                                    (70, 10, 2, 3), (257, 5, 6, 2)])
+def test_linear_mock_is_hxtorchs_formula(k: int, n: int, ns: int, avg: int) -> None:
+    """Linear: weight.t() repeated avg times per column, hxtorch's formula, averaged."""
+    lin = Linear(k, n, bias=False, num_sends=ns, mock=True, avg=avg, mock_parameter=P0)
+    with torch.no_grad():
+        lin.weight.copy_(ints((n, k), -63, 63, 1))
+    x = ints((4, 3, k), 0, 31, 2)                  # batch dims beyond the first are kept
+    y = lin(x)
+    assert y.shape == (4, 3, n)
+    w = np.repeat(lin.weight.detach().numpy().T, avg, axis=1)
+    ref = hxtorch_formula_f32(x.numpy(), w, ns, 0.002).reshape(4, 3, n, avg).mean(-1)
+    assert np.array_equal(y.detach().numpy(), ref)
 
 
-def test_row_tiles_saturate_each_and_in_the_sum() -> None:
-    be = ideal_device()
-    x = np.full((1, 256), 31)
-    # Each 128-row tile: 0.002 * 128 * 31 * 13 = 103.17 -> 103; the sum 206 saturates to 127.
-    w = np.full((256, 1), 13)
-    assert device_matmul(be, x, w, Timing())[0, 0] == 127
-    # First tile alone would be 0.002 * 128 * 31 * 63 = 499.9 -> clamped to 127 in the tile;
-    # second tile -0.002 * 128 * 31 * 7 = -55.55 -> -56; total 127 - 56 = 71 (not 500 - 56).
-    w = np.concatenate([np.full((128, 1), 63), np.full((128, 1), -7)])
-    assert device_matmul(be, x, w, Timing())[0, 0] == 71
-    # A short last tile (K = 130): rows 128..129 form their own tile.
-    x2 = np.zeros((1, 130), dtype=np.int64)
-    x2[0, 128:] = 31
-    w2 = np.full((130, 2), 40)
-    want = int(np.floor(0.002 * 2 * 62 * 40))
-    assert device_matmul(be, x2, w2, Timing(num_sends=2))[0, 0] == want
+def test_bias_added_digitally_or_as_a_constant_row() -> None:
+    lin = Linear(10, 4, bias=True, num_sends=3, mock=True, mock_parameter=P0)
+    with torch.no_grad():
+        lin.weight.copy_(ints((4, 10), -63, 63, 3))
+        lin.bias.copy_(torch.tensor([5.0, -7.0, 11.0, -3.0]))
+    x = ints((6, 10), 0, 31, 4)
+    y = lin(x).detach().numpy()
+    base = hxtorch_formula_f32(x.numpy(), lin.weight.detach().numpy().T, 3, 0.002)
+    assert np.array_equal(y, np.clip(base + lin.bias.detach().numpy(), -128, 127))
+    row = Linear(10, 4, bias=True, num_sends=3, mock=True, bias_row=True, mock_parameter=P0)
+    row.load_state_dict(lin.state_dict())
+    y2 = row(x).detach().numpy()
+    assert np.abs(y2 - y).max() <= 2  # the bias now goes through the analog sum (quantized)
 
 
-def test_converting_relu() -> None:
-    y = np.array([-128, -5, 0, 1, 2, 3, 61, 62, 63, 64, 127])
-    np.testing.assert_array_equal(converting_relu_chip(y, 1),
-                                  [0, 0, 0, 0, 1, 1, 30, 31, 31, 31, 31])
-    np.testing.assert_array_equal(converting_relu_chip(y, 2),
-                                  [0, 0, 0, 0, 0, 0, 15, 15, 15, 16, 31])
-    np.testing.assert_allclose(converting_relu_float(np.array([-3.0, 5.0, 80.0]), 1),
-                               [0.0, 2.5, 31.0])
-    g = np.ones(4)
-    yf = np.array([-1.0, 0.0, 3.0, 70.0])
-    np.testing.assert_allclose(converting_relu_backward(g, yf, 1), [0, 0, 0.5, 0.5])
-    np.testing.assert_allclose(converting_relu_backward(g, yf, 1, exact=True), [0, 0, 0.5, 0])
+def test_chip_mode_on_the_ideal_chip_equals_the_golden_reference() -> None:
+    """Tiling (K > 128 rows, N > 256 columns), num_sends, lround: ideal chip == golden."""
+    chip = Chip(ModelDevice(ChipInstance(ChipParams.ideal(), 0, 0)), mock=P0)
+    x = ints((5, 300), 0, 31, 5)
+    w = ints((300, 270), -63, 63, 6)
+    y = matmul(x, w, num_sends=2, chip=chip)
+    gold = ideal_vmm(x.numpy().astype(int), w.numpy().astype(int), 0.002, 2)
+    assert np.array_equal(y.numpy(), gold.astype(np.float32))
+    assert chip.vmms == 5 * 3 * 2  # 3 row tiles x 2 column tiles per vector
+    y_g = matmul(x, w, num_sends=2, chip=Chip(GoldenDevice(), mock=P0))
+    assert torch.equal(y, y_g)
 
 
-def test_scaling_and_clamping() -> None:
-    np.testing.assert_array_equal(scale_input(np.array([0, 4, 5, 128, 255], dtype=np.uint8)),
-                                  [0, 0, 1, 16, 31])
-    np.testing.assert_array_equal(quantize_weight(np.array([-70.0, -63.4, -2.6, 0.4, 62.6, 99.0])),
-                                  [-63, -63, -3, 0, 63, 63])
-    w = np.array([[1.0, -4.0], [2.0, 0.5]])
-    np.testing.assert_allclose(scale_weight(w), w * 63 / 4)
-    assert np.abs(truncated_normal(np.random.default_rng(0), (2000,), 60.0)).max() <= 63
+def test_conv_layers_at_any_position_match_the_direct_formula() -> None:
+    """Linear -> reshape -> Conv1d and ExpandedConv1d -> Conv2d: every output equals the per-patch
+    hxtorch formula; ExpandedConv1d equals Conv1d at noise 0 (windows within one chunk)."""
+    lin = Linear(12, 32, bias=False, num_sends=2, mock=True, mock_parameter=P0)
+    c1 = Conv1d(2, 5, 4, stride=2, padding=1, bias=False, num_sends=3, mock=True,
+                mock_parameter=P0)
+    ce = ExpandedConv1d(2, 5, 4, stride=2, padding=1, bias=False, num_sends=3, mock=True,
+                        num_expansions=3, mock_parameter=P0)
+    ce.load_state_dict(c1.state_dict())
+    x = ints((3, 12), 0, 31, 7)
+    h = converting_relu(lin(x), 1, mock=True).reshape(3, 2, 16).detach()
+    a, b = c1(h), ce(h)
+    assert a.shape == (3, 5, 8) and torch.equal(a, b)
+    hp = torch.nn.functional.pad(h, (1, 1))
+    w = c1.weight.detach().reshape(5, -1).numpy().T
+    for pos in range(8):
+        patch = hp[:, :, 2 * pos:2 * pos + 4].reshape(3, -1).numpy()
+        assert np.array_equal(a[:, :, pos].detach().numpy(),
+                              hxtorch_formula_f32(patch, w, 3, 0.002))
+    c2 = Conv2d(5, 4, (2, 3), stride=(1, 2), bias=True, num_sends=1, mock=True,
+                mock_parameter=P0)
+    img = converting_relu(a.detach(), 2, mock=True).reshape(3, 5, 2, 4)
+    out = c2(img)
+    assert out.shape == (3, 4, 1, 1)
+    patch = img[:, :, 0:2, 0:3].reshape(3, -1).numpy()
+    ref = hxtorch_formula_f32(patch, c2.weight.detach().reshape(4, -1).numpy().T, 1, 0.002)
+    ref = np.clip(ref + c2.bias.detach().numpy(), -128, 127)
+    assert np.array_equal(out[:, :, 0, 0].detach().numpy(), ref)
 
 
-def test_num_sends_selection_matches_hxtorch_rule() -> None:
-    # std = 2**shift * sqrt(2) / gain / sqrt(fan_in); num_sends = ceil(std / 21).
-    for fan_in, want in ((100, 7), (500, 4), (128, 6), (4, 34)):
-        n, std = select_num_sends(fan_in)
-        assert n == want
-        assert std <= 21.0
-        assert std * n == pytest.approx(2 * np.sqrt(2) / 0.002 / np.sqrt(fan_in))
-    assert select_num_sends(100, relu_shift=0)[0] == 4
-    with pytest.raises(ValueError):
-        select_num_sends(0)
+def test_converting_relu_and_relu_rules() -> None:
+    y = torch.tensor([-5.0, 0.0, 1.0, 3.9, 63.0, 64.0, 127.0, 200.0], requires_grad=True)
+    out = converting_relu(y, 1, mock=True)
+    assert out.tolist() == [0, 0, 0, 1, 31, 31, 31, 31]
+    out.sum().backward()
+    assert y.grad is not None
+    assert y.grad.tolist() == [0, 0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+    layer = ConvertingReLU(1, mock=True)
+    assert torch.equal(layer(y.detach()), out.detach())
 
 
-def test_im2col_and_conv_layer_equal_a_direct_loop_on_the_ideal_chip() -> None:
-    rng = np.random.default_rng(4)
-    img = rng.integers(0, 32, (3, 1, 28, 28))
-    cols = im2col(img, 10, 5, 1)
-    assert cols.shape == (3 * 25, 100)
-    pad = np.pad(img, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    np.testing.assert_array_equal(cols[7], pad[0, 0, 5:15, 10:20].ravel())  # patch (1, 2)
-    conv = Conv2d("conv", rng.integers(-63, 64, (100, 20)).astype(float), 3)
-    assert conv.out_hw == (5, 5) and conv.vmms_per_example() == 25
-    be = ideal_device()
-    y = conv.unrows(device_matmul(be, conv.rows(img).astype(np.int64), quantize_weight(conv.w),
-                              Timing(num_sends=3)), 3)
-    assert y.shape == (3, 500)
-    for b in range(3):
-        for oc in (0, 19):
-            for oh in range(5):
-                for ow in range(5):
-                    patch = pad[b, 0, 5 * oh:5 * oh + 10, 5 * ow:5 * ow + 10].ravel()
-                    want = ideal_vmm(patch, conv.w[:, oc:oc + 1].astype(np.int64), 0.002, 3)[0]
-                    assert y[b, oc * 25 + oh * 5 + ow] == want
+def test_float_path_gradients_match_finite_differences() -> None:
+    torch.manual_seed(0)
+    model = mnist_model(NetConfig(channels=2, hidden=4, in_hw=(8, 8), kernel=4, stride=4,
+                                  padding=0), seed=3).double()
+    set_mode(model, "float")
+    for la in mac_layers(model):
+        la.weight_transform = None  # clamp_weight_ works in place; the inputs stay in range
+    x = torch.rand(2, 1, 8, 8, dtype=torch.float64) * 255
+    names = [n for n, _ in model.named_parameters()]
+
+    def f(*ps: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = torch.func.functional_call(model, dict(zip(names, ps, strict=True)),
+                                                       (x,))
+        return out
+
+    inputs = tuple(p.detach().clone().clamp(-60, 60).requires_grad_(True)
+                   for p in model.parameters())
+    assert torch.autograd.gradcheck(f, inputs, eps=1e-4, atol=1e-5, rtol=1e-4)
 
 
-def test_network_on_ideal_chip_equals_golden_chain() -> None:
-    rng = np.random.default_rng(5)
-    net = Network.mnist(rng)
-    assert [la.num_sends for la in net.layers] == [7, 4, 6]
-    assert net.vmms_per_example() == 25 + 4 + 1
-    imgs = rng.integers(0, 256, (4, 28, 28)).astype(np.uint8)
-    be = ideal_device()
-    logits, cache = net.forward(imgs, "chip", be)
-    assert be.vmms == 4 * 30
-    # Hand chain through the golden reference.
-    x = scale_input(imgs)[:, None]
-    conv = net.layers[0]
-    h0 = ideal_vmm(im2col(x, 10, 5, 1), quantize_weight(conv.w), 0.002, 7).astype(np.int64)
-    h0 = h0.reshape(4, 25, 20).transpose(0, 2, 1).reshape(4, 500)
-    h1 = ideal_vmm(converting_relu_chip(h0, 1), quantize_weight(net.layers[1].w), 0.002, 4)
-    h2 = ideal_vmm(converting_relu_chip(h1, 1), quantize_weight(net.layers[2].w), 0.002, 6)
-    np.testing.assert_array_equal(logits, h2)
+def test_chip_backward_is_the_linear_model_with_the_measured_gain() -> None:
+    chip = Chip(ModelDevice(ChipInstance(ChipParams(), 3, 4)))
+    m = measure_mock_parameter(chip, seed=1)
+    assert 0.0017 < m.parameter.gain < 0.0022 and 1.0 < m.parameter.noise_std < 4.0
+    assert chip.mock == m.parameter
+    x = ints((4, 50), 0, 31, 8)
+    w = ints((50, 7), -63, 63, 9).requires_grad_(True)
+    xr = x.clone().requires_grad_(True)
+    y = matmul(xr, w, num_sends=3, chip=chip)
+    g = torch.randn(4, 7, generator=torch.Generator().manual_seed(1))
+    y.backward(g)
+    s = m.parameter.gain * 3
+    assert xr.grad is not None and w.grad is not None
+    assert torch.allclose(xr.grad, s * g @ w.detach().t())
+    assert torch.allclose(w.grad, s * x.t() @ g)
 
 
-def _float_loss(net: Network, imgs: np.ndarray, labels: np.ndarray) -> float:
-    logits, _ = net.forward(imgs, "float")
-    return softmax_xent(logits, labels, 0.125)[0]
+def test_model_vmm_counts_and_mapping_strategies() -> None:
+    counts = {}
+    for name, mapping in MAPPINGS.items():
+        model = mnist_model(NetConfig(mapping=mapping), seed=1)
+        counts[name] = vmms_per_example(model, (1, 28, 28))
+        attach(model, Chip(ModelDevice(ChipInstance(ChipParams.ideal(), 0, 0)), mock=P0))
+        set_mode(model, "chip")
+        imgs = ints((2, 1, 28, 28), 0, 255, 10)
+        chip = model[1].chip
+        assert isinstance(chip, Chip)
+        y = model(imgs)
+        assert y.shape == (2, 10)
+        assert chip.vmms == 2 * counts[name], name
+    # conv 25 positions x 1 tile, fc1 500 rows = 4 row tiles, fc2 1 tile
+    assert counts["plain"] == counts["sends"] == 30
+    assert counts["rows2"] == 25 + 8 + 2 and counts["signed-rows"] == 25 + 8 + 2
+    assert counts["avg2"] == 30
 
 
-def test_backward_matches_finite_differences_of_the_linear_model() -> None:
-    rng = np.random.default_rng(6)
-    net = Network.mnist(rng)
-    for la in net.layers:
-        la.w *= 0.5  # keep activations away from the clip at 31
-    imgs = rng.integers(0, 256, (5, 28, 28)).astype(np.uint8)
-    labels = rng.integers(0, 10, 5)
-    logits, cache = net.forward(imgs, "float")
-    _, g = softmax_xent(logits, labels, 0.125)
-    grads = net.backward(cache, g, exact_relu=True)
-    eps = 1e-3
-    for la in net.layers:
-        flat = np.argsort(-np.abs(grads[la.name]).ravel())[:4]  # the largest entries
-        for f in [*flat, *rng.integers(0, la.w.size, 3)]:
-            idx = np.unravel_index(f, la.w.shape)
-            old = la.w[idx]
-            la.w[idx] = old + eps
-            up = _float_loss(net, imgs, labels)
-            la.w[idx] = old - eps
-            down = _float_loss(net, imgs, labels)
-            la.w[idx] = old
-            fd = (up - down) / (2 * eps)
-            assert grads[la.name][idx] == pytest.approx(fd, rel=1e-4, abs=1e-9), (la.name, idx)
-
-
-def test_chip_backward_uses_hxtorch_relu_rule() -> None:
-    rng = np.random.default_rng(7)
-    net = Network.mnist(rng)
-    imgs = rng.integers(0, 256, (3, 28, 28)).astype(np.uint8)
-    logits, cache = net.forward(imgs, "chip", ideal_device())
-    g = rng.normal(size=logits.shape)
-    grads = net.backward(cache, g)
-    fc2 = net.layers[2]
-    # grad_W = g n x^T grad_y with the chip's integer inputs.
-    x2 = np.asarray(cache.rows[2], dtype=np.float64)
-    x1 = np.asarray(cache.rows[1], dtype=np.float64)
-    want2: np.ndarray = 0.002 * fc2.num_sends * (x2.T @ g)
-    np.testing.assert_allclose(grads["fc2"], want2)
-    gx = 0.002 * fc2.num_sends * g @ np.clip(fc2.w, -63, 63).T
-    gy1 = gx * (cache.outputs[1] > 0) / 2
-    want1: np.ndarray = 0.002 * net.layers[1].num_sends * (x1.T @ gy1)
-    np.testing.assert_allclose(grads["fc1"], want1)
+def test_bad_arguments_raise_named_errors() -> None:
+    with pytest.raises(ValueError, match="num_sends"):
+        Linear(3, 3, num_sends=64)
+    with pytest.raises(ValueError, match="signed"):
+        Linear(3, 3, signed="both")
+    with pytest.raises(ValueError, match="mode"):
+        matmul(torch.zeros(1, 3), torch.zeros(3, 1), mode="analog")
+    with pytest.raises(ValueError, match="no chip attached"):
+        matmul(torch.zeros(1, 3), torch.zeros(3, 1))
+    with pytest.raises(ValueError, match="x: values must round into 0..31"):
+        matmul(torch.full((1, 3), 40.0), torch.zeros(3, 1), chip=Chip(GoldenDevice()))

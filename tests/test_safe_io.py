@@ -512,24 +512,25 @@ def test_npz_corrupt_and_text(measured: Path, tmp_path: Path,
     assert not (tmp_path / "r").exists()
 
 
-def test_weights_npz_corrupt_and_text(tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """``infer --weights``: the same NPZ refusals as the measured data, and a valid archive that
-    is not a weights file; one line naming the file, exit 2."""
-    from hxsim.nn.network import Network
+def test_weights_checkpoint_corrupt_and_text(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``infer --weights``: a corrupted checkpoint, a text file and an NPZ archive are refused
+    with one line naming the file (exit 2); never unpickled (``weights_only``)."""
+    pytest.importorskip("torch")
+    from hxsim.nn.models import NetConfig, mnist_model, save_checkpoint
 
-    good = tmp_path / "w.npz"
-    Network.mnist(np.random.default_rng(1)).save(good)
+    good = tmp_path / "w.pt"
+    save_checkpoint(good, mnist_model(), NetConfig(), {})
     data = bytearray(good.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    flipped, text, other = tmp_path / "flip.npz", tmp_path / "text.npz", tmp_path / "other.npz"
+    data[:64] = bytes(64)  # the archive header
+    flipped, text, other = tmp_path / "flip.pt", tmp_path / "text.pt", tmp_path / "other.npz"
     flipped.write_bytes(bytes(data))
     text.write_text("not an archive\n")
     np.savez(other, a=np.zeros(3))
-    for p, words in ((flipped, "corrupt NPZ archive"), (text, "not an NPZ archive"),
-                     (other, "not a weights file written by `hxsim train`")):
+    for p in (flipped, text, other):
         assert main(["infer", "--weights", str(p), "--float"]) == 2
-        line = one_line(capsys.readouterr().err, "hxsim infer: error:", str(p), words)
+        line = one_line(capsys.readouterr().err, "hxsim infer: error:", str(p),
+                        "not a checkpoint written by `hxsim train`")
         assert "pickle" not in line
 
 

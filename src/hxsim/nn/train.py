@@ -1,14 +1,15 @@
-"""Training in numpy: plain float (the software reference) and chip-in-the-loop.
+"""Training and evaluation with torch optimizers and ``torch.utils.data``.
 
-Chip-in-the-loop (hxtorch's method): the forward pass runs on an ``hxsim.device.VmmDevice`` (e.g.
-the fast path of a chip instance, noise and fixed pattern on) with the shadow weights rounded and
-clamped to +-63; the backward pass goes through the gain-scaled linear model
-(``Network.backward``); Adam updates the float shadow weights, which are clamped to +-63 after
-every step (hxtorch's ``clamp_weight_``).
+* Float training: every layer in ``float`` mode (the gain-scaled linear model, exact gradients).
+* Chip in the loop (hxtorch's method): the layers in ``chip`` mode, forward on the chip's device
+  (noise and fixed pattern on), backward through the linear model scaled by the chip's measured
+  gain (``hxsim.nn.functional._Mac``, straight-through); the weights are clamped to -63..63 in
+  every forward (``clamp_weight_``) and after every step.
 
-Every source of randomness is a numpy ``Generator`` created from a recorded seed: data shuffling
-(``shuffle_seed``), weight init (``init_seed``), the chip's fixed pattern (``fixed_seed``) and its
-trial noise (``noise_seed``). Same seeds, same data and same settings give the same run.
+Adam on the float weights (step size in weight units), cosine decay from ``lr`` to ``lr_final``
+per step, loss = cross-entropy of ``softmax(logit_scale * logits)``. Randomness: the data order
+comes from a ``torch.Generator`` seeded with ``shuffle_seed``; the chip's noise from its own
+seeds; same seeds, data and settings give the same run.
 """
 
 from __future__ import annotations
@@ -16,41 +17,30 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import torch
+from torch.utils.data import DataLoader, TensorDataset
 
-from hxsim.device import VmmDevice
 from hxsim.golden import W_MAX
 from hxsim.nn.data import Split
-from hxsim.nn.network import Network, softmax_xent
+from hxsim.nn.models import mac_layers, set_mode
 from hxsim.progress import Progress
-from hxsim.types import F64, I64
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Settings of one training run.
-
-    Attributes:
-        epochs: passes over the training set.
-        batch_size: examples per step.
-        lr: Adam step size in weight units (the weights live in -63..63).
-        lr_final: the step size at the end (cosine decay from ``lr``).
-        logit_scale: the loss is the cross-entropy of ``softmax(logit_scale * logits)``; logits are
-            in CADC LSB (int8 on the chip).
-        shuffle_seed: seed of the example order.
-        exact_relu: use the exact float ReLU derivative (float training) instead of hxtorch's.
-    """
+    """Settings of one training run (see the module docstring)."""
 
     epochs: int = 10
     batch_size: int = 200
-    lr: float = 1.0
-    lr_final: float = 0.05
+    lr: float = 0.5
+    lr_final: float = 0.025
     logit_scale: float = 0.125
     shuffle_seed: int = 1
-    exact_relu: bool = False
 
     def __post_init__(self) -> None:
         if self.epochs < 0 or self.batch_size < 1:
@@ -59,30 +49,8 @@ class TrainConfig:
         if not (self.lr > 0 and self.lr_final > 0 and self.logit_scale > 0):
             raise ValueError("lr, lr_final and logit_scale must be positive")
 
-
-@dataclass
-class Adam:
-    """Adam on a dict of arrays (in place)."""
-
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
-    t: int = 0
-    m: dict[str, F64] = field(default_factory=dict)
-    v: dict[str, F64] = field(default_factory=dict)
-
-    def step(self, params: dict[str, F64], grads: dict[str, F64], lr: float) -> None:
-        self.t += 1
-        c1 = 1.0 - self.beta1**self.t
-        c2 = 1.0 - self.beta2**self.t
-        for k, g in grads.items():
-            m = self.m.setdefault(k, np.zeros_like(g))
-            v = self.v.setdefault(k, np.zeros_like(g))
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            params[k] -= lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -91,53 +59,59 @@ class EpochLog:
     loss: float
     train_acc: float
     seconds: float
-    vmms: int
 
 
-def _lr(cfg: TrainConfig, step: int, total: int) -> float:
-    if total <= 1:
-        return cfg.lr
-    c = 0.5 * (1.0 + math.cos(math.pi * step / (total - 1)))
-    return cfg.lr_final + (cfg.lr - cfg.lr_final) * c
+def dataset(split: Split) -> TensorDataset:
+    """Images as float32 ``[N, 1, H, W]`` (pixel values 0..255) and int64 labels."""
+    images = torch.from_numpy(split.images).unsqueeze(1).to(torch.float32)
+    return TensorDataset(images, torch.from_numpy(split.labels))
 
 
-def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
-          device: VmmDevice | None = None, *, progress: bool = True,
-          log: Callable[[str], None] | None = None) -> list[EpochLog]:
-    """Train ``net`` in place (``mode`` ``float``, or ``chip`` with the forward pass on
-    ``device``); returns one log per epoch (``vmms``: the device's VMMs in that epoch)."""
-    rng = np.random.Generator(np.random.PCG64(cfg.shuffle_seed))
-    n = len(data)
-    steps_per_epoch = math.ceil(n / cfg.batch_size)
-    total = steps_per_epoch * cfg.epochs
-    opt = Adam()
-    params = net.weights
+def loader(split: Split, batch_size: int, seed: int | None) -> DataLoader:
+    """Batches of ``split``; shuffled with a generator seeded ``seed`` (None: in order)."""
+    gen = torch.Generator().manual_seed(seed) if seed is not None else None
+    return DataLoader(dataset(split), batch_size=batch_size, shuffle=seed is not None,
+                      generator=gen)
+
+
+def clamp_weights(model: torch.nn.Module) -> None:
+    with torch.no_grad():
+        for la in mac_layers(model):
+            la.weight.clamp_(-W_MAX, W_MAX)
+
+
+def train(model: torch.nn.Module, data: Split, cfg: TrainConfig, mode: str, *,
+          progress: bool = True, log: Callable[[str], None] | None = None) -> list[EpochLog]:
+    """Train ``model`` in place in ``mode`` (``float``, ``mock`` or ``chip``: the layers' chip must
+    be attached). Returns one log per epoch."""
+    set_mode(model, mode)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    total = max(1, math.ceil(len(data) / cfg.batch_size) * cfg.epochs)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, total - 1),
+                                                       eta_min=cfg.lr_final)
     history: list[EpochLog] = []
-    step = 0
-    exact = cfg.exact_relu and mode == "float"
+    batches = loader(data, cfg.batch_size, cfg.shuffle_seed)
     for epoch in range(cfg.epochs):
-        order = rng.permutation(n)
         t0 = time.perf_counter()
-        v0 = device.vmms if device is not None else 0
-        loss_sum = 0.0
-        correct = 0
-        with Progress(f"{mode} epoch {epoch + 1}/{cfg.epochs}", n, enabled=progress,
+        loss_sum, correct, seen = 0.0, 0, 0
+        with Progress(f"{mode} epoch {epoch + 1}/{cfg.epochs}", len(data), enabled=progress,
                       unit="img") as bar:
-            for s0 in range(0, n, cfg.batch_size):
-                idx = order[s0:s0 + cfg.batch_size]
-                logits, cache = net.forward(data.images[idx], mode, device)
-                loss, grad = softmax_xent(logits, data.labels[idx], cfg.logit_scale)
-                grads = net.backward(cache, grad, exact_relu=exact)
-                opt.step(params, grads, _lr(cfg, step, total))
-                for w in params.values():
-                    np.clip(w, -W_MAX, W_MAX, out=w)
-                step += 1
-                loss_sum += loss * idx.size
-                correct += int((logits.argmax(axis=1) == data.labels[idx]).sum())
-                bar.update(idx.size, loss=loss_sum / (s0 + idx.size),
-                           acc=correct / (s0 + idx.size))
-        rec = EpochLog(epoch + 1, loss_sum / n, correct / n, time.perf_counter() - t0,
-                       (device.vmms if device is not None else 0) - v0)
+            for images, labels in batches:
+                logits = model(images)
+                loss = torch.nn.functional.cross_entropy(cfg.logit_scale * logits, labels)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+                clamp_weights(model)
+                n = int(labels.shape[0])
+                seen += n
+                loss_sum += float(loss.detach()) * n
+                correct += int((logits.argmax(1) == labels).sum())
+                bar.update(n, loss=loss_sum / seen, acc=correct / seen)
+        rec = EpochLog(epoch + 1, loss_sum / max(seen, 1), correct / max(seen, 1),
+                       time.perf_counter() - t0)
         history.append(rec)
         if log is not None:
             log(f"{mode} epoch {rec.epoch}: loss {rec.loss:.4f}, train acc {rec.train_acc:.4f}, "
@@ -145,23 +119,22 @@ def train(net: Network, data: Split, cfg: TrainConfig, mode: str,
     return history
 
 
-def predict(net: Network, images: np.ndarray, mode: str, device: VmmDevice | None = None,
-            batch_size: int = 500, progress: bool = False, label: str = "eval") -> I64:
-    """Predicted classes for ``images`` (argmax of the logits; ties go to the lowest class)."""
-    out = np.empty(images.shape[0], dtype=np.int64)
-    with Progress(label, images.shape[0], enabled=progress, unit="img") as bar:
-        for s0 in range(0, images.shape[0], batch_size):
-            logits, _ = net.forward(images[s0:s0 + batch_size], mode, device)
-            out[s0:s0 + batch_size] = logits.argmax(axis=1)
-            bar.update(logits.shape[0])
+def predict(model: torch.nn.Module, data: Split, mode: str, batch_size: int = 500,
+            progress: bool = False, label: str = "eval") -> npt.NDArray[np.int64]:
+    """Predicted classes (argmax; ties to the lowest class) of ``data``'s images in ``mode``."""
+    set_mode(model, mode)
+    model.eval()
+    out = np.empty(len(data), dtype=np.int64)
+    pos = 0
+    with torch.no_grad(), Progress(label, len(data), enabled=progress, unit="img") as bar:
+        for images, _ in loader(data, batch_size, None):
+            pred = model(images).argmax(1).numpy()
+            out[pos:pos + pred.size] = pred
+            pos += pred.size
+            bar.update(pred.size)
     return out
 
 
-def accuracy(net: Network, data: Split, mode: str, device: VmmDevice | None = None,
-             batch_size: int = 500, progress: bool = False, label: str = "eval") -> float:
-    pred = predict(net, data.images, mode, device, batch_size, progress, label)
-    return float((pred == data.labels).mean())
-
-
-def config_dict(cfg: TrainConfig) -> dict[str, Any]:
-    return asdict(cfg)
+def accuracy(model: torch.nn.Module, data: Split, mode: str, batch_size: int = 500,
+             progress: bool = False, label: str = "eval") -> float:
+    return float((predict(model, data, mode, batch_size, progress, label) == data.labels).mean())
