@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from hxsim.checks import check_int, int_array
+from hxsim.checks import check_int, check_number, int_array
 from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import I8, I64
 
@@ -38,12 +38,20 @@ GOLDEN_BASELINE = 128
 PHASES = ("reset", "baseline", "events", "settle", "result", "post")
 
 
-def check_gain(gain: float) -> float:
-    """Gain in LSB per unit x*w per send; hxtorch accepts (0, 1]."""
-    g = float(gain)
-    if not np.isfinite(g) or not 0.0 < g <= 1.0:
-        raise ValueError(f"gain: value {gain!r} is outside the allowed range (0, 1]")
-    return g
+def check_gain(gain: object) -> float:
+    """Gain in LSB per unit x*w per send (hxtorch accepts (0, 1]) as ``float``: a Python or numpy
+    number. Raises ``ValueError`` naming ``gain`` (a string such as ``"0.002"`` is refused)."""
+    return check_number(gain, "gain", 0.0, 1.0, lo_open=True)
+
+
+def check_timing_type(timing: object, name: str = "timing") -> Timing:
+    """``timing`` if it is a ``hxsim.Timing``; ``TypeError`` naming ``name`` otherwise (e.g. a
+    dict: build it with ``Timing(**d)`` or ``Timing.from_dict(d)``)."""
+    if not isinstance(timing, Timing):
+        hint = " (build it with hxsim.Timing(**d) or Timing.from_dict(d))" \
+            if isinstance(timing, dict) else ""
+        raise TypeError(f"{name}: expected a hxsim.Timing, got {type(timing).__name__}{hint}")
+    return timing
 
 
 def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
@@ -54,17 +62,26 @@ def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
 
 def ideal_vmm(x: object, w: object, gain: float = 0.002,
               num_sends: int = 1) -> npt.NDArray[np.int8]:
-    """Ideal chip VMM of any size: ``x[..., K]`` (0..31) times ``w[K, N]`` (-63..63) -> int8
-    ``[..., N]``.
+    """Ideal chip VMM of any size: ``x[..., K]`` (0..31; any number of leading batch dimensions,
+    as hxtorch's ``matmul``) times ``w[K, N]`` (-63..63) -> int8 ``[..., N]`` (the same values
+    as ``x.reshape(-1, K)``'s rows, reshaped back).
 
     Rows are split into 128-row tiles (the last may be shorter); each tile is digitized separately
     and the tiles are added with int8 saturation. Columns are independent (256-column tiles only
     concatenate), so they need no split here.
+
+    Raises:
+        ValueError: naming the argument: ``x`` or ``w`` not integers in range, ``x`` with no
+        dimension or a last dimension other than ``K``, ``gain`` not a number in (0, 1],
+        ``num_sends`` not an integer 1..63 (Python or numpy numbers are accepted).
     """
     g = check_gain(gain)
     n = check_int(num_sends, "num_sends", *TIMING_RANGES["num_sends"])
     wa = int_array(w, "w", -W_MAX, W_MAX, ndim=2)
-    xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
+    xa = int_array(x, "x", 0, X_MAX)
+    if xa.ndim == 0:
+        raise ValueError(f"x: expected shape [..., {wa.shape[0]}] (a vector or a batch), got a "
+                         "scalar")
     if xa.shape[-1] != wa.shape[0]:
         raise ValueError(f"x: last dimension {xa.shape[-1]} does not match w's rows {wa.shape[0]}")
     total = np.zeros(xa.shape[:-1] + (wa.shape[1],), dtype=np.int64)
@@ -123,7 +140,7 @@ def ideal_codes(x: object, w: object, num_sends: int = 1, column_offsets: object
     code ``128 + ideal_vmm(x, w, gain, num_sends)``, ``y = post(result, baseline, offsets)``.
 
     Args:
-        x: inputs ``[128]`` or ``[B, 128]``, 0..31.
+        x: inputs ``[..., 128]`` (``[128]``, ``[B, 128]`` or more leading dimensions), 0..31.
         w: signed weights ``[128, 256]``, -63..63.
         num_sends: repetitions of the input vector, 1..63.
         column_offsets: digital offsets ``[256]``, -128..127 (None: 0).
@@ -172,7 +189,9 @@ class VmmTiming:
 
 
 def vmm_timing(timing: Timing, x: object) -> VmmTiming:
-    """Cycle-exact timing of one VMM with input vector ``x`` (length 128, values 0..31)."""
+    """Cycle-exact timing of one VMM with input vector ``x`` (length 128, values 0..31). Raises
+    ``TypeError`` for a ``timing`` that is no ``Timing``, ``ValueError`` for a bad ``x``."""
+    check_timing_type(timing)
     xa = int_array(x, "x", 0, X_MAX, shape=(TILE_ROWS,))
     conv = timing.conversion_cycles
     rows = np.flatnonzero(xa)
@@ -199,6 +218,7 @@ def vmm_timing(timing: Timing, x: object) -> VmmTiming:
 
 def vmm_total_cycles(timing: Timing, x: object) -> npt.NDArray[np.int64]:
     """``CYCLES_LAST`` for each vector of a batch ``x[B, 128]`` (vectorized ``vmm_timing``)."""
+    check_timing_type(timing)
     xa = int_array(x, "x", 0, X_MAX, ndim=2)
     n_ev = np.count_nonzero(xa, axis=-1).astype(np.int64) * timing.num_sends
     return (timing.reset_cycles + 2 * timing.conversion_cycles + n_ev * timing.event_wait
