@@ -511,14 +511,24 @@ class ChipInstance:
     def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
                    dac_offsets: object = None, column_offsets: object = None
                    ) -> tuple[U8, U8, I8]:
-        """Fast path for a batch: returns (baseline codes, result codes, y), each ``[B, 256]``
-        (``[256]`` for a single vector).
+        """Fast path for a batch: returns (baseline codes, result codes, y), uint8/uint8/int8,
+        each ``[..., 256]`` for ``x[..., 128]`` (``[256]`` for a single vector).
 
         Runs ``self.program(w, dac_offsets, column_offsets).vmm_detail(x, timing)``; the last
         programmed tile is reused while the three arguments equal its contents.
 
+        Memory: besides the results (3 bytes per VMM and column: 768 B per VMM; ``vmm``: 256 B)
+        a call needs a bounded amount whatever the batch: the chip's work arrays (allocated once,
+        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), per-chunk temporaries (tens of KB) and, for
+        inputs that are not int64, the checks of one block of 4096 vectors (about 5 MB). A batch
+        of 10**6 vectors takes 768 MB of results and no more than that bound on top (the
+        caller's ``x`` itself aside; ``x`` with more than two dimensions that is not contiguous
+        is copied once). Results are bit for bit those of running the batch's parts one after
+        another.
+
         Args:
-            x: inputs ``[B, 128]`` (or ``[128]``), integers 0..31.
+            x: inputs ``[B, 128]``, ``[128]`` or with more leading dimensions ``[..., 128]``;
+                integers 0..31 of any integer or float dtype.
             w: signed weights ``[128, 256]``, integers -63..63.
             timing: timing registers (default: ``Timing()``).
             dac_offsets: per-driver DAC offset registers ``[128]``, 0..63 (default 32).
@@ -528,6 +538,7 @@ class ChipInstance:
             ValueError: an argument outside its range or of the wrong shape (named; checked in
             the order x, w, dac_offsets, column_offsets), or mismatch parameters so large that
             the fixed-point sum would not be exact. Nothing is drawn from the noise stream then.
+            TypeError: ``timing`` is neither None nor a ``Timing`` (e.g. a dict).
         """
         xb, lead = _inputs(x)
         tile = self._tile
@@ -539,9 +550,9 @@ class ChipInstance:
 
     def vmm(self, x: object, w: object, timing: Timing | None = None,
             dac_offsets: object = None, column_offsets: object = None) -> I8:
-        """Fast path: ``x[B, 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8 ``[B, 256]``
-        (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments, same errors, same
-        noise)."""
+        """Fast path: ``x[..., 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8
+        ``[..., 256]`` (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments,
+        same errors, same noise, same memory bound with 256 B of results per VMM)."""
         xb, lead = _inputs(x)
         tile = self._tile
         if tile is None or not tile.matches(w, dac_offsets, column_offsets):
