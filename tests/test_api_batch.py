@@ -26,7 +26,7 @@ def test_batch_equals_concatenated_parts(dtype: type) -> None:
     """One call on 700 vectors (11 chunks, the last partial) equals the concatenation of calls on
     parts of 1, 63, 64, 65, 200 and 307 vectors, bit for bit (codes and y), whatever the inputs'
     dtype."""
-    x = X.astype(dtype)
+    x: np.ndarray = X.astype(dtype)
     whole = _chip().vmm_detail(x, W)
     chip = _chip()
     parts = []
@@ -61,11 +61,18 @@ def test_memory_bounded_beyond_results(dtype: type) -> None:
     rng = np.random.default_rng(5)
     extra = {}
     for batch in (2048, 32768):
-        x = rng.integers(0, 32, (batch, 128)).astype(dtype)
+        x: np.ndarray = rng.integers(0, 32, (batch, 128)).astype(dtype)
         chip = _chip()
         chip.vmm(x[:100], W)  # work arrays and tile exist before the measurement
-        extra[batch] = _extra_peak(lambda x=x, chip=chip: chip.vmm(x, W), batch * 256)
+
+        def run(x: np.ndarray = x, chip: ChipInstance = chip) -> object:
+            return chip.vmm(x, W)
+
+        def run_detail(x: np.ndarray = x, chip: ChipInstance = chip) -> object:
+            return chip.vmm_detail(x, W)
+
+        extra[batch] = _extra_peak(run, batch * 256)
         assert extra[batch] < 8 * 2**20, extra
-        detail = _extra_peak(lambda x=x, chip=chip: chip.vmm_detail(x, W), 3 * batch * 256)
+        detail = _extra_peak(run_detail, 3 * batch * 256)
         assert detail < 8 * 2**20, detail
     assert extra[32768] - extra[2048] < 2**20, extra

@@ -110,10 +110,11 @@ def test_numpy_scalars_are_numbers() -> None:
     """np.float32(0.003) and numpy integers are accepted wherever Python numbers are, with the
     same results as the Python number of the same value."""
     g32 = np.float32(0.003)
-    p = ChipParams(gain=g32)
+    # (ChipParams and Timing are typed with Python numbers, the types they store)
+    p = ChipParams(gain=g32)  # type: ignore[arg-type]
     assert p == ChipParams(gain=float(g32)) and type(p.gain) is float
     json.dumps(p.to_dict())  # stored as Python numbers
-    p2 = ChipParams(baseline_mean_lsb=np.int64(120), enable_leak=np.False_)
+    p2 = ChipParams(baseline_mean_lsb=np.int64(120), enable_leak=np.False_)  # type: ignore
     assert p2 == ChipParams(baseline_mean_lsb=120.0, enable_leak=False)
     assert type(p2.enable_leak) is bool
     assert np.array_equal(ideal_vmm(X, W, gain=g32, num_sends=np.int64(2)),
@@ -127,7 +128,7 @@ def test_numpy_scalars_are_numbers() -> None:
     a.reseed_noise(np.int32(9))
     b.reseed_noise(9)
     assert np.array_equal(a.vmm(X, W), b.vmm(X, W))
-    t = Timing(num_sends=np.int64(2), event_wait=np.uint8(3))
+    t = Timing(num_sends=np.int64(2), event_wait=np.uint8(3))  # type: ignore[arg-type]
     assert t == Timing(num_sends=2, event_wait=3) and type(t.num_sends) is int
     json.loads(t.to_json())
     assert np.array_equal(ChipInstance().vmm(X[0].astype(np.uint8), W.astype(np.int8)),

@@ -257,8 +257,8 @@ class ChipInstance:
     work arrays).
     """
 
-    def __init__(self, params: ChipParams | None = None, fixed_seed: int = 0,
-                 noise_seed: int = 1) -> None:
+    def __init__(self, params: ChipParams | None = None, fixed_seed: int | np.integer[Any] = 0,
+                 noise_seed: int | np.integer[Any] = 1) -> None:
         """Raises ``TypeError`` when ``params`` is no ``ChipParams`` (a dict: build it with
         ``ChipParams.from_dict``), ``ValueError`` when a seed is not a non-negative integer
         (``int`` or numpy integer; ``True``, ``1.5``, ``"3"`` are refused)."""
@@ -323,7 +323,7 @@ class ChipInstance:
         return (f"ChipInstance(fixed_seed={self.fixed_seed}, noise_seed={self.noise_seed}, "
                 f"ideal={self.params == ChipParams.ideal(self.params.gain)})")
 
-    def reseed_noise(self, noise_seed: int | None = None) -> None:
+    def reseed_noise(self, noise_seed: int | np.integer[Any] | None = None) -> None:
         """Restart the trial-noise stream (from ``noise_seed`` or the instance's own seed).
         Raises ``ValueError`` when ``noise_seed`` is not a non-negative integer."""
         if noise_seed is not None:
@@ -649,9 +649,9 @@ class ChipInstance:
         cb = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
         cr = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
         if batch <= CHUNK_ROWS:
-            b = self._buffers(batch) if batch else None
-            if b is None:
+            if batch == 0:
                 return cb, cr, np.empty((0, TILE_COLS), dtype=np.int8)
+            b = self._buffers(batch)
             y = self._run_chunk(tt, tile, _as_int64(xb, b), b, b.cb if cb is None else cb,
                                 b.cr if cr is None else cr)
             return cb, cr, y

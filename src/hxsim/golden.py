@@ -14,6 +14,7 @@ scoreboard).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -60,8 +61,8 @@ def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
     return (num_sends * (x @ w)).astype(np.float64)
 
 
-def ideal_vmm(x: object, w: object, gain: float = 0.002,
-              num_sends: int = 1) -> npt.NDArray[np.int8]:
+def ideal_vmm(x: object, w: object, gain: float | np.floating[Any] = 0.002,
+              num_sends: int | np.integer[Any] = 1) -> npt.NDArray[np.int8]:
     """Ideal chip VMM of any size: ``x[..., K]`` (0..31; any number of leading batch dimensions,
     as hxtorch's ``matmul``) times ``w[K, N]`` (-63..63) -> int8 ``[..., N]`` (the same values
     as ``x.reshape(-1, K)``'s rows, reshaped back).
@@ -134,8 +135,9 @@ def post(result_codes: object, baseline_codes: object, column_offsets: object = 
     return diff.astype(np.int8)
 
 
-def ideal_codes(x: object, w: object, num_sends: int = 1, column_offsets: object = None,
-                gain: float = GOLDEN_GAIN) -> tuple[I64, I64, I64]:
+def ideal_codes(x: object, w: object, num_sends: int | np.integer[Any] = 1,
+                column_offsets: object = None, gain: float | np.floating[Any] = GOLDEN_GAIN
+                ) -> tuple[I64, I64, I64]:
     """Raw codes and results of the ideal array (one 128 x 256 tile): baseline code 128, result
     code ``128 + ideal_vmm(x, w, gain, num_sends)``, ``y = post(result, baseline, offsets)``.
 
