@@ -23,7 +23,8 @@ BAD_ARRAYS = [
     (np.ones((2, 128), dtype=bool), "dtype bool"),
     (np.array([["a"] * 128]), "dtype"),
     (np.ones((2, 127), dtype=int), "128 inputs"),
-    (np.ones((2, 2, 128), dtype=int), "dimensions"),
+    (np.int64(3), "128 inputs per vector"),
+    (np.ones((2, 2, 127), dtype=int), "128 inputs per vector"),
 ]
 
 

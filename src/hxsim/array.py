@@ -35,9 +35,18 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.capmem import COLUMNS_PER_QUADRANT, N_QUADRANTS, CapMemConfig
-from hxsim.checks import int_array
+from hxsim.checks import check_seed, int_array
 from hxsim.drift import DriftProcess
-from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX, post
+from hxsim.golden import (
+    INT8_MAX,
+    INT8_MIN,
+    TILE_COLS,
+    TILE_ROWS,
+    W_MAX,
+    X_MAX,
+    check_timing_type,
+    post,
+)
 from hxsim.noise import NORMAL_TABLE, NORMAL_TABLE32, uniform16
 from hxsim.oppoint import CellMismatch, OperatingPoint, operating_point
 from hxsim.params import ChipParams
@@ -66,6 +75,9 @@ CHUNK_ROWS = 64
 #: threaded GEMM waits for its worker threads, which on a loaded 2-core machine costs up to tens of
 #: milliseconds per call, so larger GEMMs per chunk would make the batch wait that long per chunk.
 GEMM_ROWS = 16
+#: Rows per block when inputs of another dtype than int64 are checked (bounds the check's
+#: temporaries: an int64 copy and the float tests of one block, 4096 x 128 x 8 B = 4 MiB).
+_CHECK_ROWS = 4096
 #: Entries of the per-chip cache of timing-dependent terms (cleared when full).
 _TIMING_CACHE_SIZE = 16
 #: Index of input x on driver i in the fast path's pulse table: i * 32 + x.
@@ -279,14 +291,19 @@ class ChipInstance:
     work arrays).
     """
 
-    def __init__(self, params: ChipParams | None = None, fixed_seed: int = 0,
-                 noise_seed: int = 1) -> None:
-        for name, seed in (("fixed_seed", fixed_seed), ("noise_seed", noise_seed)):
-            if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-                raise ValueError(f"{name}: expected a non-negative integer, got {seed!r}")
+    def __init__(self, params: ChipParams | None = None, fixed_seed: int | np.integer[Any] = 0,
+                 noise_seed: int | np.integer[Any] = 1) -> None:
+        """Raises ``TypeError`` when ``params`` is no ``ChipParams`` (a dict: build it with
+        ``ChipParams.from_dict``), ``ValueError`` when a seed is not a non-negative integer
+        (``int`` or numpy integer; ``True``, ``1.5``, ``"3"`` are refused)."""
+        if params is not None and not isinstance(params, ChipParams):
+            hint = " (build it with hxsim.ChipParams(**d) or ChipParams.from_dict(d))" \
+                if isinstance(params, dict) else ""
+            raise TypeError(f"params: expected a hxsim.ChipParams or None, got "
+                            f"{type(params).__name__}{hint}")
+        self.fixed_seed = check_seed(fixed_seed, "fixed_seed")
+        self.noise_seed = check_seed(noise_seed, "noise_seed")
         self.params = params if params is not None else ChipParams()
-        self.fixed_seed = int(fixed_seed)
-        self.noise_seed = int(noise_seed)
         self.pattern = FixedPattern.draw(self.params, self.fixed_seed)
         self._rng = np.random.Generator(np.random.PCG64(self.noise_seed))
         p, fp = self.params, self.pattern
@@ -346,10 +363,11 @@ class ChipInstance:
         return (f"ChipInstance(fixed_seed={self.fixed_seed}, noise_seed={self.noise_seed}, "
                 f"ideal={self.params == ChipParams.ideal(self.params.gain)})")
 
-    def reseed_noise(self, noise_seed: int | None = None) -> None:
-        """Restart the trial-noise stream (from ``noise_seed`` or the instance's own seed)."""
+    def reseed_noise(self, noise_seed: int | np.integer[Any] | None = None) -> None:
+        """Restart the trial-noise stream (from ``noise_seed`` or the instance's own seed).
+        Raises ``ValueError`` when ``noise_seed`` is not a non-negative integer."""
         if noise_seed is not None:
-            self.noise_seed = int(noise_seed)
+            self.noise_seed = check_seed(noise_seed, "noise_seed")
         self._rng = np.random.Generator(np.random.PCG64(self.noise_seed))
 
     @property
@@ -675,14 +693,24 @@ class ChipInstance:
     def vmm_detail(self, x: object, w: object, timing: Timing | None = None,
                    dac_offsets: object = None, column_offsets: object = None
                    ) -> tuple[U8, U8, I8]:
-        """Fast path for a batch: returns (baseline codes, result codes, y), each ``[B, 256]``
-        (``[256]`` for a single vector).
+        """Fast path for a batch: returns (baseline codes, result codes, y), uint8/uint8/int8,
+        each ``[..., 256]`` for ``x[..., 128]`` (``[256]`` for a single vector).
 
         Runs ``self.program(w, dac_offsets, column_offsets).vmm_detail(x, timing)``; the last
         programmed tile is reused while the three arguments equal its contents.
 
+        Memory: besides the results (3 bytes per VMM and column: 768 B per VMM; ``vmm``: 256 B)
+        a call needs a bounded amount whatever the batch: the chip's work arrays (allocated once,
+        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), per-chunk temporaries (tens of KB) and, for
+        inputs that are not int64, the checks of one block of 4096 vectors (about 5 MB). A batch
+        of 10**6 vectors takes 768 MB of results and no more than that bound on top (the
+        caller's ``x`` itself aside; ``x`` with more than two dimensions that is not contiguous
+        is copied once). Results are bit for bit those of running the batch's parts one after
+        another.
+
         Args:
-            x: inputs ``[B, 128]`` (or ``[128]``), integers 0..31.
+            x: inputs ``[B, 128]``, ``[128]`` or with more leading dimensions ``[..., 128]``;
+                integers 0..31 of any integer or float dtype.
             w: signed weights ``[128, 256]``, integers -63..63.
             timing: timing registers (default: ``Timing()``).
             dac_offsets: per-driver DAC offset registers ``[128]``, 0..63 (default 32).
@@ -692,42 +720,46 @@ class ChipInstance:
             ValueError: an argument outside its range or of the wrong shape (named; checked in
             the order x, w, dac_offsets, column_offsets), or mismatch parameters so large that
             the fixed-point sum would not be exact. Nothing is drawn from the noise stream then.
+            TypeError: ``timing`` is neither None nor a ``Timing`` (e.g. a dict).
         """
-        xb, single = check_inputs(x)
+        xb, lead = _inputs(x)
         tile = self._tile
         if tile is None or not tile.matches(w, dac_offsets, column_offsets):
             tile = self.program(w, dac_offsets, column_offsets)
         cb, cr, y = self._run(tile, xb, timing, codes=True)
         assert cb is not None and cr is not None
-        if single:
-            return cb[0], cr[0], y[0]
-        return cb, cr, y
+        return _shaped(cb, lead), _shaped(cr, lead), _shaped(y, lead)
 
     def vmm(self, x: object, w: object, timing: Timing | None = None,
             dac_offsets: object = None, column_offsets: object = None) -> I8:
-        """Fast path: ``x[B, 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8 ``[B, 256]``
-        (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments, same errors, same
-        noise)."""
-        xb, single = check_inputs(x)
+        """Fast path: ``x[..., 128]`` (0..31) times ``w[128, 256]`` (-63..63) -> int8
+        ``[..., 256]`` (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments,
+        same errors, same noise, same memory bound with 256 B of results per VMM)."""
+        xb, lead = _inputs(x)
         tile = self._tile
         if tile is None or not tile.matches(w, dac_offsets, column_offsets):
             tile = self.program(w, dac_offsets, column_offsets)
-        y = self._run(tile, xb, timing, codes=False)[2]
-        return y[0] if single else y
+        return _shaped(self._run(tile, xb, timing, codes=False)[2], lead)
 
     def matmul(self, x: object, w: object, timing: Timing | None = None) -> I8:
         """A VMM of any size on this hemisphere, as hxtorch/grenade split it: 128-row x 256-column
         tiles (zero-padded), each run as one VMM, row tiles added digitally with int8 saturation.
-        ``x[..., K]`` (0..31), ``w[K, N]`` (-63..63) -> int8 ``[..., N]``."""
+        ``x[..., K]`` (0..31; any number of leading batch dimensions, as hxtorch's ``matmul``),
+        ``w[K, N]`` (-63..63) -> int8 ``[..., N]``: exactly the result (values and noise) of
+        ``x.reshape(-1, K)``, reshaped back. Memory: int64 copies of ``x`` and ``w`` and int64
+        accumulators ``[B, 256]`` per column tile (O(B * (K + 256)) bytes), besides the result.
+        Raises ``ValueError`` naming ``x``/``w``, ``TypeError`` for a ``timing`` that is no
+        ``Timing``."""
         wa = int_array(w, "w", -W_MAX, W_MAX, ndim=2)
-        xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
-        if xa.shape[-1] != wa.shape[0]:
-            raise ValueError(f"x: last dimension {xa.shape[-1]} does not match w's rows "
-                             f"{wa.shape[0]}")
-        single = xa.ndim == 1
+        xa = int_array(x, "x", 0, X_MAX)
+        if xa.ndim == 0 or xa.shape[-1] != wa.shape[0]:
+            raise ValueError(f"x: last dimension {xa.shape[-1] if xa.ndim else '(none)'} does "
+                             f"not match w's rows {wa.shape[0]}")
+        if timing is not None:
+            check_timing_type(timing)
         res = tiled_matmul(lambda xt, wt: self.vmm(xt, wt, timing),
-                           xa[None, :] if single else xa, wa)
-        return res[0] if single else res
+                           xa.reshape(-1, wa.shape[0]), wa)
+        return res.reshape(*xa.shape[:-1], wa.shape[1])
 
     # ---- fast path: per-timing terms, work arrays, the batch loop ------------------------------
     def _timing_terms(self, t: Timing) -> _TimingTerms:
@@ -777,16 +809,25 @@ class ChipInstance:
     def _run(self, tile: ProgrammedTile, xb: I64, timing: Timing | None, codes: bool
              ) -> tuple[U8 | None, U8 | None, I8]:
         """The batch ``xb[B, 128]`` (checked) on ``tile``: (baseline codes, result codes, y), each
-        ``[B, 256]`` (codes None unless ``codes``), in chunks of ``CHUNK_ROWS``."""
-        t = timing if timing is not None else self._default_timing
+        ``[B, 256]`` (codes None unless ``codes``), in chunks of ``CHUNK_ROWS``. ``xb`` may have
+        any integer or float dtype (checked integers 0..31): each chunk is converted to int64 in
+        a work array, so no temporary grows with the batch."""
+        if timing is None:
+            t = self._default_timing
+        elif type(timing) is Timing:
+            t = timing
+        else:
+            t = check_timing_type(timing)
         tt = self._timing_terms(t)
         batch = xb.shape[0]
         if tt.sends > tile._safe_sends:  # the sum may leave the exact range: check, then draw
             a_max = 0.0
             for c0 in range(0, batch, CHUNK_ROWS):
                 xc = xb[c0:c0 + CHUNK_ROWS]
+                b = self._buffers(xc.shape[0])
+                xi = _as_int64(xc, b)
                 for _, pt in tile._pts or [(slice(0, TILE_COLS), tile._pt)]:
-                    drive, _ = self._drive(tt, pt, xc, self._buffers(xc.shape[0]))
+                    drive, _ = self._drive(tt, pt, xi, b)
                     a_max = max(a_max, float(drive.max(initial=0.0)))
             self._check_exact(a_max, tile._wt)
         cb = np.empty((batch, TILE_COLS), dtype=np.uint8) if codes else None
@@ -796,22 +837,22 @@ class ChipInstance:
             for c0 in range(0, batch, CHUNK_ROWS):
                 c1 = min(c0 + CHUNK_ROWS, batch)
                 bo = self._buffers(c1 - c0)
-                y[c0:c1] = self._run_chunk_op(t, tt, tile, xb[c0:c1], bo,
+                y[c0:c1] = self._run_chunk_op(t, tt, tile, _as_int64(xb[c0:c1], bo), bo,
                                               bo.cb if cb is None else cb[c0:c1],
                                               bo.cr if cr is None else cr[c0:c1])
             return cb, cr, y
         if batch <= CHUNK_ROWS:
-            b = self._buffers(batch) if batch else None
-            if b is None:
+            if batch == 0:
                 return cb, cr, np.empty((0, TILE_COLS), dtype=np.int8)
-            y = self._run_chunk(tt, tile, xb, b, b.cb if cb is None else cb,
+            b = self._buffers(batch)
+            y = self._run_chunk(tt, tile, _as_int64(xb, b), b, b.cb if cb is None else cb,
                                 b.cr if cr is None else cr)
             return cb, cr, y
         y = np.empty((batch, TILE_COLS), dtype=np.int8)
         for c0 in range(0, batch, CHUNK_ROWS):
             c1 = min(c0 + CHUNK_ROWS, batch)
             b = self._buffers(c1 - c0)
-            y[c0:c1] = self._run_chunk(tt, tile, xb[c0:c1], b,
+            y[c0:c1] = self._run_chunk(tt, tile, _as_int64(xb[c0:c1], b), b,
                                        b.cb if cb is None else cb[c0:c1],
                                        b.cr if cr is None else cr[c0:c1])
         return cb, cr, y
@@ -948,21 +989,46 @@ class ChipInstance:
         return int_array(column_offsets, "column_offsets", INT8_MIN, INT8_MAX, shape=(TILE_COLS,))
 
 
-def check_inputs(x: object) -> tuple[I64, bool]:
-    """Inputs ``x[B, 128]`` or ``[128]`` (0..31) as int64 ``[B, 128]`` and whether ``x`` was a
-    single vector. Raises ``ValueError`` naming ``x``. An int64 array is checked in one pass
-    (as unsigned, negative values are large)."""
-    if (type(x) is np.ndarray and x.dtype is _INT64 and 1 <= x.ndim <= 2
+def _inputs(x: object) -> tuple[npt.NDArray[Any], tuple[int, ...]]:
+    """Inputs ``x[..., 128]`` (integers 0..31, any integer or float dtype) checked without a
+    temporary that grows with the batch: (``x`` as ``[B, 128]`` in its own dtype, a view unless
+    ``x`` has more than two dimensions and is not contiguous; the leading shape, ``()`` for a
+    single vector). Raises ``ValueError`` naming ``x``. A native int64 array is checked in one
+    pass (as unsigned, negative values are large); other arrays in blocks of ``_CHECK_ROWS``
+    rows (their int64 copies and float tests are per block)."""
+    if (type(x) is np.ndarray and x.dtype is _INT64 and x.ndim >= 1
             and x.shape[-1] == TILE_ROWS
             and (x.size == 0 or np.maximum.reduce(x.view(np.uint64), axis=None) <= X_MAX)):
-        xa = cast(I64, x)
-    else:
-        xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
-        if xa.shape[-1] != TILE_ROWS:
-            raise ValueError(f"x: expected {TILE_ROWS} inputs per vector, got shape {xa.shape}")
-    if xa.ndim == 1:
-        return xa[None, :], True
-    return xa, False
+        if x.ndim == 2:
+            return x, (x.shape[0],)
+        return x.reshape(-1, TILE_ROWS), x.shape[:-1]
+    a = x if isinstance(x, np.ndarray) else np.asarray(x)
+    if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
+        int_array(a, "x", 0, X_MAX)  # raises the dtype's error
+    if a.ndim == 0 or a.shape[-1] != TILE_ROWS:
+        raise ValueError(f"x: expected {TILE_ROWS} inputs per vector (shape [..., {TILE_ROWS}]), "
+                         f"got shape {a.shape}")
+    a2 = a.reshape(-1, TILE_ROWS)
+    for r0 in range(0, a2.shape[0], _CHECK_ROWS):
+        int_array(a2[r0:r0 + _CHECK_ROWS], "x", 0, X_MAX)
+    return a2, a.shape[:-1]
+
+
+def check_inputs(x: object) -> tuple[I64, bool]:
+    """Inputs ``x[B, 128]`` or ``[128]`` (0..31) as int64 ``[B, 128]`` and whether ``x`` was a
+    single vector. Raises ``ValueError`` naming ``x`` (also for more than two dimensions; the
+    model's ``vmm`` takes those)."""
+    xa, lead = _inputs(x)
+    if len(lead) > 1:
+        raise ValueError(f"x: expected 1 or 2 dimensions, got shape {(*lead, TILE_ROWS)}")
+    return xa.astype(np.int64, copy=False), lead == ()
+
+
+def _shaped(a: npt.NDArray[Any], lead: tuple[int, ...]) -> npt.NDArray[Any]:
+    """Result rows ``a[B, 256]`` in the inputs' leading shape ``lead`` (``[256]`` for ``()``)."""
+    if len(lead) == 1:
+        return a
+    return a[0] if not lead else a.reshape(*lead, TILE_COLS)
 
 
 class ProgrammedTile:
@@ -1021,22 +1087,21 @@ class ProgrammedTile:
                 and self._matches_offsets(column_offsets) and self._matches_capmem(capmem))
 
     def vmm_detail(self, x: object, timing: Timing | None = None) -> tuple[U8, U8, I8]:
-        """(baseline codes, result codes, y) of the inputs ``x[B, 128]`` (or ``[128]``, 0..31)
-        with ``timing`` (default ``Timing()``), each uint8/uint8/int8 ``[B, 256]`` (``[256]`` for
-        a single vector). Raises ``ValueError`` for bad ``x``."""
-        xb, single = check_inputs(x)
+        """(baseline codes, result codes, y) of the inputs ``x[..., 128]`` (``[128]``,
+        ``[B, 128]`` or more leading dimensions; integers 0..31 of any integer or float dtype)
+        with ``timing`` (default ``Timing()``), each uint8/uint8/int8 ``[..., 256]``. Memory
+        beyond the results is bounded (see ``ChipInstance.vmm_detail``). Raises ``ValueError``
+        for bad ``x``, ``TypeError`` for a ``timing`` that is no ``Timing``."""
+        xb, lead = _inputs(x)
         cb, cr, y = self.chip._run(self, xb, timing, codes=True)
         assert cb is not None and cr is not None
-        if single:
-            return cb[0], cr[0], y[0]
-        return cb, cr, y
+        return _shaped(cb, lead), _shaped(cr, lead), _shaped(y, lead)
 
     def vmm(self, x: object, timing: Timing | None = None) -> I8:
-        """int8 results ``[B, 256]`` (``[256]`` for ``x[128]``) of the inputs ``x[B, 128]``
-        (0..31) with ``timing`` (default ``Timing()``): the ``y`` of ``vmm_detail``."""
-        xb, single = check_inputs(x)
-        y = self.chip._run(self, xb, timing, codes=False)[2]
-        return y[0] if single else y
+        """int8 results ``[..., 256]`` of the inputs ``x[..., 128]`` (0..31) with ``timing``
+        (default ``Timing()``): the ``y`` of ``vmm_detail``, same errors."""
+        xb, lead = _inputs(x)
+        return _shaped(self.chip._run(self, xb, timing, codes=False)[2], lead)
 
 
 class _Buffers:
@@ -1050,6 +1115,7 @@ class _Buffers:
             return cast(npt.NDArray[Any], getattr(base, name)[:n])
 
         self.n = n
+        self.x = arr("x", (n, TILE_ROWS), np.int64)         # inputs given in another dtype
         self.idx = arr("idx", (n, TILE_ROWS), np.intp)      # pulse-table / order-weight index
         self.nz = arr("nz", (n, TILE_ROWS), np.intp)        # 1 where the input is non-zero
         self.rank = arr("rank", (n, TILE_ROWS), np.intp)    # non-zero inputs at 0..i
@@ -1069,6 +1135,14 @@ class _Buffers:
         self.z_b, self.z_r = self.z[:, 0], self.z[:, 1]
         self.u_flat, self.z_flat = self.u.reshape(-1), self.z.reshape(-1)
         self.sig_col = self.sig[:, None]
+
+
+def _as_int64(xc: npt.NDArray[Any], b: _Buffers) -> I64:
+    """The chunk ``xc[n, 128]`` (checked integers) as int64: itself, or converted into ``b.x``."""
+    if xc.dtype is _INT64:
+        return cast(I64, xc)
+    np.copyto(b.x, xc, casting="unsafe")
+    return cast(I64, b.x)
 
 
 class EventSession:

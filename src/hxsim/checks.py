@@ -7,6 +7,7 @@ Every public entry point validates its array arguments here, so that bad input i
 from __future__ import annotations
 
 import json
+import math
 import struct
 import zipfile
 import zlib
@@ -64,12 +65,39 @@ def int_array(
 
 
 def check_int(value: object, name: str, lo: int, hi: int) -> int:
-    """Check a scalar integer (not bool) in ``lo..hi`` and return it as ``int``."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+    """Check a scalar integer (``int`` or a numpy integer; not bool) in ``lo..hi`` and return it
+    as ``int``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise ValueError(f"{name}: expected an integer in {lo}..{hi}, got {value!r}")
     if not lo <= int(value) <= hi:
         raise ValueError(f"{name}: value {value} is outside the allowed range {lo}..{hi}")
     return int(value)
+
+
+def check_seed(value: object, name: str) -> int:
+    """A seed: a non-negative integer (``int`` or a numpy integer; not ``bool``, not a float such
+    as ``3.0`` or a string such as ``"3"``), returned as ``int``. Raises ``ValueError`` naming
+    ``name``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer) \
+            or value < 0:
+        raise ValueError(f"{name}: expected a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def check_number(value: object, name: str, lo: float, hi: float, *,
+                 lo_open: bool = False) -> float:
+    """A finite real number in ``lo..hi`` (``(lo, hi]`` when ``lo_open``) as ``float``: ``int``,
+    ``float`` and numpy integer or floating scalars are accepted (``np.float32(0.003)`` as well as
+    ``0.003``); ``bool``, strings, arrays and everything else are refused. Raises ``ValueError``
+    naming ``name`` and the allowed range."""
+    rng = f"({lo:g}, {hi:g}]" if lo_open else f"{lo:g}..{hi:g}"
+    if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name}: expected a number in {rng}, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or not (lo < v if lo_open else lo <= v) or not v <= hi:
+        raise ValueError(f"{name}: value {value!r} is outside the allowed range {rng}")
+    return v
 
 
 def read_json(path: str | Path, what: str) -> Any:

@@ -14,11 +14,12 @@ scoreboard).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from hxsim.checks import check_int, int_array
+from hxsim.checks import check_int, check_number, int_array
 from hxsim.timing import TIMING_RANGES, Timing
 from hxsim.types import I8, I64
 
@@ -38,12 +39,20 @@ GOLDEN_BASELINE = 128
 PHASES = ("reset", "baseline", "events", "settle", "result", "post")
 
 
-def check_gain(gain: float) -> float:
-    """Gain in LSB per unit x*w per send; hxtorch accepts (0, 1]."""
-    g = float(gain)
-    if not np.isfinite(g) or not 0.0 < g <= 1.0:
-        raise ValueError(f"gain: value {gain!r} is outside the allowed range (0, 1]")
-    return g
+def check_gain(gain: object) -> float:
+    """Gain in LSB per unit x*w per send (hxtorch accepts (0, 1]) as ``float``: a Python or numpy
+    number. Raises ``ValueError`` naming ``gain`` (a string such as ``"0.002"`` is refused)."""
+    return check_number(gain, "gain", 0.0, 1.0, lo_open=True)
+
+
+def check_timing_type(timing: object, name: str = "timing") -> Timing:
+    """``timing`` if it is a ``hxsim.Timing``; ``TypeError`` naming ``name`` otherwise (e.g. a
+    dict: build it with ``Timing(**d)`` or ``Timing.from_dict(d)``)."""
+    if not isinstance(timing, Timing):
+        hint = " (build it with hxsim.Timing(**d) or Timing.from_dict(d))" \
+            if isinstance(timing, dict) else ""
+        raise TypeError(f"{name}: expected a hxsim.Timing, got {type(timing).__name__}{hint}")
+    return timing
 
 
 def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
@@ -52,19 +61,28 @@ def tile_analog_sum(x: npt.NDArray[np.int64], w: npt.NDArray[np.int64],
     return (num_sends * (x @ w)).astype(np.float64)
 
 
-def ideal_vmm(x: object, w: object, gain: float = 0.002,
-              num_sends: int = 1) -> npt.NDArray[np.int8]:
-    """Ideal chip VMM of any size: ``x[..., K]`` (0..31) times ``w[K, N]`` (-63..63) -> int8
-    ``[..., N]``.
+def ideal_vmm(x: object, w: object, gain: float | np.floating[Any] = 0.002,
+              num_sends: int | np.integer[Any] = 1) -> npt.NDArray[np.int8]:
+    """Ideal chip VMM of any size: ``x[..., K]`` (0..31; any number of leading batch dimensions,
+    as hxtorch's ``matmul``) times ``w[K, N]`` (-63..63) -> int8 ``[..., N]`` (the same values
+    as ``x.reshape(-1, K)``'s rows, reshaped back).
 
     Rows are split into 128-row tiles (the last may be shorter); each tile is digitized separately
     and the tiles are added with int8 saturation. Columns are independent (256-column tiles only
     concatenate), so they need no split here.
+
+    Raises:
+        ValueError: naming the argument: ``x`` or ``w`` not integers in range, ``x`` with no
+        dimension or a last dimension other than ``K``, ``gain`` not a number in (0, 1],
+        ``num_sends`` not an integer 1..63 (Python or numpy numbers are accepted).
     """
     g = check_gain(gain)
     n = check_int(num_sends, "num_sends", *TIMING_RANGES["num_sends"])
     wa = int_array(w, "w", -W_MAX, W_MAX, ndim=2)
-    xa = int_array(x, "x", 0, X_MAX, ndim=(1, 2))
+    xa = int_array(x, "x", 0, X_MAX)
+    if xa.ndim == 0:
+        raise ValueError(f"x: expected shape [..., {wa.shape[0]}] (a vector or a batch), got a "
+                         "scalar")
     if xa.shape[-1] != wa.shape[0]:
         raise ValueError(f"x: last dimension {xa.shape[-1]} does not match w's rows {wa.shape[0]}")
     total = np.zeros(xa.shape[:-1] + (wa.shape[1],), dtype=np.int64)
@@ -76,6 +94,7 @@ def ideal_vmm(x: object, w: object, gain: float = 0.002,
 
 
 _I16_INT8_MIN, _I16_INT8_MAX = np.int16(INT8_MIN), np.int16(INT8_MAX)
+_U8, _I8 = np.dtype(np.uint8), np.dtype(np.int8)
 
 
 def post(result_codes: object, baseline_codes: object, column_offsets: object = None) -> I8:
@@ -99,31 +118,35 @@ def post(result_codes: object, baseline_codes: object, column_offsets: object = 
         ValueError: codes outside 0..255 or offsets outside -128..127 (uint8 codes and int8
         offsets are not checked: they cannot be out of range).
     """
-    r, b = np.asarray(result_codes), np.asarray(baseline_codes)
-    if r.dtype != np.uint8:
+    # (dtype identity instead of == np.uint8: the comparison with a type object costs more than
+    # the subtraction at batch 1; the uint8/int8 dtypes are singletons)
+    r = result_codes if type(result_codes) is np.ndarray else np.asarray(result_codes)
+    b = baseline_codes if type(baseline_codes) is np.ndarray else np.asarray(baseline_codes)
+    if r.dtype is not _U8:
         r = int_array(r, "result_codes", 0, 255)
-    if b.dtype != np.uint8:
+    if b.dtype is not _U8:
         b = int_array(b, "baseline_codes", 0, 255)
     diff = np.subtract(r, b, dtype=np.int16)
     if column_offsets is not None:
         off = np.asarray(column_offsets)
-        if off.dtype != np.int8:
+        if off.dtype is not _I8:
             off = int_array(off, "column_offsets", INT8_MIN, INT8_MAX)
         diff += off.astype(np.int16)
     # saturation with the ufuncs (np.clip's wrapper costs more than the work at batch 1);
     # int16 bounds keep the arithmetic in int16
     np.maximum(diff, _I16_INT8_MIN, out=diff)
     np.minimum(diff, _I16_INT8_MAX, out=diff)
-    return diff.astype(np.int8)
+    return diff.astype(_I8)
 
 
-def ideal_codes(x: object, w: object, num_sends: int = 1, column_offsets: object = None,
-                gain: float = GOLDEN_GAIN) -> tuple[I64, I64, I64]:
+def ideal_codes(x: object, w: object, num_sends: int | np.integer[Any] = 1,
+                column_offsets: object = None, gain: float | np.floating[Any] = GOLDEN_GAIN
+                ) -> tuple[I64, I64, I64]:
     """Raw codes and results of the ideal array (one 128 x 256 tile): baseline code 128, result
     code ``128 + ideal_vmm(x, w, gain, num_sends)``, ``y = post(result, baseline, offsets)``.
 
     Args:
-        x: inputs ``[128]`` or ``[B, 128]``, 0..31.
+        x: inputs ``[..., 128]`` (``[128]``, ``[B, 128]`` or more leading dimensions), 0..31.
         w: signed weights ``[128, 256]``, -63..63.
         num_sends: repetitions of the input vector, 1..63.
         column_offsets: digital offsets ``[256]``, -128..127 (None: 0).
@@ -172,7 +195,9 @@ class VmmTiming:
 
 
 def vmm_timing(timing: Timing, x: object) -> VmmTiming:
-    """Cycle-exact timing of one VMM with input vector ``x`` (length 128, values 0..31)."""
+    """Cycle-exact timing of one VMM with input vector ``x`` (length 128, values 0..31). Raises
+    ``TypeError`` for a ``timing`` that is no ``Timing``, ``ValueError`` for a bad ``x``."""
+    check_timing_type(timing)
     xa = int_array(x, "x", 0, X_MAX, shape=(TILE_ROWS,))
     conv = timing.conversion_cycles
     rows = np.flatnonzero(xa)
@@ -199,6 +224,7 @@ def vmm_timing(timing: Timing, x: object) -> VmmTiming:
 
 def vmm_total_cycles(timing: Timing, x: object) -> npt.NDArray[np.int64]:
     """``CYCLES_LAST`` for each vector of a batch ``x[B, 128]`` (vectorized ``vmm_timing``)."""
+    check_timing_type(timing)
     xa = int_array(x, "x", 0, X_MAX, ndim=2)
     n_ev = np.count_nonzero(xa, axis=-1).astype(np.int64) * timing.num_sends
     return (timing.reset_cycles + 2 * timing.conversion_cycles + n_ev * timing.event_wait

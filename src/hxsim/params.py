@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hxsim.checks import read_json
 from hxsim.outputs import write_text_atomic
 
@@ -154,19 +156,26 @@ class ChipParams:
     enable_temporal_drift: bool = False
 
     def __post_init__(self) -> None:
+        """Check every field; numpy scalars (``np.float32(0.003)``, ``np.int64(2)``,
+        ``np.True_``) are accepted and stored as Python ``float``/``bool`` (so the instance
+        compares, hashes and saves as one built from Python numbers). Raises ``ValueError``
+        naming ``ChipParams.FIELD`` and the allowed values."""
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name.startswith("enable_"):
-                if not isinstance(value, bool):
+                if not isinstance(value, bool | np.bool_):
                     raise ValueError(f"ChipParams.{f.name}: expected true or false, got {value!r}")
+                object.__setattr__(self, f.name, bool(value))
                 continue
             info = PARAM_INFO[f.name]
-            if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, bool | np.bool_) or not isinstance(
+                    value, int | float | np.integer | np.floating):
                 raise ValueError(f"ChipParams.{f.name}: expected a number ({info.unit}), "
                                  f"got {value!r}")
             if not math.isfinite(value) or not info.lo <= value <= info.hi:
                 raise ValueError(f"ChipParams.{f.name}: value {value!r} is outside the allowed "
                                  f"range {info.lo:g}..{info.hi:g} ({info.unit})")
+            object.__setattr__(self, f.name, float(value))
         if self.adc_linear_lo_lsb >= self.adc_linear_hi_lsb:
             raise ValueError("ChipParams.adc_linear_lo_lsb: must be below adc_linear_hi_lsb "
                              f"({self.adc_linear_lo_lsb} >= {self.adc_linear_hi_lsb})")

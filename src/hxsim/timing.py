@@ -47,9 +47,10 @@ class Timing:
     adc_dead_time: int = TIMING_RESETS["adc_dead_time"]
 
     def __post_init__(self) -> None:
-        for f in fields(self):
+        for f in fields(self):  # numpy integers are stored as int (JSON, equality, hashing)
             lo, hi = TIMING_RANGES[f.name]
-            check_int(getattr(self, f.name), f"Timing.{f.name}", lo, hi)
+            object.__setattr__(self, f.name,
+                               check_int(getattr(self, f.name), f"Timing.{f.name}", lo, hi))
 
     @property
     def conversion_cycles(self) -> int:

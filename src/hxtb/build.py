@@ -222,7 +222,7 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         if not result.exists():
             raise
     if check:
-        ran_tests(result)
+        ran_tests(result, names)
         assert cov_part is None or cov_part.is_file(), \
             f"{cov_part}: the run wrote no coverage part (see the log in {test_dir})"
     return result
@@ -237,22 +237,38 @@ def run_job(job: Job, test_dir: Path, seed: int, cfg: TbConfig | None = None,
 
 @dataclass
 class Outcomes:
-    """The tests of one results file: passed, failed (with the first failure's message), and
-    skipped or not run (``COCOTB_MAX_FAILURES`` reached)."""
+    """The tests of one results file: passed, failed (with the first failure's message),
+    skipped or not run (``COCOTB_MAX_FAILURES`` reached), and missing: tests that were asked for
+    but have no record at all (a name no loaded module defines)."""
 
     passed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
     why: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        """At least one test ran and none failed (a filter that matched nothing is not ok)."""
-        return bool(self.passed) and not self.failed
+        """At least one test ran, none failed, none was skipped and every test asked for ran (a
+        filter that matched nothing, or only part of what was asked, is not ok: no test of this
+        testbench skips itself, so a skipped test checked nothing)."""
+        return bool(self.passed) and not (self.failed or self.skipped or self.missing)
+
+    def problem(self) -> str:
+        """Why the run is not ok, in one line ('' when it is)."""
+        if self.failed:
+            return f"failed: {', '.join(self.failed)}: {self.why.get(self.failed[0], '')}"
+        if self.skipped:
+            return f"skipped (checked nothing): {', '.join(self.skipped)}"
+        if self.missing:
+            return f"no result (no such cocotb test in the loaded modules?): " \
+                   f"{', '.join(self.missing)}"
+        return "" if self.passed else "no cocotb test ran (test name matched nothing)"
 
 
-def test_outcomes(results: Path) -> Outcomes:
-    """Read cocotb's results.xml (the one parser of it in the project)."""
+def test_outcomes(results: Path, expected: Sequence[str] = ()) -> Outcomes:
+    """Read cocotb's results.xml (the one parser of it in the project); ``expected``: the test
+    names asked for (those without any record go to ``missing``)."""
     out = Outcomes()
     for tc in ET.parse(results).getroot().iter("testcase"):
         name = tc.get("name", "?")
@@ -267,14 +283,15 @@ def test_outcomes(results: Path) -> Outcomes:
             out.why[name] = " ".join((bad.get("message") or "").split())[:200]
         else:
             out.passed.append(name)
+    seen = {*out.passed, *out.failed, *out.skipped}
+    out.missing = [n for n in expected if n not in seen]
     return out
 
 
-def ran_tests(results: Path) -> Path:
-    """``results`` if it records at least one test case and no failure; AssertionError otherwise
-    (the runner alone passes a filter that matched no test)."""
-    o = test_outcomes(results)
-    assert o.passed or o.failed, f"{results}: no cocotb test ran (test name matched nothing)"
-    assert not o.failed, f"{results}: failed cocotb tests {o.failed}: " \
-                         f"{o.why.get(o.failed[0], '')}"
+def ran_tests(results: Path, expected: Sequence[str] = ()) -> Path:
+    """``results`` if it records at least one test case, no failure, no skipped test and every
+    test of ``expected``; AssertionError naming the problem otherwise (the runner alone passes
+    a filter that matched no test, or only some of the tests asked for)."""
+    o = test_outcomes(results, expected)
+    assert o.ok, f"{results}: {o.problem()}"
     return results

@@ -45,9 +45,8 @@ def main() -> int:
             plan.module_of(t)
     except KeyError as exc:
         ap.error(str(exc.args[0]))
-    if args.sim == "icarus" and not build.have_iverilog():
-        print(f"SKIPPED: {build.ICARUS_MISSING}")
-        return 0
+    if args.sim == "icarus" and not build.have_iverilog():  # nothing would run: not a pass
+        ap.exit(2, f"make sim: error: {build.ICARUS_MISSING} (nothing was run)\n")
     try:
         if args.vmms is not None:
             cfg = cfg.replace(num_vmms=args.vmms)
@@ -64,9 +63,8 @@ def main() -> int:
     os.environ.setdefault("COCOTB_LOG_LEVEL", "INFO")
     results = build.run(args.sim, tests, test_dir, seed, cfg, ideal=args.ideal_hdl,
                         waves=args.waves)
-    o = build.test_outcomes(results)
-    why = ("" if o.ok else f" - failed: {', '.join(o.failed)}: {o.why[o.failed[0]]}"
-           if o.failed else " - no cocotb test matched this name")
+    o = build.test_outcomes(results, tests)
+    why = "" if o.ok else f" - {o.problem()}"
     print(f"{'PASSED' if o.ok else 'FAILED'}: {args.test} ({args.sim}, SEED={seed}); "
           f"{len(o.passed)} passed{why}; results {results}")
     if args.waves:

@@ -349,6 +349,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     """Replays a vector file's register-level operations on --device and checks every response;
     exit 1 on a mismatch."""
     header, ops = vec.load(args.vectors)
+    if not any(o.get("expect") is not None for o in ops):  # a replay that checks nothing
+        raise ValueError(f"{args.vectors}: no operation has an expected value; nothing would "
+                         "be checked")
     chip = chip_instance(args, default_ideal=True)
     device = open_device(args.device, chip, args.simulator)
     t0 = time.perf_counter()

@@ -149,8 +149,16 @@ def stat_check(obs: np.ndarray, pred: np.ndarray, alpha: float = ALPHA) -> list[
     Two pooled tests over the unsaturated columns add power against small global errors:
       offset: the weighted mean of (m_obs - m_pred) must be 0
       gain : weighted least-squares slope of (m_obs - m_pred) on (m_pred - mean) must be 0
-      noise: the mean of s2_obs / s2_pred must be 1 (normal approximation, var 2 / (N - 1) / C)."""
+      noise: the mean of s2_obs / s2_pred must be 1 (normal approximation, var 2 / (N - 1) / C).
+    Raises ``ValueError`` for fewer than 2 samples on either side or mismatched shapes (nothing
+    could be checked: with N = 0 the mean test alone would never flag)."""
+    if obs.ndim != 2 or pred.ndim != 2 or obs.shape[1] != pred.shape[1] or obs.shape[1] == 0:
+        raise ValueError(f"stat_check: expected obs [N, C] and pred [M, C] with C > 0, got "
+                         f"{obs.shape} and {pred.shape}")
     n, m = obs.shape[0], pred.shape[0]
+    if n < 2 or m < 2:  # no variance: a check of nothing must not pass
+        raise ValueError(f"stat_check: needs at least 2 observed and 2 predicted samples per "
+                         f"column, got N={n}, M={m}")
     tests = 2 * obs.shape[1] + 3
     a = alpha / tests
     z = NormalDist().inv_cdf(1 - a / 2)
