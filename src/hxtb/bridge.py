@@ -52,7 +52,8 @@ CAPMEM_COLUMN_PORTS = {"i_bias_synin_gm": "capmem_synin_gm_o", "i_bias_leak": "c
 
 
 def _to_int(value: Any) -> int:
-    """A LogicArray as unsigned int; X/Z bits (never-written SRAM in Icarus) read as 0."""
+    """A LogicArray as unsigned int; X/Z bits read as 0 (in Icarus only the unused slots of a
+    partly filled event-recorder page hold X; the SRAM powers up at 0)."""
     try:
         return int(value.to_unsigned())
     except ValueError:

@@ -175,10 +175,16 @@ MUTATIONS: list[Mutation] = [
              "err_count_d = err_count_base + 32'd1;",
              "simultaneous errors counted once"),
     # ---- CapMem (rtl/hx_capmem.sv and its decode in hx_axil_regs) and sub-word access
-    Mutation("cm_we_stuck", REGS,
+    # (a write enable stuck at a constant 0 trips a Verilator 5.048 internal error, V3Gate:
+    # "Consumer doesn't match lhs of assign"; these two cover the write enable instead)
+    Mutation("cm_we_windows_dropped", REGS,
              "assign cm_we_o            = wr_ok & wr_cm;",
-             "assign cm_we_o            = 1'b0;",
-             "CapMem write enable stuck at 0 (writes answered OKAY, nothing stored)"),
+             "assign cm_we_o            = wr_ok & wr_cm & ~wr_addr[11];",
+             "writes to the column windows answered OKAY but not stored"),
+    Mutation("cm_we_unchecked", REGS,
+             "assign cm_we_o            = wr_ok & wr_cm;",
+             "assign cm_we_o            = wr_fire & wr_cm;",
+             "refused CapMem writes (busy, out of range) stored anyway"),
     Mutation("cm_busy_write_ok", REGS,
              "          end else if (busy_i) begin\n            wr_err      = 1'b1;\n"
              "            wr_err_code = ERR_WRITE_WHILE_BUSY;",
