@@ -33,6 +33,22 @@
 #define HX_TOP__VMM_COUNT_offset 0x044u
 #define HX_TOP__ERROR_COUNT_offset 0x048u
 #define HX_TOP__EVENTS_LAST_offset 0x04Cu
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0_offset 0x080u
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1_offset 0x084u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0_offset 0x088u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1_offset 0x08Cu
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0_offset 0x090u
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1_offset 0x094u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0_offset 0x098u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1_offset 0x09Cu
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0_offset 0x0A0u
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1_offset 0x0A4u
+
+// Register windows (CapMem column cells): word j at offset + 4*j
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GM_offset 0x800u
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GM_count 256u
+#define HX_TOP__CAPMEM_I_BIAS_LEAK_offset 0xC00u
+#define HX_TOP__CAPMEM_I_BIAS_LEAK_count 256u
 
 // Allowed values of writable fields (inclusive)
 #define HX_TOP__T_RESET__VALUE_min 0u
@@ -49,6 +65,30 @@
 #define HX_TOP__T_ADC_STEP__VALUE_max 15u
 #define HX_TOP__T_ADC_DEAD_TIME__VALUE_min 0u
 #define HX_TOP__T_ADC_DEAD_TIME__VALUE_max 255u
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_min 0u
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_max 1022u
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_min 0u
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_max 1022u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_min 0u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_max 1022u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_min 0u
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_max 1022u
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_min 0u
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_max 1022u
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_min 0u
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_max 1022u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_min 0u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_max 1022u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_min 0u
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_max 1022u
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_min 0u
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_max 1022u
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_min 0u
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_max 1022u
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GM__VALUE_min 0u
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GM__VALUE_max 1022u
+#define HX_TOP__CAPMEM_I_BIAS_LEAK__VALUE_min 0u
+#define HX_TOP__CAPMEM_I_BIAS_LEAK__VALUE_max 1022u
 
 // Vector-port addresses: one address = one vector of 128 byte lanes
 #define HX_VPORT_LANES 128u
@@ -81,12 +121,12 @@ typedef enum {
 typedef enum {
     HX_ERR_NONE = 0,  // no error
     HX_ERR_START_WHILE_BUSY = 1,  // CTRL.START while busy
-    HX_ERR_WRITE_WHILE_BUSY = 2,  // timing register write or vector store while busy
+    HX_ERR_WRITE_WHILE_BUSY = 2,  // timing or CapMem register write, or vector store, while busy
     HX_ERR_READ_WHILE_BUSY = 3,  // vector load while busy
     HX_ERR_INPUT_RANGE = 4,  // input vector store with a lane > 31
     HX_ERR_WEIGHT_RANGE = 5,  // synapse row or DAC-offset store with a lane > 63
     HX_ERR_BAD_VEC_ADDR = 6,  // vector access to an unmapped address, or a store to a load-only address
-    HX_ERR_BAD_REG_VALUE = 7,  // AXI write of an out-of-range value or partial strobe
+    HX_ERR_BAD_REG_VALUE = 7,  // AXI write whose value (the register with the strobed bytes replaced) is out of range or sets bits outside the writable fields
     HX_ERR_BAD_REG_ADDR = 8,  // AXI access to an unmapped address or write to a read-only register
     HX_ERR_NO_RESULT = 9,  // load of a result/baseline/raw vector when no valid result is held
 } hx_err_t;
@@ -108,6 +148,18 @@ static_assert(offsetof(hx_top_t, CYCLES_LAST) == HX_TOP__CYCLES_LAST_offset, "CY
 static_assert(offsetof(hx_top_t, VMM_COUNT) == HX_TOP__VMM_COUNT_offset, "VMM_COUNT");
 static_assert(offsetof(hx_top_t, ERROR_COUNT) == HX_TOP__ERROR_COUNT_offset, "ERROR_COUNT");
 static_assert(offsetof(hx_top_t, EVENTS_LAST) == HX_TOP__EVENTS_LAST_offset, "EVENTS_LAST");
+static_assert(offsetof(hx_top_t, CAPMEM_SYN_I_BIAS_DAC_Q0) == HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0_offset, "CAPMEM_SYN_I_BIAS_DAC_Q0");
+static_assert(offsetof(hx_top_t, CAPMEM_SYN_I_BIAS_DAC_Q1) == HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1_offset, "CAPMEM_SYN_I_BIAS_DAC_Q1");
+static_assert(offsetof(hx_top_t, CAPMEM_STP_I_RAMP_Q0) == HX_TOP__CAPMEM_STP_I_RAMP_Q0_offset, "CAPMEM_STP_I_RAMP_Q0");
+static_assert(offsetof(hx_top_t, CAPMEM_STP_I_RAMP_Q1) == HX_TOP__CAPMEM_STP_I_RAMP_Q1_offset, "CAPMEM_STP_I_RAMP_Q1");
+static_assert(offsetof(hx_top_t, CAPMEM_HAGEN_IBIAS_DAC_Q0) == HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0_offset, "CAPMEM_HAGEN_IBIAS_DAC_Q0");
+static_assert(offsetof(hx_top_t, CAPMEM_HAGEN_IBIAS_DAC_Q1) == HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1_offset, "CAPMEM_HAGEN_IBIAS_DAC_Q1");
+static_assert(offsetof(hx_top_t, CAPMEM_CADC_V_RAMP_OFFSET_Q0) == HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0_offset, "CAPMEM_CADC_V_RAMP_OFFSET_Q0");
+static_assert(offsetof(hx_top_t, CAPMEM_CADC_V_RAMP_OFFSET_Q1) == HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1_offset, "CAPMEM_CADC_V_RAMP_OFFSET_Q1");
+static_assert(offsetof(hx_top_t, CAPMEM_CADC_I_RAMP_SLOPE_Q0) == HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0_offset, "CAPMEM_CADC_I_RAMP_SLOPE_Q0");
+static_assert(offsetof(hx_top_t, CAPMEM_CADC_I_RAMP_SLOPE_Q1) == HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1_offset, "CAPMEM_CADC_I_RAMP_SLOPE_Q1");
+static_assert(offsetof(hx_top_t, CAPMEM_I_BIAS_SYNIN_GM) == HX_TOP__CAPMEM_I_BIAS_SYNIN_GM_offset, "CAPMEM_I_BIAS_SYNIN_GM");
+static_assert(offsetof(hx_top_t, CAPMEM_I_BIAS_LEAK) == HX_TOP__CAPMEM_I_BIAS_LEAK_offset, "CAPMEM_I_BIAS_LEAK");
 static_assert(offsetof(hx_vport_t, SYN) == HX_VPORT__SYN_offset, "SYN");
 static_assert(offsetof(hx_vport_t, INPUT) == HX_VPORT__INPUT_offset, "INPUT");
 static_assert(offsetof(hx_vport_t, RESULT) == HX_VPORT__RESULT_offset, "RESULT");

@@ -153,6 +153,78 @@ extern "C" {
 #define HX_TOP__EVENTS_LAST__VALUE_bw 32
 #define HX_TOP__EVENTS_LAST__VALUE_reset 0x0
 
+// reg - hx_top.CAPMEM_SYN_I_BIAS_DAC_Q0
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_bp 0
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_bw 10
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q0__VALUE_reset 0x320
+
+// reg - hx_top.CAPMEM_SYN_I_BIAS_DAC_Q1
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_bp 0
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_bw 10
+#define HX_TOP__CAPMEM_SYN_I_BIAS_DAC_Q1__VALUE_reset 0x320
+
+// reg - hx_top.CAPMEM_STP_I_RAMP_Q0
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_bp 0
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_bw 10
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q0__VALUE_reset 0x258
+
+// reg - hx_top.CAPMEM_STP_I_RAMP_Q1
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_bp 0
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_bw 10
+#define HX_TOP__CAPMEM_STP_I_RAMP_Q1__VALUE_reset 0x258
+
+// reg - hx_top.CAPMEM_HAGEN_IBIAS_DAC_Q0
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_bp 0
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_bw 10
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q0__VALUE_reset 0x334
+
+// reg - hx_top.CAPMEM_HAGEN_IBIAS_DAC_Q1
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_bp 0
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_bw 10
+#define HX_TOP__CAPMEM_HAGEN_IBIAS_DAC_Q1__VALUE_reset 0x334
+
+// reg - hx_top.CAPMEM_CADC_V_RAMP_OFFSET_Q0
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_bp 0
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_bw 10
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q0__VALUE_reset 0x190
+
+// reg - hx_top.CAPMEM_CADC_V_RAMP_OFFSET_Q1
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_bp 0
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_bw 10
+#define HX_TOP__CAPMEM_CADC_V_RAMP_OFFSET_Q1__VALUE_reset 0x190
+
+// reg - hx_top.CAPMEM_CADC_I_RAMP_SLOPE_Q0
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_bp 0
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_bw 10
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q0__VALUE_reset 0x15e
+
+// reg - hx_top.CAPMEM_CADC_I_RAMP_SLOPE_Q1
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_bp 0
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_bw 10
+#define HX_TOP__CAPMEM_CADC_I_RAMP_SLOPE_Q1__VALUE_reset 0x15e
+
+// reg - hx_top.CAPMEM_I_BIAS_SYNIN_GM[]
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GMX__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GMX__VALUE_bp 0
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GMX__VALUE_bw 10
+#define HX_TOP__CAPMEM_I_BIAS_SYNIN_GMX__VALUE_reset 0x1c2
+
+// reg - hx_top.CAPMEM_I_BIAS_LEAK[]
+#define HX_TOP__CAPMEM_I_BIAS_LEAKX__VALUE_bm 0x3ff
+#define HX_TOP__CAPMEM_I_BIAS_LEAKX__VALUE_bp 0
+#define HX_TOP__CAPMEM_I_BIAS_LEAKX__VALUE_bw 10
+#define HX_TOP__CAPMEM_I_BIAS_LEAKX__VALUE_reset 0x0
+
 // addrmap - hx_top
 typedef struct __attribute__ ((__packed__)) {
     uint32_t ID;
@@ -174,10 +246,24 @@ typedef struct __attribute__ ((__packed__)) {
     uint32_t VMM_COUNT;
     uint32_t ERROR_COUNT;
     uint32_t EVENTS_LAST;
+    uint8_t RESERVED_50_7f[0x30];
+    uint32_t CAPMEM_SYN_I_BIAS_DAC_Q0;
+    uint32_t CAPMEM_SYN_I_BIAS_DAC_Q1;
+    uint32_t CAPMEM_STP_I_RAMP_Q0;
+    uint32_t CAPMEM_STP_I_RAMP_Q1;
+    uint32_t CAPMEM_HAGEN_IBIAS_DAC_Q0;
+    uint32_t CAPMEM_HAGEN_IBIAS_DAC_Q1;
+    uint32_t CAPMEM_CADC_V_RAMP_OFFSET_Q0;
+    uint32_t CAPMEM_CADC_V_RAMP_OFFSET_Q1;
+    uint32_t CAPMEM_CADC_I_RAMP_SLOPE_Q0;
+    uint32_t CAPMEM_CADC_I_RAMP_SLOPE_Q1;
+    uint8_t RESERVED_a8_7ff[0x758];
+    uint32_t CAPMEM_I_BIAS_SYNIN_GM[256];
+    uint32_t CAPMEM_I_BIAS_LEAK[256];
 } hx_top_t;
 
 
-static_assert(sizeof(hx_top_t) == 0x50, "Packing error");
+static_assert(sizeof(hx_top_t) == 0x1000, "Packing error");
 
 #ifdef __cplusplus
 }

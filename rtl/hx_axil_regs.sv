@@ -5,6 +5,15 @@
 // codes come from hx_reg_pkg (generated from data/hx_top.rdl); the decode and the chip-specific
 // semantics (refusals, error bookkeeping, IRQ ordering) are written here (docs/rtl.md says why).
 //
+// Sub-word access (docs/interfaces.md section 4, "Sub-word access"): the two low address bits
+// are ignored (an address names the 32-bit word holding it), WSTRB selects the bytes a write
+// replaces, and the checks apply to the register's resulting value (unstrobed bytes keep their
+// value; of a write-only or write-1-to-clear register they write 0). Reads return the whole word.
+//
+// CapMem (rtl/hx_capmem.sv holds the cells): the quadrant registers and the two column windows are
+// decoded and checked here like the timing registers; an accepted write goes to hx_capmem's write
+// port, reads and the strobe merge use its read ports.
+//
 // Write channel: AW and W are accepted together, in the first cycle in which both are valid and
 // the B slot is free (AWREADY/WREADY depend on AWVALID/WVALID, which AXI allows); this handles AW
 // before W, W before AW and both in the same cycle. The write takes effect at that clock edge and
@@ -70,6 +79,15 @@ module hx_axil_regs
   input  wire logic [31:0] vmm_count_i,
   input  wire logic [31:0] events_last_i,
 
+  // CapMem block: write port (checked writes only) and read ports
+  output logic             cm_we_o,
+  output logic [11:0]      cm_waddr_o,
+  output logic [CAPMEM_I_BIAS_LEAK_WIDTH-1:0] cm_wdata_o,
+  output logic [11:0]      cm_raddr_o,
+  input  wire logic [CAPMEM_I_BIAS_LEAK_WIDTH-1:0] cm_rdata_i,
+  output logic [11:0]      cm_maddr_o,
+  input  wire logic [CAPMEM_I_BIAS_LEAK_WIDTH-1:0] cm_mdata_i,
+
   // Refused vector-port request (one-cycle pulse with its error code)
   input  wire logic        vec_err_i,
   input  wire logic [STATUS_ERR_CODE_WIDTH-1:0] vec_err_code_i,
@@ -112,6 +130,90 @@ module hx_axil_regs
   assign arready_o = ~rvalid_q;
 
   // ---------------------------------------------------------------------------------------------
+  // Sub-word access: word addresses, the strobe merge
+  // ---------------------------------------------------------------------------------------------
+  logic [11:0] wr_addr, rd_addr;
+  assign wr_addr = {awaddr_i[11:2], 2'b00};
+  assign rd_addr = {araddr_i[11:2], 2'b00};
+  logic unused_byte_offset;  // the byte offset inside the word is ignored by design
+  assign unused_byte_offset = ^{awaddr_i[1:0], araddr_i[1:0]};
+
+  // The value the write leaves: strobed bytes from WDATA, the others from wr_base
+  logic [31:0] wr_bmask, wr_base, wr_data;
+  assign wr_bmask = {{8{wstrb_i[3]}}, {8{wstrb_i[2]}}, {8{wstrb_i[1]}}, {8{wstrb_i[0]}}};
+  assign wr_data  = (wr_base & ~wr_bmask) | (wdata_i & wr_bmask);
+
+  // CapMem addresses (quadrant registers and the column windows)
+  logic wr_cm, rd_cm;
+  assign wr_cm = is_capmem(wr_addr);
+  assign rd_cm = is_capmem(rd_addr);
+
+  function automatic logic in_window(logic [11:0] addr, logic [11:0] base, int count);
+    return ({1'b0, addr} >= {1'b0, base}) && (({1'b0, addr} - {1'b0, base}) < 13'(4 * count));
+  endfunction
+
+  function automatic logic is_capmem(logic [11:0] addr);
+    logic ok;
+    case (addr)
+      CAPMEM_SYN_I_BIAS_DAC_Q0, CAPMEM_SYN_I_BIAS_DAC_Q1, CAPMEM_STP_I_RAMP_Q0,
+      CAPMEM_STP_I_RAMP_Q1, CAPMEM_HAGEN_IBIAS_DAC_Q0, CAPMEM_HAGEN_IBIAS_DAC_Q1,
+      CAPMEM_CADC_V_RAMP_OFFSET_Q0, CAPMEM_CADC_V_RAMP_OFFSET_Q1, CAPMEM_CADC_I_RAMP_SLOPE_Q0,
+      CAPMEM_CADC_I_RAMP_SLOPE_Q1: ok = 1'b1;
+      default: ok = in_window(addr, CAPMEM_I_BIAS_SYNIN_GM, CAPMEM_I_BIAS_SYNIN_GM_COUNT) ||
+                    in_window(addr, CAPMEM_I_BIAS_LEAK, CAPMEM_I_BIAS_LEAK_COUNT);
+    endcase
+    return ok;
+  endfunction
+
+  // Allowed value of a CapMem write (the range implies zero bits above the cell)
+  function automatic logic capmem_value_ok(logic [11:0] addr, logic [31:0] data);
+    logic ok;
+    case (addr)
+      CAPMEM_SYN_I_BIAS_DAC_Q0: ok = in_range(data, CAPMEM_SYN_I_BIAS_DAC_Q0_MIN,
+                                              CAPMEM_SYN_I_BIAS_DAC_Q0_MAX);
+      CAPMEM_SYN_I_BIAS_DAC_Q1: ok = in_range(data, CAPMEM_SYN_I_BIAS_DAC_Q1_MIN,
+                                              CAPMEM_SYN_I_BIAS_DAC_Q1_MAX);
+      CAPMEM_STP_I_RAMP_Q0: ok = in_range(data, CAPMEM_STP_I_RAMP_Q0_MIN, CAPMEM_STP_I_RAMP_Q0_MAX);
+      CAPMEM_STP_I_RAMP_Q1: ok = in_range(data, CAPMEM_STP_I_RAMP_Q1_MIN, CAPMEM_STP_I_RAMP_Q1_MAX);
+      CAPMEM_HAGEN_IBIAS_DAC_Q0: ok = in_range(data, CAPMEM_HAGEN_IBIAS_DAC_Q0_MIN,
+                                               CAPMEM_HAGEN_IBIAS_DAC_Q0_MAX);
+      CAPMEM_HAGEN_IBIAS_DAC_Q1: ok = in_range(data, CAPMEM_HAGEN_IBIAS_DAC_Q1_MIN,
+                                               CAPMEM_HAGEN_IBIAS_DAC_Q1_MAX);
+      CAPMEM_CADC_V_RAMP_OFFSET_Q0: ok = in_range(data, CAPMEM_CADC_V_RAMP_OFFSET_Q0_MIN,
+                                                  CAPMEM_CADC_V_RAMP_OFFSET_Q0_MAX);
+      CAPMEM_CADC_V_RAMP_OFFSET_Q1: ok = in_range(data, CAPMEM_CADC_V_RAMP_OFFSET_Q1_MIN,
+                                                  CAPMEM_CADC_V_RAMP_OFFSET_Q1_MAX);
+      CAPMEM_CADC_I_RAMP_SLOPE_Q0: ok = in_range(data, CAPMEM_CADC_I_RAMP_SLOPE_Q0_MIN,
+                                                 CAPMEM_CADC_I_RAMP_SLOPE_Q0_MAX);
+      CAPMEM_CADC_I_RAMP_SLOPE_Q1: ok = in_range(data, CAPMEM_CADC_I_RAMP_SLOPE_Q1_MIN,
+                                                 CAPMEM_CADC_I_RAMP_SLOPE_Q1_MAX);
+      default: begin
+        if (in_window(addr, CAPMEM_I_BIAS_SYNIN_GM, CAPMEM_I_BIAS_SYNIN_GM_COUNT)) begin
+          ok = in_range(data, CAPMEM_I_BIAS_SYNIN_GM_MIN, CAPMEM_I_BIAS_SYNIN_GM_MAX);
+        end else begin
+          ok = in_range(data, CAPMEM_I_BIAS_LEAK_MIN, CAPMEM_I_BIAS_LEAK_MAX);
+        end
+      end
+    endcase
+    return ok;
+  endfunction
+
+  // Current value of the written register as a write sees it (RW: its value; WO, W1C: 0)
+  always_comb begin
+    case (wr_addr)
+      T_RESET:          wr_base = 32'(t_reset_q);
+      T_SETTLE:         wr_base = 32'(t_settle_q);
+      T_EVENT_WAIT:     wr_base = 32'(t_event_wait_q);
+      NUM_SENDS:        wr_base = 32'(num_sends_q);
+      T_ADC_RESET_WAIT: wr_base = 32'(t_adc_reset_wait_q);
+      T_ADC_STEP:       wr_base = 32'(t_adc_step_q);
+      T_ADC_DEAD_TIME:  wr_base = 32'(t_adc_dead_time_q);
+      IRQ_ENABLE:       wr_base = 32'(irq_enable_q);
+      default:          wr_base = wr_cm ? 32'(cm_mdata_i) : 32'h0;
+    endcase
+  end
+
+  // ---------------------------------------------------------------------------------------------
   // Write decode: value checks, CTRL pulses, write errors
   // ---------------------------------------------------------------------------------------------
   logic       wr_err;        // the write is refused (SLVERR) or START while busy (OKAY)
@@ -121,15 +223,15 @@ module hx_axil_regs
 
   // Write-data fields (kept out of the always_comb blocks: Icarus 11 does not support constant
   // selects there)
-  logic wr_full_strb, wdata_fits, timing_ok;
+  logic wdata_fits, timing_ok, capmem_ok;
   logic ctrl_start, ctrl_abort, ctrl_soft_reset, ctrl_err_clear;
-  assign wr_full_strb    = (wstrb_i == 4'hF);
-  assign wdata_fits      = ((wdata_i & ~reg_wmask(awaddr_i)) == 32'h0);
-  assign timing_ok       = timing_value_ok(awaddr_i, wdata_i);
-  assign ctrl_start      = wdata_i[CTRL_START_LSB];
-  assign ctrl_abort      = wdata_i[CTRL_ABORT_LSB];
-  assign ctrl_soft_reset = wdata_i[CTRL_SOFT_RESET_LSB];
-  assign ctrl_err_clear  = wdata_i[CTRL_ERR_CLEAR_LSB];
+  assign wdata_fits      = ((wr_data & ~reg_wmask(wr_addr)) == 32'h0);
+  assign timing_ok       = timing_value_ok(wr_addr, wr_data);
+  assign capmem_ok       = capmem_value_ok(wr_addr, wr_data);
+  assign ctrl_start      = wr_data[CTRL_START_LSB];
+  assign ctrl_abort      = wr_data[CTRL_ABORT_LSB];
+  assign ctrl_soft_reset = wr_data[CTRL_SOFT_RESET_LSB];
+  assign ctrl_err_clear  = wr_data[CTRL_ERR_CLEAR_LSB];
 
   always_comb begin
     wr_err       = 1'b0;
@@ -140,9 +242,9 @@ module hx_axil_regs
     soft_reset_o = 1'b0;
     err_clear    = 1'b0;
     if (wr_fire) begin
-      case (awaddr_i)
+      case (wr_addr)
         CTRL: begin
-          if (!wr_full_strb || !wdata_fits) begin
+          if (!wdata_fits) begin
             wr_err      = 1'b1;
             wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
@@ -163,7 +265,7 @@ module hx_axil_regs
           end
         end
         IRQ_STATUS, IRQ_ENABLE: begin
-          if (!wr_full_strb || !wdata_fits) begin
+          if (!wdata_fits) begin
             wr_err      = 1'b1;
             wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
@@ -175,17 +277,27 @@ module hx_axil_regs
             wr_err      = 1'b1;
             wr_err_code = ERR_WRITE_WHILE_BUSY;
             wr_slverr   = 1'b1;
-          end else if (!wr_full_strb || !timing_ok) begin
+          end else if (!timing_ok) begin
             wr_err      = 1'b1;
             wr_err_code = ERR_BAD_REG_VALUE;
             wr_slverr   = 1'b1;
           end
         end
         default: begin
-          // Unmapped, unaligned or read-only register
-          wr_err      = 1'b1;
-          wr_err_code = ERR_BAD_REG_ADDR;
-          wr_slverr   = 1'b1;
+          if (!wr_cm) begin
+            // Unmapped or read-only register
+            wr_err      = 1'b1;
+            wr_err_code = ERR_BAD_REG_ADDR;
+            wr_slverr   = 1'b1;
+          end else if (busy_i) begin
+            wr_err      = 1'b1;
+            wr_err_code = ERR_WRITE_WHILE_BUSY;
+            wr_slverr   = 1'b1;
+          end else if (!capmem_ok) begin
+            wr_err      = 1'b1;
+            wr_err_code = ERR_BAD_REG_VALUE;
+            wr_slverr   = 1'b1;
+          end
         end
       endcase
     end
@@ -228,7 +340,7 @@ module hx_axil_regs
   // ---------------------------------------------------------------------------------------------
   // Read decode: only addresses of readable registers are mapped (CTRL reads 0)
   logic rd_bad;
-  assign rd_bad = !reg_readable(araddr_i);
+  assign rd_bad = !reg_readable(rd_addr) && !rd_cm;
 
   function automatic logic reg_readable(logic [11:0] addr);
     logic ok;
@@ -256,7 +368,7 @@ module hx_axil_regs
   logic [1:0]  irq_status_base, irq_set;
   logic [31:0] err_count_base;
   assign irq_status_base = soft_reset_o ? 2'b00 :
-                           (wr_ok && (awaddr_i == IRQ_STATUS)) ? (irq_status_q & ~2'(wdata_i)) :
+                           (wr_ok && (wr_addr == IRQ_STATUS)) ? (irq_status_q & ~2'(wr_data)) :
                            irq_status_q;
   assign irq_set         = (vmm_done_i ? IrqDoneMask : 2'b00) |
                            ((err_inc != 2'd0) ? IrqErrorMask : 2'b00);
@@ -286,16 +398,16 @@ module hx_axil_regs
 
     // Register writes
     if (wr_ok) begin
-      case (awaddr_i)
-        T_RESET:          t_reset_d          = T_RESET_WIDTH'(wdata_i);
-        T_SETTLE:         t_settle_d         = T_SETTLE_WIDTH'(wdata_i);
-        T_EVENT_WAIT:     t_event_wait_d     = T_EVENT_WAIT_WIDTH'(wdata_i);
-        NUM_SENDS:        num_sends_d        = NUM_SENDS_WIDTH'(wdata_i);
-        T_ADC_RESET_WAIT: t_adc_reset_wait_d = T_ADC_RESET_WAIT_WIDTH'(wdata_i);
-        T_ADC_STEP:       t_adc_step_d       = T_ADC_STEP_WIDTH'(wdata_i);
-        T_ADC_DEAD_TIME:  t_adc_dead_time_d  = T_ADC_DEAD_TIME_WIDTH'(wdata_i);
-        IRQ_STATUS:       irq_status_d       = irq_status_q & ~2'(wdata_i);
-        IRQ_ENABLE:       irq_enable_d       = 2'(wdata_i);
+      case (wr_addr)
+        T_RESET:          t_reset_d          = T_RESET_WIDTH'(wr_data);
+        T_SETTLE:         t_settle_d         = T_SETTLE_WIDTH'(wr_data);
+        T_EVENT_WAIT:     t_event_wait_d     = T_EVENT_WAIT_WIDTH'(wr_data);
+        NUM_SENDS:        num_sends_d        = NUM_SENDS_WIDTH'(wr_data);
+        T_ADC_RESET_WAIT: t_adc_reset_wait_d = T_ADC_RESET_WAIT_WIDTH'(wr_data);
+        T_ADC_STEP:       t_adc_step_d       = T_ADC_STEP_WIDTH'(wr_data);
+        T_ADC_DEAD_TIME:  t_adc_dead_time_d  = T_ADC_DEAD_TIME_WIDTH'(wr_data);
+        IRQ_STATUS:       irq_status_d       = irq_status_q & ~2'(wr_data);
+        IRQ_ENABLE:       irq_enable_d       = 2'(wr_data);
         default:          ;
       endcase
     end
@@ -344,7 +456,7 @@ module hx_axil_regs
     if (rd_fire) begin
       rvalid_d = 1'b1;
       rresp_d  = rd_bad ? RespSlverr : RespOkay;
-      case (araddr_i)
+      case (rd_addr)
         ID:               rdata_d = ID_RESVAL;
         VERSION:          rdata_d = VERSION_RESVAL;
         STATUS:           rdata_d = status_word;
@@ -361,7 +473,8 @@ module hx_axil_regs
         VMM_COUNT:        rdata_d = vmm_count_i;
         ERROR_COUNT:      rdata_d = err_count_q;
         EVENTS_LAST:      rdata_d = events_last_i;
-        default:          rdata_d = 32'h0;  // CTRL (write-only) and unmapped addresses
+        // CapMem; CTRL (write-only) and unmapped addresses read 0
+        default:          rdata_d = rd_cm ? 32'(cm_rdata_i) : 32'h0;
       endcase
     end
   end
@@ -420,6 +533,11 @@ module hx_axil_regs
   assign t_adc_step_o       = t_adc_step_q;
   assign t_adc_dead_time_o  = t_adc_dead_time_q;
   assign irq_o              = |(irq_status_q & irq_enable_q);
+  assign cm_we_o            = wr_ok & wr_cm;
+  assign cm_waddr_o         = wr_addr;
+  assign cm_wdata_o         = wr_data[CAPMEM_I_BIAS_LEAK_WIDTH-1:0];
+  assign cm_raddr_o         = rd_addr;
+  assign cm_maddr_o         = wr_addr;
 endmodule
 
 `default_nettype wire

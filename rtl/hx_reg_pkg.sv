@@ -23,58 +23,88 @@ package hx_reg_pkg;
   // ---------------------------------------------------------------------------------------------
   // AXI4-Lite register byte addresses (12-bit address space, 32-bit registers)
   // ---------------------------------------------------------------------------------------------
-  localparam logic [11:0] ID               = 12'h000;  // RO
-  localparam logic [11:0] VERSION          = 12'h004;  // RO
-  localparam logic [11:0] CTRL             = 12'h008;  // WO
-  localparam logic [11:0] STATUS           = 12'h00C;  // RO
-  localparam logic [11:0] IRQ_STATUS       = 12'h010;  // W1C
-  localparam logic [11:0] IRQ_ENABLE       = 12'h014;  // RW
-  localparam logic [11:0] T_RESET          = 12'h020;  // RW
-  localparam logic [11:0] T_SETTLE         = 12'h024;  // RW
-  localparam logic [11:0] T_EVENT_WAIT     = 12'h028;  // RW
-  localparam logic [11:0] NUM_SENDS        = 12'h02C;  // RW
-  localparam logic [11:0] T_ADC_RESET_WAIT = 12'h030;  // RW
-  localparam logic [11:0] T_ADC_STEP       = 12'h034;  // RW
-  localparam logic [11:0] T_ADC_DEAD_TIME  = 12'h038;  // RW
-  localparam logic [11:0] CYCLES_LAST      = 12'h040;  // RO
-  localparam logic [11:0] VMM_COUNT        = 12'h044;  // RO
-  localparam logic [11:0] ERROR_COUNT      = 12'h048;  // RO
-  localparam logic [11:0] EVENTS_LAST      = 12'h04C;  // RO
+  localparam logic [11:0] ID                           = 12'h000;  // RO
+  localparam logic [11:0] VERSION                      = 12'h004;  // RO
+  localparam logic [11:0] CTRL                         = 12'h008;  // WO
+  localparam logic [11:0] STATUS                       = 12'h00C;  // RO
+  localparam logic [11:0] IRQ_STATUS                   = 12'h010;  // W1C
+  localparam logic [11:0] IRQ_ENABLE                   = 12'h014;  // RW
+  localparam logic [11:0] T_RESET                      = 12'h020;  // RW
+  localparam logic [11:0] T_SETTLE                     = 12'h024;  // RW
+  localparam logic [11:0] T_EVENT_WAIT                 = 12'h028;  // RW
+  localparam logic [11:0] NUM_SENDS                    = 12'h02C;  // RW
+  localparam logic [11:0] T_ADC_RESET_WAIT             = 12'h030;  // RW
+  localparam logic [11:0] T_ADC_STEP                   = 12'h034;  // RW
+  localparam logic [11:0] T_ADC_DEAD_TIME              = 12'h038;  // RW
+  localparam logic [11:0] CYCLES_LAST                  = 12'h040;  // RO
+  localparam logic [11:0] VMM_COUNT                    = 12'h044;  // RO
+  localparam logic [11:0] ERROR_COUNT                  = 12'h048;  // RO
+  localparam logic [11:0] EVENTS_LAST                  = 12'h04C;  // RO
+  localparam logic [11:0] CAPMEM_SYN_I_BIAS_DAC_Q0     = 12'h080;  // RW
+  localparam logic [11:0] CAPMEM_SYN_I_BIAS_DAC_Q1     = 12'h084;  // RW
+  localparam logic [11:0] CAPMEM_STP_I_RAMP_Q0         = 12'h088;  // RW
+  localparam logic [11:0] CAPMEM_STP_I_RAMP_Q1         = 12'h08C;  // RW
+  localparam logic [11:0] CAPMEM_HAGEN_IBIAS_DAC_Q0    = 12'h090;  // RW
+  localparam logic [11:0] CAPMEM_HAGEN_IBIAS_DAC_Q1    = 12'h094;  // RW
+  localparam logic [11:0] CAPMEM_CADC_V_RAMP_OFFSET_Q0 = 12'h098;  // RW
+  localparam logic [11:0] CAPMEM_CADC_V_RAMP_OFFSET_Q1 = 12'h09C;  // RW
+  localparam logic [11:0] CAPMEM_CADC_I_RAMP_SLOPE_Q0  = 12'h0A0;  // RW
+  localparam logic [11:0] CAPMEM_CADC_I_RAMP_SLOPE_Q1  = 12'h0A4;  // RW
 
   // ---------------------------------------------------------------------------------------------
   // Register reset values (a register that is one VALUE field: typed to the field width)
   // ---------------------------------------------------------------------------------------------
-  localparam logic [31:0] ID_RESVAL               = 32'h4858_5641;
-  localparam logic [31:0] VERSION_RESVAL          = 32'h0001_0000;
-  localparam logic [31:0] CTRL_RESVAL             = 32'h0000_0000;
-  localparam logic [31:0] STATUS_RESVAL           = 32'h0000_0000;
-  localparam logic [31:0] IRQ_STATUS_RESVAL       = 32'h0000_0000;
-  localparam logic [31:0] IRQ_ENABLE_RESVAL       = 32'h0000_0000;
-  localparam logic [15:0] T_RESET_RESVAL          = 16'h01F4;
-  localparam logic [15:0] T_SETTLE_RESVAL         = 16'h007D;
-  localparam logic [7:0]  T_EVENT_WAIT_RESVAL     = 8'h05;
-  localparam logic [5:0]  NUM_SENDS_RESVAL        = 6'h01;
-  localparam logic [7:0]  T_ADC_RESET_WAIT_RESVAL = 8'h64;
-  localparam logic [3:0]  T_ADC_STEP_RESVAL       = 4'h1;
-  localparam logic [7:0]  T_ADC_DEAD_TIME_RESVAL  = 8'h14;
-  localparam logic [31:0] CYCLES_LAST_RESVAL      = 32'h0000_0000;
-  localparam logic [31:0] VMM_COUNT_RESVAL        = 32'h0000_0000;
-  localparam logic [31:0] ERROR_COUNT_RESVAL      = 32'h0000_0000;
-  localparam logic [31:0] EVENTS_LAST_RESVAL      = 32'h0000_0000;
+  localparam logic [31:0] ID_RESVAL                           = 32'h4858_5641;
+  localparam logic [31:0] VERSION_RESVAL                      = 32'h0001_0000;
+  localparam logic [31:0] CTRL_RESVAL                         = 32'h0000_0000;
+  localparam logic [31:0] STATUS_RESVAL                       = 32'h0000_0000;
+  localparam logic [31:0] IRQ_STATUS_RESVAL                   = 32'h0000_0000;
+  localparam logic [31:0] IRQ_ENABLE_RESVAL                   = 32'h0000_0000;
+  localparam logic [15:0] T_RESET_RESVAL                      = 16'h01F4;
+  localparam logic [15:0] T_SETTLE_RESVAL                     = 16'h007D;
+  localparam logic [7:0]  T_EVENT_WAIT_RESVAL                 = 8'h05;
+  localparam logic [5:0]  NUM_SENDS_RESVAL                    = 6'h01;
+  localparam logic [7:0]  T_ADC_RESET_WAIT_RESVAL             = 8'h64;
+  localparam logic [3:0]  T_ADC_STEP_RESVAL                   = 4'h1;
+  localparam logic [7:0]  T_ADC_DEAD_TIME_RESVAL              = 8'h14;
+  localparam logic [31:0] CYCLES_LAST_RESVAL                  = 32'h0000_0000;
+  localparam logic [31:0] VMM_COUNT_RESVAL                    = 32'h0000_0000;
+  localparam logic [31:0] ERROR_COUNT_RESVAL                  = 32'h0000_0000;
+  localparam logic [31:0] EVENTS_LAST_RESVAL                  = 32'h0000_0000;
+  localparam logic [9:0]  CAPMEM_SYN_I_BIAS_DAC_Q0_RESVAL     = 10'h320;
+  localparam logic [9:0]  CAPMEM_SYN_I_BIAS_DAC_Q1_RESVAL     = 10'h320;
+  localparam logic [9:0]  CAPMEM_STP_I_RAMP_Q0_RESVAL         = 10'h258;
+  localparam logic [9:0]  CAPMEM_STP_I_RAMP_Q1_RESVAL         = 10'h258;
+  localparam logic [9:0]  CAPMEM_HAGEN_IBIAS_DAC_Q0_RESVAL    = 10'h334;
+  localparam logic [9:0]  CAPMEM_HAGEN_IBIAS_DAC_Q1_RESVAL    = 10'h334;
+  localparam logic [9:0]  CAPMEM_CADC_V_RAMP_OFFSET_Q0_RESVAL = 10'h190;
+  localparam logic [9:0]  CAPMEM_CADC_V_RAMP_OFFSET_Q1_RESVAL = 10'h190;
+  localparam logic [9:0]  CAPMEM_CADC_I_RAMP_SLOPE_Q0_RESVAL  = 10'h15E;
+  localparam logic [9:0]  CAPMEM_CADC_I_RAMP_SLOPE_Q1_RESVAL  = 10'h15E;
 
   // ---------------------------------------------------------------------------------------------
   // Writable bits per register (a write with any other bit set is refused)
   // ---------------------------------------------------------------------------------------------
-  localparam logic [31:0] CTRL_WMASK             = 32'h0000_000F;
-  localparam logic [31:0] IRQ_STATUS_WMASK       = 32'h0000_0003;
-  localparam logic [31:0] IRQ_ENABLE_WMASK       = 32'h0000_0003;
-  localparam logic [31:0] T_RESET_WMASK          = 32'h0000_FFFF;
-  localparam logic [31:0] T_SETTLE_WMASK         = 32'h0000_FFFF;
-  localparam logic [31:0] T_EVENT_WAIT_WMASK     = 32'h0000_00FF;
-  localparam logic [31:0] NUM_SENDS_WMASK        = 32'h0000_003F;
-  localparam logic [31:0] T_ADC_RESET_WAIT_WMASK = 32'h0000_00FF;
-  localparam logic [31:0] T_ADC_STEP_WMASK       = 32'h0000_000F;
-  localparam logic [31:0] T_ADC_DEAD_TIME_WMASK  = 32'h0000_00FF;
+  localparam logic [31:0] CTRL_WMASK                         = 32'h0000_000F;
+  localparam logic [31:0] IRQ_STATUS_WMASK                   = 32'h0000_0003;
+  localparam logic [31:0] IRQ_ENABLE_WMASK                   = 32'h0000_0003;
+  localparam logic [31:0] T_RESET_WMASK                      = 32'h0000_FFFF;
+  localparam logic [31:0] T_SETTLE_WMASK                     = 32'h0000_FFFF;
+  localparam logic [31:0] T_EVENT_WAIT_WMASK                 = 32'h0000_00FF;
+  localparam logic [31:0] NUM_SENDS_WMASK                    = 32'h0000_003F;
+  localparam logic [31:0] T_ADC_RESET_WAIT_WMASK             = 32'h0000_00FF;
+  localparam logic [31:0] T_ADC_STEP_WMASK                   = 32'h0000_000F;
+  localparam logic [31:0] T_ADC_DEAD_TIME_WMASK              = 32'h0000_00FF;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q0_WMASK     = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q1_WMASK     = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q0_WMASK         = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q1_WMASK         = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q0_WMASK    = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q1_WMASK    = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q0_WMASK = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q1_WMASK = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q0_WMASK  = 32'h0000_03FF;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q1_WMASK  = 32'h0000_03FF;
 
   // ---------------------------------------------------------------------------------------------
   // Fields: bit position (_LSB), width (_WIDTH), reset (_RESVAL), allowed (_MIN, _MAX)
@@ -179,6 +209,72 @@ package hx_reg_pkg;
   // EVENTS_LAST
   localparam int EVENTS_LAST_LSB   = 0;
   localparam int EVENTS_LAST_WIDTH = 32;
+  // CAPMEM_SYN_I_BIAS_DAC_Q0
+  localparam int          CAPMEM_SYN_I_BIAS_DAC_Q0_LSB   = 0;
+  localparam int          CAPMEM_SYN_I_BIAS_DAC_Q0_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q0_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q0_MAX   = 32'd1022;
+  // CAPMEM_SYN_I_BIAS_DAC_Q1
+  localparam int          CAPMEM_SYN_I_BIAS_DAC_Q1_LSB   = 0;
+  localparam int          CAPMEM_SYN_I_BIAS_DAC_Q1_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q1_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_SYN_I_BIAS_DAC_Q1_MAX   = 32'd1022;
+  // CAPMEM_STP_I_RAMP_Q0
+  localparam int          CAPMEM_STP_I_RAMP_Q0_LSB   = 0;
+  localparam int          CAPMEM_STP_I_RAMP_Q0_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q0_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q0_MAX   = 32'd1022;
+  // CAPMEM_STP_I_RAMP_Q1
+  localparam int          CAPMEM_STP_I_RAMP_Q1_LSB   = 0;
+  localparam int          CAPMEM_STP_I_RAMP_Q1_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q1_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_STP_I_RAMP_Q1_MAX   = 32'd1022;
+  // CAPMEM_HAGEN_IBIAS_DAC_Q0
+  localparam int          CAPMEM_HAGEN_IBIAS_DAC_Q0_LSB   = 0;
+  localparam int          CAPMEM_HAGEN_IBIAS_DAC_Q0_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q0_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q0_MAX   = 32'd1022;
+  // CAPMEM_HAGEN_IBIAS_DAC_Q1
+  localparam int          CAPMEM_HAGEN_IBIAS_DAC_Q1_LSB   = 0;
+  localparam int          CAPMEM_HAGEN_IBIAS_DAC_Q1_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q1_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_HAGEN_IBIAS_DAC_Q1_MAX   = 32'd1022;
+  // CAPMEM_CADC_V_RAMP_OFFSET_Q0
+  localparam int          CAPMEM_CADC_V_RAMP_OFFSET_Q0_LSB   = 0;
+  localparam int          CAPMEM_CADC_V_RAMP_OFFSET_Q0_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q0_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q0_MAX   = 32'd1022;
+  // CAPMEM_CADC_V_RAMP_OFFSET_Q1
+  localparam int          CAPMEM_CADC_V_RAMP_OFFSET_Q1_LSB   = 0;
+  localparam int          CAPMEM_CADC_V_RAMP_OFFSET_Q1_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q1_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_CADC_V_RAMP_OFFSET_Q1_MAX   = 32'd1022;
+  // CAPMEM_CADC_I_RAMP_SLOPE_Q0
+  localparam int          CAPMEM_CADC_I_RAMP_SLOPE_Q0_LSB   = 0;
+  localparam int          CAPMEM_CADC_I_RAMP_SLOPE_Q0_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q0_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q0_MAX   = 32'd1022;
+  // CAPMEM_CADC_I_RAMP_SLOPE_Q1
+  localparam int          CAPMEM_CADC_I_RAMP_SLOPE_Q1_LSB   = 0;
+  localparam int          CAPMEM_CADC_I_RAMP_SLOPE_Q1_WIDTH = 10;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q1_MIN   = 32'd0;
+  localparam logic [31:0] CAPMEM_CADC_I_RAMP_SLOPE_Q1_MAX   = 32'd1022;
+
+  // ---------------------------------------------------------------------------------------------
+  // Register windows (CapMem column cells): base byte address, words (_COUNT), value field (_WIDTH, _RESVAL, _MIN, _MAX); word j at base + 4*j
+  // ---------------------------------------------------------------------------------------------
+  localparam logic [11:0] CAPMEM_I_BIAS_SYNIN_GM        = 12'h800;  // RW window
+  localparam int          CAPMEM_I_BIAS_SYNIN_GM_COUNT  = 256;
+  localparam int          CAPMEM_I_BIAS_SYNIN_GM_WIDTH  = 10;
+  localparam logic [9:0]  CAPMEM_I_BIAS_SYNIN_GM_RESVAL = 10'h1C2;
+  localparam logic [31:0] CAPMEM_I_BIAS_SYNIN_GM_MIN    = 32'd0;
+  localparam logic [31:0] CAPMEM_I_BIAS_SYNIN_GM_MAX    = 32'd1022;
+  localparam logic [11:0] CAPMEM_I_BIAS_LEAK            = 12'hC00;  // RW window
+  localparam int          CAPMEM_I_BIAS_LEAK_COUNT      = 256;
+  localparam int          CAPMEM_I_BIAS_LEAK_WIDTH      = 10;
+  localparam logic [9:0]  CAPMEM_I_BIAS_LEAK_RESVAL     = 10'h000;
+  localparam logic [31:0] CAPMEM_I_BIAS_LEAK_MIN        = 32'd0;
+  localparam logic [31:0] CAPMEM_I_BIAS_LEAK_MAX        = 32'd1022;
 
   // ---------------------------------------------------------------------------------------------
   // hx_phase: PHASE_<MEMBER>
@@ -196,7 +292,7 @@ package hx_reg_pkg;
   // ---------------------------------------------------------------------------------------------
   localparam logic [7:0] ERR_NONE             = 8'd0;  // no error
   localparam logic [7:0] ERR_START_WHILE_BUSY = 8'd1;  // CTRL.START while busy
-  // timing register write or vector store while busy
+  // timing or CapMem register write, or vector store, while busy
   localparam logic [7:0] ERR_WRITE_WHILE_BUSY = 8'd2;
   localparam logic [7:0] ERR_READ_WHILE_BUSY  = 8'd3;  // vector load while busy
   localparam logic [7:0] ERR_INPUT_RANGE      = 8'd4;  // input vector store with a lane > 31
@@ -204,7 +300,7 @@ package hx_reg_pkg;
   localparam logic [7:0] ERR_WEIGHT_RANGE     = 8'd5;
   // vector access to an unmapped address, or a store to a load-only address
   localparam logic [7:0] ERR_BAD_VEC_ADDR     = 8'd6;
-  // AXI write of an out-of-range value or partial strobe
+  // AXI write whose value (the register with the strobed bytes replaced) is out of range or sets bits outside the writable fields
   localparam logic [7:0] ERR_BAD_REG_VALUE    = 8'd7;
   // AXI access to an unmapped address or write to a read-only register
   localparam logic [7:0] ERR_BAD_REG_ADDR     = 8'd8;

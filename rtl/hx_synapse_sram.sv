@@ -5,7 +5,10 @@
 // row) and a registered read (data in the cycle after `re_i`, held until the next read).
 //
 // The testbench reads `mem` by hierarchy (u_sram.mem) - keep its name and shape. Like an SRAM
-// macro it has no reset: rows never written read as X in 4-state simulators.
+// macro it has no reset (rst_ni does not touch it). Its power-up contents are 0 (an `initial`
+// load, as FPGA block RAM powers up with its initial contents), so a row never written reads 0
+// in every simulator, 2-state or 4-state (docs/interfaces.md section 7.9). The chip's SRAM
+// powers up undefined: software writes every row it uses before a VMM.
 
 `timescale 1ns / 1ps
 `default_nettype none
@@ -34,6 +37,14 @@ module hx_synapse_sram #(
 
   logic [NumCols*WeightW-1:0] mem [NumRows];
   logic [NumCols*WeightW-1:0] rdata_q;
+
+  // Power-up contents (not a reset: rst_ni keeps the memory)
+  initial begin : powerup
+    for (int r = 0; r < NumRows; r++) begin
+      mem[r] = '0;
+    end
+    rdata_q = '0;
+  end
 
   // Memory array and read register (no reset, as an SRAM macro)
   always_ff @(posedge clk_i) begin

@@ -9,6 +9,7 @@ hx_reg_pkg.sv
 
 // Blocks
 hx_axil_regs.sv
+hx_capmem.sv
 hx_ctrl_fsm.sv
 hx_synapse_sram.sv
 hx_driver_regs.sv

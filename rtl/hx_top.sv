@@ -14,7 +14,10 @@ module hx_top
   // Columns = neurons = CADC channels (two lanes' worth: even and odd half of a vector)
   parameter int NumCols    = 256,
   // Lanes of a PPU vector (8 bit each); must equal NumDrivers and NumCols / 2
-  parameter int NumLanes   = 128
+  parameter int NumLanes   = 128,
+  // CapMem quadrant-cell registers (5 cells x 2 quadrants) and cell width (hx_reg_pkg)
+  parameter int NumCapmemQuad = 10,
+  parameter int CapmemW       = CAPMEM_I_BIAS_LEAK_WIDTH
 ) (
   // Clock (125 MHz) and asynchronous active-low reset
   input  wire logic                      clk_i,
@@ -73,7 +76,14 @@ module hx_top
   input  wire logic [NumCols-1:0]        cadc_cmp_i,
 
   // Analog configuration: per-driver DAC offsets, driver i at [6*i +: 6]
-  output logic      [NumDrivers*6-1:0]   dac_offset_o
+  output logic      [NumDrivers*6-1:0]   dac_offset_o,
+
+  // Analog configuration: CapMem cells (rtl/hx_capmem.sv), 10 bits each. Quadrant register k
+  // (address order from CAPMEM_SYN_I_BIAS_DAC_Q0: cell-major, quadrant-minor) at [10*k +: 10];
+  // column cells of column j at [10*j +: 10]
+  output logic      [NumCapmemQuad*CapmemW-1:0] capmem_quad_o,
+  output logic      [NumCols*CapmemW-1:0]       capmem_synin_gm_o,
+  output logic      [NumCols*CapmemW-1:0]       capmem_leak_o
 );
 
   localparam int WeightW = 6;                   // synapse weight magnitude / DAC offset width
@@ -116,6 +126,9 @@ module hx_top
   logic [NumDrivers*WeightW-1:0] dac_wdata;
   logic [NumCols-1:0]         coff_wmask;
   logic [NumCols*CodeW-1:0]   coff_wdata, coff, result, baseline, raw;
+  logic                       cm_we;
+  logic [11:0]                cm_waddr, cm_raddr, cm_maddr;
+  logic [CapmemW-1:0]         cm_wdata, cm_rdata, cm_mdata;
 
   assign cadc_active  = (phase == PHASE_BASELINE) | (phase == PHASE_RESULT);
   assign ev_active    = (phase == PHASE_EVENTS);
@@ -162,9 +175,35 @@ module hx_top
     .cycles_last_i      (cycles_last),
     .vmm_count_i        (vmm_count),
     .events_last_i      (events_last),
+    .cm_we_o            (cm_we),
+    .cm_waddr_o         (cm_waddr),
+    .cm_wdata_o         (cm_wdata),
+    .cm_raddr_o         (cm_raddr),
+    .cm_rdata_i         (cm_rdata),
+    .cm_maddr_o         (cm_maddr),
+    .cm_mdata_i         (cm_mdata),
     .vec_err_i          (vec_err),
     .vec_err_code_i     (vec_err_code),
     .irq_o              (irq_o)
+  );
+
+  hx_capmem #(
+    .NumCols     (NumCols),
+    .NumQuadRegs (NumCapmemQuad),
+    .CellW       (CapmemW)
+  ) u_capmem (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .we_i       (cm_we),
+    .waddr_i    (cm_waddr),
+    .wdata_i    (cm_wdata),
+    .raddr_i    (cm_raddr),
+    .rdata_o    (cm_rdata),
+    .maddr_i    (cm_maddr),
+    .mdata_o    (cm_mdata),
+    .quad_o     (capmem_quad_o),
+    .synin_gm_o (capmem_synin_gm_o),
+    .leak_o     (capmem_leak_o)
   );
 
   hx_ctrl_fsm u_fsm (

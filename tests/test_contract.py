@@ -155,6 +155,50 @@ def test_timing_follows_the_contract() -> None:
                 Timing(**{name: bad})
 
 
+def test_capmem_follows_the_contract() -> None:
+    """The RDL's CapMem cells are hxsim.capmem's: every cell name, its reset value (=
+    capmem.DEFAULTS), one register per quadrant cell and quadrant, one window word per column
+    cell and column, and the allowed values 0..CAPMEM_MAX."""
+    from hxsim import capmem
+
+    assert set(regmap.CAPMEM_QUADRANT_REGS) == set(capmem.QUADRANT_CELLS)
+    assert set(regmap.CAPMEM_COLUMN_WINDOWS) == set(capmem.COLUMN_CELLS)
+    assert regmap.CAPMEM_RESETS == capmem.DEFAULTS
+    by_addr = {r.addr: r for r in regmap.REGISTERS}
+    for cell, addrs in regmap.CAPMEM_QUADRANT_REGS.items():
+        assert len(addrs) == capmem.N_QUADRANTS, cell
+        for q, a in enumerate(addrs):
+            r = by_addr[a]
+            assert (r.capmem, r.quadrant, r.reset) == (cell, q, capmem.DEFAULTS[cell])
+            assert r.busy_refused and r.access == "RW"
+            assert (r.fields[0].lo, r.fields[0].hi) == (0, capmem.CAPMEM_MAX)
+    windows = {w.capmem: w for w in regmap.WINDOWS}
+    for cell, base in regmap.CAPMEM_COLUMN_WINDOWS.items():
+        w = windows[cell]
+        assert (w.addr, w.count, w.stride) == (base, 256, 4) and w.busy_refused
+        assert (w.field.reset, w.field.lo, w.field.hi) == (capmem.DEFAULTS[cell], 0,
+                                                           capmem.CAPMEM_MAX)
+    # no register inside a window, windows inside the address space and disjoint
+    spans = sorted((w.addr, w.end) for w in regmap.WINDOWS)
+    assert all(a_end <= b for (_, a_end), (b, _) in zip(spans, spans[1:], strict=False))
+    assert spans[-1][1] <= 1 << regmap.HX_TOP_ADDR_W
+    assert not any(a in w for a in by_addr for w in regmap.WINDOWS)
+
+
+def test_window_generated_everywhere() -> None:
+    """A window reaches every output: SV base/count/range, C offset and its static_assert,
+    the docs table row."""
+    sv = (ROOT / contract.SV_PKG).read_text()
+    c_top = (ROOT / contract.C_TOP).read_text()
+    docs = (ROOT / contract.DOCS).read_text()
+    for w in regmap.WINDOWS:
+        assert _sv_constant(sv, w.name) == w.addr
+        assert re.search(rf"localparam int +{w.name}_COUNT += {w.count};", sv), w.name
+        assert f"#define HX_TOP__{w.name}_offset 0x{w.addr:03X}u" in c_top
+        assert f"offsetof(hx_top_t, {w.name})" in c_top
+        assert f"| 0x{w.addr:03X} + 4*j (j = 0..{w.count - 1}) | `{w.name}[{w.count}]` |" in docs
+
+
 def _rtl_files() -> list[Path]:
     return [p for p in build.sources() if p.parent == build.rtl_dir()]
 

@@ -233,7 +233,7 @@ def test_register_device_reports_a_refusal() -> None:
     from hxsim.device import DeviceUnavailable
 
     dev = RegisterDevice(HxTopRegModel(ChipInstance(ChipParams.ideal(), 0, 0)))
-    dev.model.axi_write = lambda addr, data: False  # type: ignore[method-assign]  # all refused
+    dev.model.axi_write = lambda addr, data, strb=0xF: False  # type: ignore[method-assign]
     with pytest.raises(DeviceUnavailable, match="refused the program: op 0 .*AXI write 0x020"):
         dev.run_vmms(np.ones((1, 128), dtype=np.int64), np.zeros((128, 256), dtype=np.int64))
     assert dev.program.w is None  # forgotten: the next batch writes everything again
@@ -252,7 +252,7 @@ def test_error_rules_answer_like_the_rtl() -> None:
     assert t.vload(regmap.VA_RESULT)[1]                    # no result yet
     assert t.err_code == regmap.NO_RESULT
     assert t.axi_read(regmap.ID) == (regmap.ID_VALUE, True)
-    assert t.axi_read(0xFFC) == (0, False)
+    assert t.axi_read(0x7FC) == (0, False)
     assert not t.axi_write(regmap.ID, 1)                   # read-only
     assert t.err_code == regmap.BAD_REG_ADDR and t.error_count == 7
     assert t.irq_status == regmap.IRQ_ERROR
@@ -314,3 +314,53 @@ def test_error_path_program_on_the_model() -> None:
     assert res.vmms == 1
     reads = {op["name"]: v for op, v in res.reads if op["name"] in ("ID", "CYCLES_LAST")}
     assert reads == {"ID": regmap.ID_VALUE, "CYCLES_LAST": 0}  # SOFT_RESET cleared the counter
+
+
+# ---- CapMem and sub-word access (docs/interfaces.md section 4) --------------------------------
+def test_capmem_cells_and_refusals() -> None:
+    from hxsim.capmem import CAPMEM_MAX, CapMemConfig
+
+    t = HxTopRegModel()
+    assert t.capmem == CapMemConfig.default()
+    q1 = regmap.CAPMEM_QUADRANT_REGS["stp_i_ramp"][1]
+    leak = regmap.CAPMEM_COLUMN_WINDOWS["i_bias_leak"]
+    assert t.axi_write(q1, 17) and t.axi_write(leak + 4 * 255, CAPMEM_MAX)
+    assert t.axi_read(q1) == (17, True) and t.axi_read(leak + 4 * 255) == (CAPMEM_MAX, True)
+    cfg = t.capmem
+    assert list(cfg.quadrant["stp_i_ramp"]) == [600, 17]
+    assert cfg.column["i_bias_leak"][255] == CAPMEM_MAX
+    assert cfg.column["i_bias_leak"][:255].sum() == 0
+    for bad in (CAPMEM_MAX + 1, 1 << 10, 0xFFFF_FFFF):
+        assert not t.axi_write(leak, bad)
+        assert t.err_code == regmap.BAD_REG_VALUE
+    t.busy = True
+    assert not t.axi_write(q1, 5) and t.err_code == regmap.WRITE_WHILE_BUSY
+    assert not t.axi_write(leak, CAPMEM_MAX + 1) and t.err_code == regmap.WRITE_WHILE_BUSY
+    assert not t.axi_write(regmap.ID, 0) and t.err_code == regmap.BAD_REG_ADDR  # address first
+    t.busy = False
+    assert t.error_count == 6 and t.capmem == cfg  # nothing refused was stored
+    # the predictor mirrors accepted writes (with their strobes) and ignores refused ones
+    p = HxTopRegModel()
+    p.observe_write(q1 + 1, 0x0100, ok=True, strb=0x2)
+    p.observe_write(leak, 5, ok=False)
+    assert p.axi_read(q1) == ((600 & ~0xFF00) | 0x100, True) and p.axi_read(leak) == (0, True)
+
+
+def test_subword_access() -> None:
+    """Low address bits ignored; WSTRB replaces the strobed bytes; checks on the result."""
+    t = HxTopRegModel()
+    a = regmap.T_RESET
+    assert t.axi_read(a + 3) == (regmap.T_RESET_RESVAL, True)
+    assert t.axi_write(a + 1, 0x0000_0300, strb=0x2)  # the issue's example: byte 1
+    assert t.timing_regs["reset_cycles"] == (regmap.T_RESET_RESVAL & 0xFF) | 0x300
+    assert t.axi_write(a + 2, 0xFFFF_FFFF, strb=0x0)  # no byte: unchanged, accepted
+    assert not t.axi_write(a, 0x0001_0000, strb=0x4)  # bit 16: outside the field
+    assert t.err_code == regmap.BAD_REG_VALUE
+    assert not t.axi_write(regmap.VERSION + 2, 0, strb=0x0)  # read-only, any strobe
+    assert t.err_code == regmap.BAD_REG_ADDR
+    assert t.axi_write(regmap.CTRL + 1, regmap.CTRL_START, strb=0x2)  # START not in the strobe
+    assert t.result is None
+    with pytest.raises(ValueError, match="strobe"):
+        t.axi_write(a, 0, strb=0x10)
+    with pytest.raises(ValueError, match="address"):
+        t.axi_read(0x1000)

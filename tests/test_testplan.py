@@ -52,14 +52,15 @@ def test_every_test_has_a_feature_and_a_run() -> None:
 def test_tiers_and_sizes() -> None:
     plan = testplan.load()
     quick = {j.id: j for j in plan.jobs("quick")}
-    assert len(quick) == 14
+    assert len(quick) == 16
+    assert {"capmem-verilator", "capmem-icarus"} <= set(quick)
     assert quick["vmm-verilator-0"].cfg.num_vmms == 80
     assert quick["vmm-icarus-1"].cfg.profile == "fast"
     assert len(plan.jobs("regress")) == 9
     (mut,) = plan.jobs("mutate")
     assert mut.sim == "verilator" and mut.tests[0] == "test_vmm_random"
     assert mut.modules == ("hxtb.tests.test_vmm,hxtb.tests.test_errors,hxtb.tests.test_verif,"
-                           "hxtb.tests.test_regs")
+                           "hxtb.tests.test_regs,hxtb.tests.test_capmem")
     assert not any("cov_random" in t or "noisy" in t for t in mut.tests)
 
 

@@ -7,12 +7,99 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from hxsim.regtypes import Field, Register, Vector
+from hxsim.regtypes import Field, Register, Vector, Window
 
 __all__ = [
     "BAD_REG_ADDR",
     "BAD_REG_VALUE",
     "BAD_VEC_ADDR",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_LSB",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_MASK",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_MAX",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_MIN",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_RESVAL",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q0_WIDTH",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_LSB",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_MASK",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_MAX",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_MIN",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_RESVAL",
+    "CAPMEM_CADC_I_RAMP_SLOPE_Q1_WIDTH",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_LSB",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_MASK",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_MAX",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_MIN",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_RESVAL",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q0_WIDTH",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_LSB",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_MASK",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_MAX",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_MIN",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_RESVAL",
+    "CAPMEM_CADC_V_RAMP_OFFSET_Q1_WIDTH",
+    "CAPMEM_COLUMN_WINDOWS",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_LSB",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_MASK",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_MAX",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_MIN",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_RESVAL",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q0_WIDTH",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_LSB",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_MASK",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_MAX",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_MIN",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_RESVAL",
+    "CAPMEM_HAGEN_IBIAS_DAC_Q1_WIDTH",
+    "CAPMEM_I_BIAS_LEAK",
+    "CAPMEM_I_BIAS_LEAK_COUNT",
+    "CAPMEM_I_BIAS_LEAK_MASK",
+    "CAPMEM_I_BIAS_LEAK_MAX",
+    "CAPMEM_I_BIAS_LEAK_MIN",
+    "CAPMEM_I_BIAS_LEAK_RESVAL",
+    "CAPMEM_I_BIAS_LEAK_WIDTH",
+    "CAPMEM_I_BIAS_SYNIN_GM",
+    "CAPMEM_I_BIAS_SYNIN_GM_COUNT",
+    "CAPMEM_I_BIAS_SYNIN_GM_MASK",
+    "CAPMEM_I_BIAS_SYNIN_GM_MAX",
+    "CAPMEM_I_BIAS_SYNIN_GM_MIN",
+    "CAPMEM_I_BIAS_SYNIN_GM_RESVAL",
+    "CAPMEM_I_BIAS_SYNIN_GM_WIDTH",
+    "CAPMEM_QUADRANT_REGS",
+    "CAPMEM_RESETS",
+    "CAPMEM_STP_I_RAMP_Q0",
+    "CAPMEM_STP_I_RAMP_Q0_LSB",
+    "CAPMEM_STP_I_RAMP_Q0_MASK",
+    "CAPMEM_STP_I_RAMP_Q0_MAX",
+    "CAPMEM_STP_I_RAMP_Q0_MIN",
+    "CAPMEM_STP_I_RAMP_Q0_RESVAL",
+    "CAPMEM_STP_I_RAMP_Q0_WIDTH",
+    "CAPMEM_STP_I_RAMP_Q1",
+    "CAPMEM_STP_I_RAMP_Q1_LSB",
+    "CAPMEM_STP_I_RAMP_Q1_MASK",
+    "CAPMEM_STP_I_RAMP_Q1_MAX",
+    "CAPMEM_STP_I_RAMP_Q1_MIN",
+    "CAPMEM_STP_I_RAMP_Q1_RESVAL",
+    "CAPMEM_STP_I_RAMP_Q1_WIDTH",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_LSB",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_MASK",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_MAX",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_MIN",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_RESVAL",
+    "CAPMEM_SYN_I_BIAS_DAC_Q0_WIDTH",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_LSB",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_MASK",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_MAX",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_MIN",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_RESVAL",
+    "CAPMEM_SYN_I_BIAS_DAC_Q1_WIDTH",
     "CTRL",
     "CTRL_ABORT",
     "CTRL_ABORT_LSB",
@@ -184,8 +271,10 @@ __all__ = [
     "Vector",
     "W1C_REGS",
     "WEIGHT_RANGE",
+    "WINDOWS",
     "WO_REGS",
     "WRITE_WHILE_BUSY",
+    "Window",
 ]
 
 
@@ -213,6 +302,16 @@ CYCLES_LAST = 0x040  # RO
 VMM_COUNT = 0x044  # RO
 ERROR_COUNT = 0x048  # RO
 EVENTS_LAST = 0x04C  # RO
+CAPMEM_SYN_I_BIAS_DAC_Q0 = 0x080  # RW
+CAPMEM_SYN_I_BIAS_DAC_Q1 = 0x084  # RW
+CAPMEM_STP_I_RAMP_Q0 = 0x088  # RW
+CAPMEM_STP_I_RAMP_Q1 = 0x08C  # RW
+CAPMEM_HAGEN_IBIAS_DAC_Q0 = 0x090  # RW
+CAPMEM_HAGEN_IBIAS_DAC_Q1 = 0x094  # RW
+CAPMEM_CADC_V_RAMP_OFFSET_Q0 = 0x098  # RW
+CAPMEM_CADC_V_RAMP_OFFSET_Q1 = 0x09C  # RW
+CAPMEM_CADC_I_RAMP_SLOPE_Q0 = 0x0A0  # RW
+CAPMEM_CADC_I_RAMP_SLOPE_Q1 = 0x0A4  # RW
 
 # ---- register reset values
 ID_RESVAL = 0x48585641
@@ -232,6 +331,16 @@ CYCLES_LAST_RESVAL = 0
 VMM_COUNT_RESVAL = 0
 ERROR_COUNT_RESVAL = 0
 EVENTS_LAST_RESVAL = 0
+CAPMEM_SYN_I_BIAS_DAC_Q0_RESVAL = 0x320
+CAPMEM_SYN_I_BIAS_DAC_Q1_RESVAL = 0x320
+CAPMEM_STP_I_RAMP_Q0_RESVAL = 0x258
+CAPMEM_STP_I_RAMP_Q1_RESVAL = 0x258
+CAPMEM_HAGEN_IBIAS_DAC_Q0_RESVAL = 0x334
+CAPMEM_HAGEN_IBIAS_DAC_Q1_RESVAL = 0x334
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_RESVAL = 0x190
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_RESVAL = 0x190
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_RESVAL = 0x15E
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_RESVAL = 0x15E
 
 # ---- fields: position, width, mask (a 1-bit field's mask is REG_FIELD), range
 ID_LSB = 0
@@ -329,6 +438,72 @@ ERROR_COUNT_MASK = 0xFFFFFFFF
 EVENTS_LAST_LSB = 0
 EVENTS_LAST_WIDTH = 32
 EVENTS_LAST_MASK = 0xFFFFFFFF
+CAPMEM_SYN_I_BIAS_DAC_Q0_LSB = 0
+CAPMEM_SYN_I_BIAS_DAC_Q0_WIDTH = 10
+CAPMEM_SYN_I_BIAS_DAC_Q0_MASK = 0x3FF
+CAPMEM_SYN_I_BIAS_DAC_Q0_MIN = 0
+CAPMEM_SYN_I_BIAS_DAC_Q0_MAX = 1022
+CAPMEM_SYN_I_BIAS_DAC_Q1_LSB = 0
+CAPMEM_SYN_I_BIAS_DAC_Q1_WIDTH = 10
+CAPMEM_SYN_I_BIAS_DAC_Q1_MASK = 0x3FF
+CAPMEM_SYN_I_BIAS_DAC_Q1_MIN = 0
+CAPMEM_SYN_I_BIAS_DAC_Q1_MAX = 1022
+CAPMEM_STP_I_RAMP_Q0_LSB = 0
+CAPMEM_STP_I_RAMP_Q0_WIDTH = 10
+CAPMEM_STP_I_RAMP_Q0_MASK = 0x3FF
+CAPMEM_STP_I_RAMP_Q0_MIN = 0
+CAPMEM_STP_I_RAMP_Q0_MAX = 1022
+CAPMEM_STP_I_RAMP_Q1_LSB = 0
+CAPMEM_STP_I_RAMP_Q1_WIDTH = 10
+CAPMEM_STP_I_RAMP_Q1_MASK = 0x3FF
+CAPMEM_STP_I_RAMP_Q1_MIN = 0
+CAPMEM_STP_I_RAMP_Q1_MAX = 1022
+CAPMEM_HAGEN_IBIAS_DAC_Q0_LSB = 0
+CAPMEM_HAGEN_IBIAS_DAC_Q0_WIDTH = 10
+CAPMEM_HAGEN_IBIAS_DAC_Q0_MASK = 0x3FF
+CAPMEM_HAGEN_IBIAS_DAC_Q0_MIN = 0
+CAPMEM_HAGEN_IBIAS_DAC_Q0_MAX = 1022
+CAPMEM_HAGEN_IBIAS_DAC_Q1_LSB = 0
+CAPMEM_HAGEN_IBIAS_DAC_Q1_WIDTH = 10
+CAPMEM_HAGEN_IBIAS_DAC_Q1_MASK = 0x3FF
+CAPMEM_HAGEN_IBIAS_DAC_Q1_MIN = 0
+CAPMEM_HAGEN_IBIAS_DAC_Q1_MAX = 1022
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_LSB = 0
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_WIDTH = 10
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_MASK = 0x3FF
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_MIN = 0
+CAPMEM_CADC_V_RAMP_OFFSET_Q0_MAX = 1022
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_LSB = 0
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_WIDTH = 10
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_MASK = 0x3FF
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_MIN = 0
+CAPMEM_CADC_V_RAMP_OFFSET_Q1_MAX = 1022
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_LSB = 0
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_WIDTH = 10
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_MASK = 0x3FF
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_MIN = 0
+CAPMEM_CADC_I_RAMP_SLOPE_Q0_MAX = 1022
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_LSB = 0
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_WIDTH = 10
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_MASK = 0x3FF
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_MIN = 0
+CAPMEM_CADC_I_RAMP_SLOPE_Q1_MAX = 1022
+
+# ---- register windows (CapMem column cells): word j at base + 4*j
+CAPMEM_I_BIAS_SYNIN_GM = 0x800  # RW window
+CAPMEM_I_BIAS_SYNIN_GM_COUNT = 256
+CAPMEM_I_BIAS_SYNIN_GM_WIDTH = 10
+CAPMEM_I_BIAS_SYNIN_GM_MASK = 0x3FF
+CAPMEM_I_BIAS_SYNIN_GM_RESVAL = 450
+CAPMEM_I_BIAS_SYNIN_GM_MIN = 0
+CAPMEM_I_BIAS_SYNIN_GM_MAX = 1022
+CAPMEM_I_BIAS_LEAK = 0xC00  # RW window
+CAPMEM_I_BIAS_LEAK_COUNT = 256
+CAPMEM_I_BIAS_LEAK_WIDTH = 10
+CAPMEM_I_BIAS_LEAK_MASK = 0x3FF
+CAPMEM_I_BIAS_LEAK_RESVAL = 0
+CAPMEM_I_BIAS_LEAK_MIN = 0
+CAPMEM_I_BIAS_LEAK_MAX = 1022
 
 # ---- register groups (address order)
 RO_REGS = (ID, VERSION, STATUS, CYCLES_LAST, VMM_COUNT, ERROR_COUNT, EVENTS_LAST)
@@ -337,7 +512,10 @@ W1C_REGS = (IRQ_STATUS,)
 #: readable and writable (RW and W1C)
 RW_REGS = (
     IRQ_STATUS, IRQ_ENABLE, T_RESET, T_SETTLE, T_EVENT_WAIT, NUM_SENDS, T_ADC_RESET_WAIT,
-    T_ADC_STEP, T_ADC_DEAD_TIME,
+    T_ADC_STEP, T_ADC_DEAD_TIME, CAPMEM_SYN_I_BIAS_DAC_Q0, CAPMEM_SYN_I_BIAS_DAC_Q1,
+    CAPMEM_STP_I_RAMP_Q0, CAPMEM_STP_I_RAMP_Q1, CAPMEM_HAGEN_IBIAS_DAC_Q0,
+    CAPMEM_HAGEN_IBIAS_DAC_Q1, CAPMEM_CADC_V_RAMP_OFFSET_Q0, CAPMEM_CADC_V_RAMP_OFFSET_Q1,
+    CAPMEM_CADC_I_RAMP_SLOPE_Q0, CAPMEM_CADC_I_RAMP_SLOPE_Q1,
 )
 MAPPED_REGS = (*RO_REGS, *WO_REGS, *RW_REGS)
 
@@ -372,6 +550,30 @@ TIMING_RESETS: dict[str, int] = {
     "adc_dead_time": T_ADC_DEAD_TIME_RESVAL,
 }
 
+#: CapMem quadrant cells: cell name -> register address per quadrant
+CAPMEM_QUADRANT_REGS: dict[str, tuple[int, ...]] = {
+    "syn_i_bias_dac": (CAPMEM_SYN_I_BIAS_DAC_Q0, CAPMEM_SYN_I_BIAS_DAC_Q1),
+    "stp_i_ramp": (CAPMEM_STP_I_RAMP_Q0, CAPMEM_STP_I_RAMP_Q1),
+    "hagen_ibias_dac": (CAPMEM_HAGEN_IBIAS_DAC_Q0, CAPMEM_HAGEN_IBIAS_DAC_Q1),
+    "cadc_v_ramp_offset": (CAPMEM_CADC_V_RAMP_OFFSET_Q0, CAPMEM_CADC_V_RAMP_OFFSET_Q1),
+    "cadc_i_ramp_slope": (CAPMEM_CADC_I_RAMP_SLOPE_Q0, CAPMEM_CADC_I_RAMP_SLOPE_Q1),
+}
+#: CapMem column cells: cell name -> window base address (column j at base + 4*j)
+CAPMEM_COLUMN_WINDOWS: dict[str, int] = {
+    "i_bias_synin_gm": CAPMEM_I_BIAS_SYNIN_GM,
+    "i_bias_leak": CAPMEM_I_BIAS_LEAK,
+}
+#: reset value per CapMem cell
+CAPMEM_RESETS: dict[str, int] = {
+    "syn_i_bias_dac": CAPMEM_SYN_I_BIAS_DAC_Q0_RESVAL,
+    "stp_i_ramp": CAPMEM_STP_I_RAMP_Q0_RESVAL,
+    "hagen_ibias_dac": CAPMEM_HAGEN_IBIAS_DAC_Q0_RESVAL,
+    "cadc_v_ramp_offset": CAPMEM_CADC_V_RAMP_OFFSET_Q0_RESVAL,
+    "cadc_i_ramp_slope": CAPMEM_CADC_I_RAMP_SLOPE_Q0_RESVAL,
+    "i_bias_synin_gm": CAPMEM_I_BIAS_SYNIN_GM_RESVAL,
+    "i_bias_leak": CAPMEM_I_BIAS_LEAK_RESVAL,
+}
+
 
 class Phase(IntEnum):
     """data/hx_top.rdl enum hx_phase."""
@@ -390,12 +592,12 @@ class Err(IntEnum):
 
     NONE = 0  # no error
     START_WHILE_BUSY = 1  # CTRL.START while busy
-    WRITE_WHILE_BUSY = 2  # timing register write or vector store while busy
+    WRITE_WHILE_BUSY = 2  # timing or CapMem register write, or vector store, while busy
     READ_WHILE_BUSY = 3  # vector load while busy
     INPUT_RANGE = 4  # input vector store with a lane > 31
     WEIGHT_RANGE = 5  # synapse row or DAC-offset store with a lane > 63
     BAD_VEC_ADDR = 6  # vector access to an unmapped address, or a store to a load-only address
-    BAD_REG_VALUE = 7  # AXI write of an out-of-range value or partial strobe
+    BAD_REG_VALUE = 7  # AXI write whose value (the register with the strobed bytes replaced) is out
     BAD_REG_ADDR = 8  # AXI access to an unmapped address or write to a read-only register
     NO_RESULT = 9  # load of a result/baseline/raw vector when no valid result is held
 
@@ -767,6 +969,287 @@ REGISTERS: tuple[Register, ...] = (
         desc="events emitted by the last completed VMM",
         fields=(
             Field(name="VALUE", lsb=0, width=32, sw="r", reset=0),
+        ),
+    ),
+    Register(
+        name="CAPMEM_SYN_I_BIAS_DAC_Q0",
+        addr=CAPMEM_SYN_I_BIAS_DAC_Q0,
+        access="RW",
+        reset=CAPMEM_SYN_I_BIAS_DAC_Q0_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="synapse DAC bias (synaptic current per weight step), quadrant 0",
+        capmem="syn_i_bias_dac",
+        quadrant=0,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x320,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_SYN_I_BIAS_DAC_Q1",
+        addr=CAPMEM_SYN_I_BIAS_DAC_Q1,
+        access="RW",
+        reset=CAPMEM_SYN_I_BIAS_DAC_Q1_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="synapse DAC bias (synaptic current per weight step), quadrant 1",
+        capmem="syn_i_bias_dac",
+        quadrant=1,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x320,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_STP_I_RAMP_Q0",
+        addr=CAPMEM_STP_I_RAMP_Q0,
+        access="RW",
+        reset=CAPMEM_STP_I_RAMP_Q0_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="STP ramp current (driver pulse width), quadrant 0",
+        capmem="stp_i_ramp",
+        quadrant=0,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x258,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_STP_I_RAMP_Q1",
+        addr=CAPMEM_STP_I_RAMP_Q1,
+        access="RW",
+        reset=CAPMEM_STP_I_RAMP_Q1_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="STP ramp current (driver pulse width), quadrant 1",
+        capmem="stp_i_ramp",
+        quadrant=1,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x258,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_HAGEN_IBIAS_DAC_Q0",
+        addr=CAPMEM_HAGEN_IBIAS_DAC_Q0,
+        access="RW",
+        reset=CAPMEM_HAGEN_IBIAS_DAC_Q0_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="hagen-mode DAC bias (driver pulse width), quadrant 0",
+        capmem="hagen_ibias_dac",
+        quadrant=0,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x334,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_HAGEN_IBIAS_DAC_Q1",
+        addr=CAPMEM_HAGEN_IBIAS_DAC_Q1,
+        access="RW",
+        reset=CAPMEM_HAGEN_IBIAS_DAC_Q1_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="hagen-mode DAC bias (driver pulse width), quadrant 1",
+        capmem="hagen_ibias_dac",
+        quadrant=1,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x334,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_CADC_V_RAMP_OFFSET_Q0",
+        addr=CAPMEM_CADC_V_RAMP_OFFSET_Q0,
+        access="RW",
+        reset=CAPMEM_CADC_V_RAMP_OFFSET_Q0_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="CADC ramp start voltage, quadrant 0",
+        capmem="cadc_v_ramp_offset",
+        quadrant=0,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x190,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_CADC_V_RAMP_OFFSET_Q1",
+        addr=CAPMEM_CADC_V_RAMP_OFFSET_Q1,
+        access="RW",
+        reset=CAPMEM_CADC_V_RAMP_OFFSET_Q1_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="CADC ramp start voltage, quadrant 1",
+        capmem="cadc_v_ramp_offset",
+        quadrant=1,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x190,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_CADC_I_RAMP_SLOPE_Q0",
+        addr=CAPMEM_CADC_I_RAMP_SLOPE_Q0,
+        access="RW",
+        reset=CAPMEM_CADC_I_RAMP_SLOPE_Q0_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="CADC ramp slope current, quadrant 0",
+        capmem="cadc_i_ramp_slope",
+        quadrant=0,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x15E,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+    Register(
+        name="CAPMEM_CADC_I_RAMP_SLOPE_Q1",
+        addr=CAPMEM_CADC_I_RAMP_SLOPE_Q1,
+        access="RW",
+        reset=CAPMEM_CADC_I_RAMP_SLOPE_Q1_RESVAL,
+        wmask=0x3FF,
+        busy_refused=True,
+        timing=None,
+        desc="CADC ramp slope current, quadrant 1",
+        capmem="cadc_i_ramp_slope",
+        quadrant=1,
+        fields=(
+            Field(
+                name="VALUE",
+                lsb=0,
+                width=10,
+                sw="rw",
+                reset=0x15E,
+                lo=0,
+                hi=0x3FE,
+                range_err="BAD_REG_VALUE",
+            ),
+        ),
+    ),
+)
+#: every register window (register array), in address order
+WINDOWS: tuple[Window, ...] = (
+    Window(
+        name="CAPMEM_I_BIAS_SYNIN_GM",
+        addr=CAPMEM_I_BIAS_SYNIN_GM,
+        count=CAPMEM_I_BIAS_SYNIN_GM_COUNT,
+        stride=4,
+        busy_refused=True,
+        capmem="i_bias_synin_gm",
+        desc="synaptic-input OTA bias (column gain, input saturation), column j at +4j",
+        field=Field(
+            name="VALUE",
+            lsb=0,
+            width=10,
+            sw="rw",
+            reset=0x1C2,
+            lo=0,
+            hi=0x3FE,
+            range_err="BAD_REG_VALUE",
+        ),
+    ),
+    Window(
+        name="CAPMEM_I_BIAS_LEAK",
+        addr=CAPMEM_I_BIAS_LEAK,
+        count=CAPMEM_I_BIAS_LEAK_COUNT,
+        stride=4,
+        busy_refused=True,
+        capmem="i_bias_leak",
+        desc="leak bias (leak vs drift and read noise), column j at +4j",
+        field=Field(
+            name="VALUE",
+            lsb=0,
+            width=10,
+            sw="rw",
+            reset=0,
+            lo=0,
+            hi=0x3FE,
+            range_err="BAD_REG_VALUE",
         ),
     ),
 )

@@ -109,6 +109,8 @@ class RegDef:
     timing: str | None       # hx_timing
     busy_refused: bool       # hx_busy_refused
     desc: str
+    capmem: str | None = None    # hx_capmem: the CapMem cell it holds
+    quadrant: int | None = None  # hx_quadrant
 
     @property
     def access(self) -> str:
@@ -141,6 +143,26 @@ class RegDef:
         """Constant name of a field: REG_FIELD[_SUFFIX], REG[_SUFFIX] for the VALUE field."""
         base = self.name if field.name == VALUE else f"{self.name}_{field.name}"
         return f"{base}_{suffix}" if suffix else base
+
+
+@dataclass(frozen=True)
+class WindowDef:
+    """A register array of the AXI map: ``count`` 32-bit words from ``addr`` (stride 4), each one
+    ``field`` (a CapMem column window: element j = column j)."""
+
+    name: str
+    addr: int
+    count: int
+    stride: int
+    field: FieldDef
+    busy_refused: bool
+    capmem: str | None
+    desc: str
+
+    @property
+    def end(self) -> int:
+        """The first byte address after the window."""
+        return self.addr + self.count * self.stride
 
 
 @dataclass(frozen=True)
@@ -184,6 +206,11 @@ class Contract:
     regs: tuple[RegDef, ...]
     vecs: tuple[VecDef, ...]
     enums: tuple[EnumDef, ...]
+    windows: tuple[WindowDef, ...] = ()
+
+    @property
+    def capmem_regs(self) -> tuple[RegDef, ...]:
+        return tuple(r for r in self.regs if r.capmem)
 
     @property
     def timing_regs(self) -> tuple[RegDef, ...]:
@@ -226,14 +253,30 @@ def load(rdl: Path = RDL) -> Contract:
     vec_root = _elaborate(rdl, VEC_MAP).top
     regs: list[RegDef] = []
     enums: dict[str, EnumDef] = {}
+    windows: list[WindowDef] = []
     data_w = 0
     for r in regs_root.children():
-        if not isinstance(r, RegNode) or r.is_array:
-            raise ValueError(f"{rdl}: {REG_MAP}.{r.inst_name}: only plain registers are supported")
+        if not isinstance(r, RegNode):
+            raise ValueError(f"{rdl}: {REG_MAP}.{r.inst_name}: only registers are supported")
         fields = tuple(_field(f) for f in r.fields())
+        if r.is_array:
+            dims = list(r.array_dimensions or [])
+            if len(dims) != 1 or len(fields) != 1 or fields[0].name != VALUE \
+                    or fields[0].lsb != 0 or r.array_stride != r.get_property("regwidth") // 8:
+                raise ValueError(f"{rdl}: {REG_MAP}.{r.inst_name}: a register array must be "
+                                 "one-dimensional, of consecutive words, with one VALUE field")
+            windows.append(WindowDef(
+                name=r.inst_name, addr=r.raw_absolute_address, count=dims[0],
+                stride=int(r.array_stride), field=fields[0],
+                busy_refused=bool(r.get_property("hx_busy_refused")),
+                capmem=r.get_property("hx_capmem") or None, desc=_text(r, "desc")))
+            continue
+        quadrant = r.get_property("hx_quadrant")
         reg = RegDef(name=r.inst_name, addr=r.absolute_address, width=r.get_property("regwidth"),
                      fields=fields, timing=r.get_property("hx_timing") or None,
-                     busy_refused=bool(r.get_property("hx_busy_refused")), desc=_text(r, "desc"))
+                     busy_refused=bool(r.get_property("hx_busy_refused")), desc=_text(r, "desc"),
+                     capmem=r.get_property("hx_capmem") or None,
+                     quadrant=int(quadrant) if quadrant is not None else None)
         data_w = max(data_w, reg.width)
         if any(f.name == VALUE for f in fields) and reg.value is None:
             raise ValueError(f"{rdl}: {reg.name}: a VALUE field must be the only field, at bit 0")
@@ -272,10 +315,20 @@ def load(rdl: Path = RDL) -> Contract:
         if err is not None and "hx_err" in enums and \
                 err not in {m[0] for m in enums["hx_err"].members}:
             raise ValueError(f"{rdl}: unknown error code {err}")
+    for w in windows:
+        if any(w.addr <= r.addr < w.end for r in regs):
+            raise ValueError(f"{rdl}: {REG_MAP}.{w.name}: a register lies inside the window")
+        if w.capmem is None:
+            raise ValueError(f"{rdl}: {REG_MAP}.{w.name}: only CapMem windows (hx_capmem) are "
+                             "supported")
+    for r in regs:
+        if (r.capmem is None) != (r.quadrant is None) or (r.capmem and r.value is None):
+            raise ValueError(f"{rdl}: {r.name}: a CapMem register needs hx_capmem, hx_quadrant "
+                             "and one VALUE field")
     return Contract(reg_addr_w=int(regs_root.get_property("hx_addr_width")), reg_data_w=data_w,
                     vec_addr_w=int(vec_root.get_property("hx_addr_width")),
                     lanes=lanes.pop(), regs=tuple(regs), vecs=tuple(vecs),
-                    enums=tuple(enums.values()))
+                    enums=tuple(enums.values()), windows=tuple(windows))
 
 
 def _unique(names: Iterable[str], what: str) -> None:
@@ -366,6 +419,20 @@ def render_sv(c: Contract) -> str:
                 param(f"logic [{dw - 1}:0]", r.const(f, "MIN"), f"{dw}'d{f.lo}")
             if f.hi is not None:
                 param(f"logic [{dw - 1}:0]", r.const(f, "MAX"), f"{dw}'d{f.hi}")
+
+    if c.windows:
+        head("Register windows (CapMem column cells): base byte address, words (_COUNT), value "
+             "field (_WIDTH, _RESVAL, _MIN, _MAX); word j at base + 4*j")
+        for win in c.windows:
+            f = win.field
+            param(f"logic [{aw - 1}:0]", win.name, _sv_hex(win.addr, aw), "RW window")
+            param("int", f"{win.name}_COUNT", str(win.count))
+            param("int", f"{win.name}_WIDTH", str(f.width))
+            param(f"logic [{f.width - 1}:0]", f"{win.name}_RESVAL", _sv_hex(f.reset or 0, f.width))
+            if f.lo is not None:
+                param(f"logic [{dw - 1}:0]", f"{win.name}_MIN", f"{dw}'d{f.lo}")
+            if f.hi is not None:
+                param(f"logic [{dw - 1}:0]", f"{win.name}_MAX", f"{dw}'d{f.hi}")
 
     for e in c.enums:
         head(f"{e.rdl_name}: {e.kind}_<MEMBER>")
@@ -502,6 +569,19 @@ def render_py(c: Contract) -> str:
                 const(r.const(f, "MIN"), str(f.lo))
             if f.hi is not None:
                 const(r.const(f, "MAX"), str(f.hi))
+    if c.windows:
+        body += ["", "# ---- register windows (CapMem column cells): word j at base + 4*j"]
+        for w in c.windows:
+            f = w.field
+            const(w.name, f"0x{w.addr:03X}", "RW window")
+            const(f"{w.name}_COUNT", str(w.count))
+            const(f"{w.name}_WIDTH", str(f.width))
+            const(f"{w.name}_MASK", f"0x{f.mask:X}")
+            const(f"{w.name}_RESVAL", str(f.reset or 0))
+            if f.lo is not None:
+                const(f"{w.name}_MIN", str(f.lo))
+            if f.hi is not None:
+                const(f"{w.name}_MAX", str(f.hi))
     body += ["", "# ---- register groups (address order)"]
     groups = {"RO_REGS": "RO", "WO_REGS": "WO", "W1C_REGS": "W1C"}
     for gname, acc in groups.items():
@@ -527,6 +607,28 @@ def render_py(c: Contract) -> str:
     names.append("TIMING_RESETS")
     body.append("TIMING_RESETS: dict[str, int] = {")
     body += [f"    {_pystr(r.timing or '')}: {r.name}_RESVAL," for r in c.timing_regs]
+    body.append("}")
+
+    body += ["", "#: CapMem quadrant cells: cell name -> register address per quadrant"]
+    names += ["CAPMEM_QUADRANT_REGS", "CAPMEM_COLUMN_WINDOWS", "CAPMEM_RESETS"]
+    body.append("CAPMEM_QUADRANT_REGS: dict[str, tuple[int, ...]] = {")
+    cells: dict[str, list[RegDef]] = {}
+    for r in c.capmem_regs:
+        cells.setdefault(r.capmem or "", []).append(r)
+    for cell, regs in cells.items():
+        regs = sorted(regs, key=lambda r: r.quadrant or 0)
+        if [r.quadrant for r in regs] != list(range(len(regs))):
+            raise ValueError(f"{SOURCE}: CapMem cell {cell}: quadrants must be 0..n-1")
+        body.append(f"    {_pystr(cell)}: (" + ", ".join(r.name for r in regs) + "),")
+    body.append("}")
+    body.append("#: CapMem column cells: cell name -> window base address (column j at base + 4*j)")
+    body.append("CAPMEM_COLUMN_WINDOWS: dict[str, int] = {")
+    body += [f"    {_pystr(w.capmem or '')}: {w.name}," for w in c.windows if w.capmem]
+    body.append("}")
+    body.append("#: reset value per CapMem cell")
+    body.append("CAPMEM_RESETS: dict[str, int] = {")
+    body += [f"    {_pystr(cell)}: {regs[0].name}_RESVAL," for cell, regs in cells.items()]
+    body += [f"    {_pystr(w.capmem or '')}: {w.name}_RESVAL," for w in c.windows if w.capmem]
     body.append("}")
 
     for e in c.enums:
@@ -568,10 +670,26 @@ def render_py(c: Contract) -> str:
                        ("timing", _pystr(r.timing) if r.timing else "None"),
                        ("desc", _pystr(r.desc))):
             body += _kwarg(k, val, 8)
+        if r.capmem:
+            body += _kwarg("capmem", _pystr(r.capmem), 8)
+            body += _kwarg("quadrant", str(r.quadrant), 8)
         body.append("        fields=(")
         for f in r.fields:
             body += _py_field(f, 12)
         body.append("        ),")
+        body.append("    ),")
+    body.append(")")
+    names += ["WINDOWS", "Window"]
+    body.append("#: every register window (register array), in address order")
+    body.append("WINDOWS: tuple[Window, ...] = (")
+    for w in c.windows:
+        body.append("    Window(")
+        for k, val in (("name", _pystr(w.name)), ("addr", w.name), ("count", f"{w.name}_COUNT"),
+                       ("stride", str(w.stride)), ("busy_refused", repr(w.busy_refused)),
+                       ("capmem", _pystr(w.capmem) if w.capmem else "None"),
+                       ("desc", _pystr(w.desc))):
+            body += _kwarg(k, val, 8)
+        body += _py_field(w.field, 8, "field=Field")
         body.append("    ),")
     body.append(")")
     body.append("#: every vector-port entry, in address order")
@@ -598,7 +716,7 @@ def render_py(c: Contract) -> str:
         "",
         "from enum import IntEnum",
         "",
-        "from hxsim.regtypes import Field, Register, Vector",
+        "from hxsim.regtypes import Field, Register, Vector, Window",
         "",
         *all_lines,
         "",
@@ -654,6 +772,11 @@ def render_c_top(c: Contract) -> str:
     ]
     for r in c.regs:
         lines.append(f"#define HX_TOP__{r.name}_offset 0x{r.addr:03X}u")
+    if c.windows:
+        lines += ["", "// Register windows (CapMem column cells): word j at offset + 4*j"]
+    for w in c.windows:
+        lines.append(f"#define HX_TOP__{w.name}_offset 0x{w.addr:03X}u")
+        lines.append(f"#define HX_TOP__{w.name}_count {w.count}u")
     lines += ["", "// Allowed values of writable fields (inclusive)"]
     for r in c.regs:
         for f in r.fields:
@@ -661,6 +784,11 @@ def render_c_top(c: Contract) -> str:
                 lines.append(f"#define HX_TOP__{r.name}__{f.name}_min {f.lo}u")
             if f.hi is not None:
                 lines.append(f"#define HX_TOP__{r.name}__{f.name}_max {f.hi}u")
+    for w in c.windows:
+        if w.field.lo is not None:
+            lines.append(f"#define HX_TOP__{w.name}__{w.field.name}_min {w.field.lo}u")
+        if w.field.hi is not None:
+            lines.append(f"#define HX_TOP__{w.name}__{w.field.name}_max {w.field.hi}u")
     lines += ["", f"// Vector-port addresses: one address = one vector of {c.lanes} byte lanes",
               f"#define HX_VPORT_LANES {c.lanes}u"]
     for v in c.vecs:
@@ -679,6 +807,9 @@ def render_c_top(c: Contract) -> str:
     for r in c.regs:
         lines.append(f"static_assert(offsetof(hx_top_t, {r.name}) == HX_TOP__{r.name}_offset, "
                      f'"{r.name}");')
+    for w in c.windows:
+        lines.append(f"static_assert(offsetof(hx_top_t, {w.name}) == HX_TOP__{w.name}_offset, "
+                     f'"{w.name}");')
     for v in c.vecs:
         lines.append(f"static_assert(offsetof(hx_vport_t, {v.name}) == HX_VPORT__{v.name}_offset, "
                      f'"{v.name}");')
@@ -738,6 +869,12 @@ def md_registers(c: Contract) -> str:
         desc = _md(r.desc + ("; refused while busy" if r.busy_refused else ""))
         rows.append(f"| 0x{r.addr:03X} | `{r.name}` | {_ACCESS_MD[r.access]} | {reset} | "
                     f"{fields} | {desc} |")
+    for w in c.windows:
+        f = w.field
+        fields = f"`[{f.msb}:0]`, {_range_text(f)}"
+        desc = _md(w.desc + ("; refused while busy" if w.busy_refused else ""))
+        rows.append(f"| 0x{w.addr:03X} + 4*j (j = 0..{w.count - 1}) | `{w.name}[{w.count}]` | RW | "
+                    f"{f.reset or 0} | {fields} | {desc} |")
     rows += ["", "Fields of the registers with several fields:", "",
              "| register | bits | field | reset | meaning |", "|---|---|---|---|---|"]
     for r in c.regs:

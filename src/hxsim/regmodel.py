@@ -16,14 +16,25 @@ Each START computes one VMM on the array behind the model: a ``ChipInstance`` (t
 ``vmm_detail``: its fixed pattern and its trial-noise stream, bit-identical to the event-level
 bridge of the co-simulation) or, with ``chip=None``, the ideal array of the golden reference
 (``hxsim.golden.ideal_codes``: baseline code 128, gain 1/500; what tb_top's HDL ideal array
-computes). DONE is immediate (there is no clock), so the model is never busy and the
-``*_WHILE_BUSY`` errors cannot occur; every other refusal sets STATUS.ERROR, ERR_CODE,
-ERROR_COUNT and IRQ_STATUS.ERROR as the RTL does, and CTRL's ERR_CLEAR and SOFT_RESET act as
-specified.
+computes). DONE is immediate (there is no clock), so on its own the model is never busy; the
+attribute ``busy`` (set by a test, or by a predictor that saw the DUT busy) makes it refuse
+writes to the registers marked refused-while-busy (timing, CapMem) as WRITE_WHILE_BUSY, as the
+RTL does. Every refusal sets STATUS.ERROR, ERR_CODE, ERROR_COUNT and IRQ_STATUS.ERROR as the RTL
+does, and CTRL's ERR_CLEAR and SOFT_RESET act as specified.
+
+Sub-word access (docs/interfaces.md section 4): the low two address bits are ignored, WSTRB
+selects the bytes a write replaces (the others keep the register's value; 0 for CTRL and
+IRQ_STATUS), and every check applies to the resulting value.
+
+CapMem (``hxsim.capmem``): the quadrant registers and the two column windows are held in
+``capmem_regs`` / ``capmem_cols`` and given as ``capmem`` (a ``CapMemConfig``); with a chip, a
+VMM runs with them once the chip model accepts a CapMem configuration (``ChipInstance.program``
+with a ``capmem`` argument); the ideal array does not depend on them.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +42,7 @@ import numpy as np
 
 from hxsim.array import ChipInstance
 from hxsim.bringup.program import ExecResult, Op, from_lanes_int8, interpret, to_lanes
+from hxsim.capmem import CapMemConfig
 from hxsim.golden import (
     GOLDEN_GAIN,
     TILE_COLS,
@@ -43,6 +55,9 @@ from hxsim.regmap import (
     BAD_REG_ADDR,
     BAD_REG_VALUE,
     BAD_VEC_ADDR,
+    CAPMEM_COLUMN_WINDOWS,
+    CAPMEM_QUADRANT_REGS,
+    CAPMEM_RESETS,
     CTRL,
     CTRL_ABORT,
     CTRL_ERR_CLEAR,
@@ -76,6 +91,8 @@ from hxsim.regmap import (
     VERSION_VALUE,
     VMM_COUNT,
     WEIGHT_RANGE,
+    WINDOWS,
+    WRITE_WHILE_BUSY,
     unpack_lanes,
 )
 from hxsim.timing import TIMING_RANGES, Timing
@@ -87,6 +104,22 @@ DAC_RESET = 32
 _SYN_END = VA_SYN + 2 * PHYS_ROWS
 #: Bits a write to CTRL (four pulse bits) and to IRQ_STATUS / IRQ_ENABLE (two bits) may set.
 _WRITE_BITS = {CTRL: 4, IRQ_STATUS: 2, IRQ_ENABLE: 2}
+#: CapMem quadrant register address -> (cell, quadrant)
+_CAPMEM_QUAD = {a: (cell, q) for cell, addrs in CAPMEM_QUADRANT_REGS.items()
+                for q, a in enumerate(addrs)}
+#: Allowed values of every CapMem cell (the RDL's hx_min / hx_max, the same for every cell)
+_CAPMEM_RANGE = (WINDOWS[0].field.lo or 0, WINDOWS[0].field.hi or 0)
+#: Bytes of a 32-bit word selected by each WSTRB value
+_BYTE_MASKS = tuple(sum(0xFF << (8 * b) for b in range(4) if s >> b & 1) for s in range(16))
+
+
+def _check_axi(addr: int, data: int | None = None, strb: int = 0xF) -> None:
+    if not 0 <= addr < 0x1000:
+        raise ValueError(f"AXI address {addr:#x}: expected 0..0xfff")
+    if data is not None and not 0 <= data <= 0xFFFF_FFFF:
+        raise ValueError(f"AXI write data {data:#x} at {addr:#05x}: expected 0..0xffffffff")
+    if not 0 <= strb <= 0xF:
+        raise ValueError(f"AXI write strobe {strb:#x} at {addr:#05x}: expected 0..0xf")
 
 
 class HxTopRegModel:
@@ -116,6 +149,13 @@ class HxTopRegModel:
         self.err_code = 0
         self.irq_status = self.irq_enable = 0
         self.stores = 0
+        self.busy = False
+        self.capmem_regs: dict[int, int] = {a: CAPMEM_RESETS[cell]
+                                            for a, (cell, _) in _CAPMEM_QUAD.items()}
+        self.capmem_cols: dict[str, I64] = {
+            cell: np.full(next(w.count for w in WINDOWS if w.addr == base), CAPMEM_RESETS[cell],
+                          dtype=np.int64)
+            for cell, base in CAPMEM_COLUMN_WINDOWS.items()}
 
     # ---- what the chip holds -------------------------------------------------------------------
     @property
@@ -127,6 +167,41 @@ class HxTopRegModel:
     def timing(self) -> Timing:
         """The timing registers as ``hxsim.Timing``."""
         return Timing.from_dict(self.timing_regs)
+
+    @property
+    def capmem(self) -> CapMemConfig:
+        """The CapMem cells as ``hxsim.capmem.CapMemConfig``."""
+        quad = {cell: [self.capmem_regs[a] for a in addrs]
+                for cell, addrs in CAPMEM_QUADRANT_REGS.items()}
+        return CapMemConfig(quad, {k: v.copy() for k, v in self.capmem_cols.items()})
+
+    def _capmem_cell(self, word: int) -> tuple[str, int] | None:
+        """(cell, column) of a CapMem window word; None outside the windows."""
+        for w in WINDOWS:
+            if word in w and w.capmem is not None:
+                return w.capmem, (word - w.addr) // w.stride
+        return None
+
+    def _rw_value(self, word: int) -> int | None:
+        """The value a write to ``word`` starts from (RW: the register; CTRL, IRQ_STATUS: 0);
+        None for an address no write can go to."""
+        for name, a in TIMING_REGS.items():
+            if a == word:
+                return self.timing_regs[name]
+        if word in (CTRL, IRQ_STATUS):
+            return 0
+        if word == IRQ_ENABLE:
+            return self.irq_enable
+        if word in _CAPMEM_QUAD:
+            return self.capmem_regs[word]
+        cell = self._capmem_cell(word)
+        if cell is not None:
+            return int(self.capmem_cols[cell[0]][cell[1]])
+        return None
+
+    def _busy_refused(self, word: int) -> bool:
+        return (word in TIMING_REGS.values() or word in _CAPMEM_QUAD
+                or self._capmem_cell(word) is not None)
 
     @property
     def status(self) -> int:
@@ -151,7 +226,17 @@ class HxTopRegModel:
         if np.any((inh > 0) & (exc > 0)):
             raise ValueError("sram: the model needs at most one of the two synapses of a logical "
                              "weight non-zero")
-        cb, cr, y8 = self.chip.vmm_detail(self.x, exc - inh, t, self.dac, self.col_off)
+        cfg = self.capmem
+        if cfg.is_default:
+            cb, cr, y8 = self.chip.vmm_detail(self.x, exc - inh, t, self.dac, self.col_off)
+        else:
+            if "capmem" not in inspect.signature(self.chip.program).parameters:
+                raise ValueError("capmem: the CapMem cells differ from their reset values, but "
+                                 "this ChipInstance takes no CapMem configuration (program has "
+                                 "no capmem argument)")
+            program: Any = self.chip.program  # the capmem argument comes with the model's CapMem
+            tile = program(exc - inh, self.dac, self.col_off, capmem=cfg)
+            cb, cr, y8 = tile.vmm_detail(self.x, t)
         return cb.astype(np.int64), cr.astype(np.int64), y8.astype(np.int64)
 
     def observe_store(self, addr: int, lanes: object, err: bool = False) -> None:
@@ -164,14 +249,29 @@ class HxTopRegModel:
             else np.asarray(lanes, dtype=np.int64)
         self._store(int(addr), v)
 
-    def observe_write(self, addr: int, data: int, ok: bool = True) -> None:
-        """Mirror an accepted AXI write of a timing register (other registers have no state the
-        predictor needs; refused writes change nothing)."""
+    def observe_write(self, addr: int, data: int, ok: bool = True, strb: int = 0xF) -> None:
+        """Mirror an accepted AXI write (as on the bus: byte address, WDATA, WSTRB) of a timing or
+        CapMem register (other registers have no state the predictor needs; refused writes change
+        nothing). The written value is judged by the DUT, not here."""
         if not ok:
             return
+        word = addr & ~3
+        base = self._rw_value(word)
+        if base is None:
+            return
+        value = (base & ~_BYTE_MASKS[strb]) | (data & _BYTE_MASKS[strb])
+        self._apply_write(word, value)
+
+    def _apply_write(self, word: int, value: int) -> None:
+        """Store an accepted write's resulting value in a timing or CapMem register."""
         for name, a in TIMING_REGS.items():
-            if a == addr:
-                self.timing_regs[name] = int(data)
+            if a == word:
+                self.timing_regs[name] = int(value)
+        if word in _CAPMEM_QUAD:
+            self.capmem_regs[word] = int(value)
+        cell = self._capmem_cell(word)
+        if cell is not None:
+            self.capmem_cols[cell[0]][cell[1]] = int(value)
 
     def _store(self, addr: int, v: I64) -> bool:
         """Apply an accepted store; False for an address that holds nothing storable."""
@@ -196,30 +296,45 @@ class HxTopRegModel:
         self.err_code = code
         self.irq_status |= IRQ_ERROR
 
-    def axi_write(self, addr: int, data: int) -> bool:
-        """AXI4-Lite write; True for OKAY, False for SLVERR (BAD_REG_VALUE: a value outside the
-        register's range or bits above its field; BAD_REG_ADDR: unmapped or read-only)."""
+    def axi_write(self, addr: int, data: int, strb: int = 0xF) -> bool:
+        """AXI4-Lite write of byte address ``addr`` (its word; the low two bits are ignored) with
+        WDATA ``data`` and WSTRB ``strb``; True for OKAY, False for SLVERR. Checks in the RTL's
+        order: BAD_REG_ADDR (unmapped or read-only), WRITE_WHILE_BUSY (``busy`` and a register
+        refused while busy), BAD_REG_VALUE (the resulting value outside the register's range or
+        with bits outside its fields). Raises ``ValueError`` for an address outside 0..0xfff,
+        data outside 32 bits or a strobe outside 0..0xf."""
+        _check_axi(addr, data, strb)
+        word = addr & ~3
+        base = self._rw_value(word)
+        if base is None:
+            self._err(BAD_REG_ADDR)
+            return False
+        if self.busy and self._busy_refused(word):
+            self._err(WRITE_WHILE_BUSY)
+            return False
+        value = (base & ~_BYTE_MASKS[strb]) | (data & _BYTE_MASKS[strb])
         for name, a in TIMING_REGS.items():
-            if a == addr:
+            if a == word:
                 lo, hi = TIMING_RANGES[name]
-                if not lo <= data <= hi:
+                if not lo <= value <= hi:
                     self._err(BAD_REG_VALUE)
                     return False
-                self.timing_regs[name] = int(data)
-                return True
-        if addr in _WRITE_BITS:
-            if data >> _WRITE_BITS[addr]:
-                self._err(BAD_REG_VALUE)
-                return False
-            if addr == IRQ_STATUS:
-                self.irq_status &= ~data  # write 1 to clear
-            elif addr == IRQ_ENABLE:
-                self.irq_enable = data
-            else:
-                self._ctrl(data)
-            return True
-        self._err(BAD_REG_ADDR)
-        return False
+        if word in _WRITE_BITS and value >> _WRITE_BITS[word]:
+            self._err(BAD_REG_VALUE)
+            return False
+        if (word in _CAPMEM_QUAD or self._capmem_cell(word) is not None) \
+                and not _CAPMEM_RANGE[0] <= value <= _CAPMEM_RANGE[1]:
+            self._err(BAD_REG_VALUE)
+            return False
+        if word == IRQ_STATUS:
+            self.irq_status &= ~value  # write 1 to clear
+        elif word == IRQ_ENABLE:
+            self.irq_enable = value
+        elif word == CTRL:
+            self._ctrl(value)
+        else:
+            self._apply_write(word, value)
+        return True
 
     def _ctrl(self, data: int) -> None:
         if data & CTRL_SOFT_RESET:
@@ -241,14 +356,22 @@ class HxTopRegModel:
         self.irq_status |= IRQ_DONE
 
     def axi_read(self, addr: int) -> tuple[int, bool]:
-        """AXI4-Lite read: (data, OKAY?); unmapped addresses answer (0, False), BAD_REG_ADDR."""
+        """AXI4-Lite read of the word holding byte address ``addr`` (the whole word; the low two
+        bits are ignored): (data, OKAY?); unmapped addresses answer (0, False), BAD_REG_ADDR.
+        Raises ``ValueError`` for an address outside 0..0xfff."""
+        _check_axi(addr)
+        word = addr & ~3
         values = {ID: ID_VALUE, VERSION: VERSION_VALUE, CTRL: 0, STATUS: self.status,
                   IRQ_STATUS: self.irq_status, IRQ_ENABLE: self.irq_enable,
                   CYCLES_LAST: self.cycles_last, VMM_COUNT: self.vmm_count,
                   ERROR_COUNT: self.error_count, EVENTS_LAST: self.events_last}
         values.update({a: self.timing_regs[n] for n, a in TIMING_REGS.items()})
-        if addr in values:
-            return values[addr], True
+        values.update(self.capmem_regs)
+        if word in values:
+            return values[word], True
+        cell = self._capmem_cell(word)
+        if cell is not None:
+            return int(self.capmem_cols[cell[0]][cell[1]]), True
         self._err(BAD_REG_ADDR)
         return 0, False
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Field", "Register", "Vector"]
+__all__ = ["Field", "Register", "Vector", "Window"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Register:
-    """One AXI4-Lite register: access RO, WO (reads 0), RW or W1C (write 1 to clear)."""
+    """One AXI4-Lite register: access RO, WO (reads 0), RW or W1C (write 1 to clear). A CapMem
+    quadrant cell names its cell (``capmem``, an ``hxsim.capmem`` name) and ``quadrant``."""
 
     name: str
     addr: int
@@ -45,6 +46,8 @@ class Register:
     timing: str | None
     desc: str
     fields: tuple[Field, ...]
+    capmem: str | None = None
+    quadrant: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,27 @@ class Vector:
     lanes: int
     desc: str
     lane: Field
+
+
+@dataclass(frozen=True)
+class Window:
+    """A register array of the AXI4-Lite map: ``count`` words from byte address ``addr``
+    (word j at ``addr + stride*j``), each one RW ``field`` (a CapMem column window: word j is
+    column j of cell ``capmem``)."""
+
+    name: str
+    addr: int
+    count: int
+    stride: int
+    busy_refused: bool
+    capmem: str | None
+    desc: str
+    field: Field
+
+    @property
+    def end(self) -> int:
+        """The first byte address after the window."""
+        return self.addr + self.count * self.stride
+
+    def __contains__(self, addr: object) -> bool:
+        return isinstance(addr, int) and self.addr <= addr < self.end

@@ -5,8 +5,13 @@ Assumptions (docs/interfaces.md sections 2-3, docs/cosim.md):
 - Weights come from the RTL's synapse SRAM (``u_dut.u_sram.mem``, read by hierarchy), DAC offsets
   from ``dac_offset_o``, events from tb_top's event recorder: never from the stimulus, so an RTL
   bug shows up as a wrong result.
+- CapMem cells from hx_top's outputs ``capmem_quad_o``, ``capmem_synin_gm_o``,
+  ``capmem_leak_o`` (rtl/hx_capmem.sv), re-read when tb_top's tracker ``capmem_dirty_q`` says
+  they were written or reset since the last baseline conversion, and handed to the session as an
+  ``hxsim.capmem.CapMemConfig`` (``set_capmem``).
 - Baseline conversion (``cadc_sel_o`` = 0): re-read the SRAM rows tb_top marks as possibly
-  changed, ``reset`` the session at cycle 0, ``convert`` at the conversion's first cycle.
+  changed and the CapMem cells when marked, ``reset`` the session at cycle 0, ``convert`` at the
+  conversion's first cycle.
 - Result conversion (``cadc_sel_o`` = 1): ``apply_events`` with the recorded events, ``convert``.
 - The crossing codes are written in one go before the edge that ends the first ramp step (even
   with ``adc_reset_wait`` = 0): under Verilator on waking (values are settled there), under other
@@ -25,15 +30,30 @@ import numpy.typing as npt
 from cocotb.triggers import ReadOnly, RisingEdge, Timer
 
 import hxsim
-from hxsim.regmap import COLS, PHYS_ROWS, unpack_fields
+from hxsim.capmem import COLUMN_CELLS, CapMemConfig
+from hxsim.regmap import (
+    CAPMEM_I_BIAS_LEAK_WIDTH,
+    CAPMEM_QUADRANT_REGS,
+    COLS,
+    PHYS_ROWS,
+    unpack_fields,
+)
 from hxsim.types import I64, U8
 
 EV_PER_PAGE = 128
 EV_BITS = 48
+#: CapMem cell width and quadrant registers: capmem_quad_o holds register k (address order from
+#: the lowest quadrant register) at [10k +: 10]
+CAPMEM_W = CAPMEM_I_BIAS_LEAK_WIDTH
+_QUAD_BASE = min(a for addrs in CAPMEM_QUADRANT_REGS.values() for a in addrs)
+_QUAD_COUNT = sum(len(addrs) for addrs in CAPMEM_QUADRANT_REGS.values())
+#: hx_top output of each column cell
+CAPMEM_COLUMN_PORTS = {"i_bias_synin_gm": "capmem_synin_gm_o", "i_bias_leak": "capmem_leak_o"}
 
 
 def _to_int(value: Any) -> int:
-    """A LogicArray as unsigned int; X/Z bits (never-written SRAM in Icarus) read as 0."""
+    """A LogicArray as unsigned int; X/Z bits read as 0 (in Icarus only the unused slots of a
+    partly filled event-recorder page hold X; the SRAM powers up at 0)."""
     try:
         return int(value.to_unsigned())
     except ValueError:
@@ -87,6 +107,32 @@ class EventRecorder:
                 np.concatenate(codes).astype(np.int64), bool(self.overflow.value))
 
 
+class CapMemReader:
+    """Reads the CapMem cells from hx_top's outputs (three wide vectors, one VPI read each) when
+    tb_top's ``capmem_dirty_q`` says they may have changed."""
+
+    def __init__(self, dut: Any) -> None:
+        if set(CAPMEM_COLUMN_PORTS) != set(COLUMN_CELLS):
+            raise RuntimeError(f"bridge: CapMem column cells {sorted(COLUMN_CELLS)} have no "
+                               f"port in {sorted(CAPMEM_COLUMN_PORTS)}")
+        self.dirty = dut.capmem_dirty_q
+        self.quad = dut.capmem_quad_o
+        self.cols = {cell: getattr(dut, port) for cell, port in CAPMEM_COLUMN_PORTS.items()}
+        self.reads = 0
+
+    def changed(self) -> bool:
+        return str(self.dirty.value) == "1"
+
+    def read(self) -> CapMemConfig:
+        """The cells as the RTL presents them."""
+        self.reads += 1
+        quad = unpack_fields(_to_int(self.quad.value), CAPMEM_W, _QUAD_COUNT)
+        q = {cell: quad[[(a - _QUAD_BASE) // 4 for a in addrs]]
+             for cell, addrs in CAPMEM_QUADRANT_REGS.items()}
+        c = {cell: unpack_fields(_to_int(h.value), CAPMEM_W, COLS) for cell, h in self.cols.items()}
+        return CapMemConfig(q, c)
+
+
 class AnalogBridge:
     """Drives tb_top's ``cross_codes_i`` from an ``hxsim.ChipInstance`` event session."""
 
@@ -105,6 +151,8 @@ class AnalogBridge:
         self.touched = dut.sram_touched_q
         self.other = dut.sram_other_q
         self.mem = dut.u_dut.u_sram.mem
+        self.capmem_reader = CapMemReader(dut)
+        self.capmem = CapMemConfig.default()
         self.weights: U8 = np.zeros((PHYS_ROWS, COLS), dtype=np.uint8)
         self.dac_offsets: I64 = np.full(128, 32, dtype=np.int64)
         self._dac_raw = -1  # dac_offset_o as last read (the offsets are unpacked when it changes)
@@ -131,6 +179,23 @@ class AnalogBridge:
             self._read_row(r)
         return len(rows) > 0
 
+    def _sync_capmem(self, new_session: bool) -> None:
+        """Re-read the CapMem cells when marked as changed; hand them to the session when they
+        differ from what it has (every new session gets them)."""
+        if self.capmem_reader.changed() or new_session:
+            cfg = self.capmem_reader.read()
+            if cfg != self.capmem or new_session:
+                self._set_capmem(cfg)
+            self.capmem = cfg
+
+    def _set_capmem(self, cfg: CapMemConfig) -> None:
+        # TODO(capmem): the guard goes when the model's EventSession.set_capmem is on main
+        if hasattr(self.session, "set_capmem"):
+            self.session.set_capmem(cfg)
+        elif not cfg.is_default:
+            raise RuntimeError("bridge: the RTL's CapMem cells differ from their reset values "
+                               "but the model's EventSession has no set_capmem")
+
     def write_codes(self, codes: npt.ArrayLike) -> None:
         c = np.asarray(codes, dtype=np.uint8)
         self.cross.value = int.from_bytes(c.tobytes(), "little")
@@ -139,6 +204,7 @@ class AnalogBridge:
     def on_baseline(self, cycle: int) -> U8:
         changed = self._sync_weights()
         dac_raw = _to_int(self.dac.value)
+        new_session = self.session is None
         if self.session is None:
             self.dac_offsets = unpack_fields(dac_raw, 6, 128)
             self.session = self.chip.event_session(self.weights, self.dac_offsets)
@@ -151,6 +217,7 @@ class AnalogBridge:
                     self.session.set_dac_offsets(dac)
                 self.dac_offsets = dac
         self._dac_raw = dac_raw
+        self._sync_capmem(new_session)
         self.obs = VmmObservation()
         self.history.append(self.obs)
         self.session.reset(0)

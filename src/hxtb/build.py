@@ -64,8 +64,8 @@ def test_modules(*names: str) -> str:
 
 
 #: every verification test module (``make sim`` loads all of them and selects by test name)
-TEST_MODULES = test_modules("test_vmm", "test_errors", "test_regs", "test_verif", "test_coverage",
-                            "bench")
+TEST_MODULES = test_modules("test_vmm", "test_errors", "test_regs", "test_capmem", "test_verif",
+                            "test_coverage", "bench")
 
 
 def setup_verilator() -> None:

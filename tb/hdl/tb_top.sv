@@ -12,7 +12,9 @@
 //     (cycle relative to the VMM start) in pages of 128 events, so Python reads whole pages once;
 //   * phase time stamps of the running VMM (neuron reset length, CADC starts, ramp windows, done);
 //   * a change tracker for the synapse SRAM (rows possibly written since the last baseline
-//     conversion), so the bridge re-reads only SRAM rows that may have changed.
+//     conversion), so the bridge re-reads only SRAM rows that may have changed;
+//   * a change tracker for the CapMem cells (written or reset since the last baseline
+//     conversion), so the bridge re-reads the CapMem outputs only when they may have changed.
 // Python never runs per clock: it wakes on edges of `cadc_start_o` and `irq_o` only.
 //
 // VMM start (cycle 0) is detected from the RTL's outputs alone: the first cycle of `nrn_reset_o`
@@ -67,6 +69,10 @@ module tb_top #(
   output wire            cadc_ramp_valid_o,
   output wire [7:0]      cadc_ramp_o,
   output wire [767:0]    dac_offset_o,
+  // CapMem cells of hx_top (quadrant registers, column cells), observed by the bridge
+  output wire [99:0]     capmem_quad_o,
+  output wire [2559:0]   capmem_synin_gm_o,
+  output wire [2559:0]   capmem_leak_o,
   // crossing codes of the 256 columns from the Python bridge, column j at [8*j +: 8]
   input  wire [2047:0]   cross_codes_i,
   // test hook: columns whose comparator is held low for the whole ramp (a membrane above the
@@ -178,7 +184,10 @@ module tb_top #(
     .cadc_ramp_valid_o(cadc_ramp_valid_o),
     .cadc_ramp_o      (cadc_ramp_o),
     .cadc_cmp_i       (cadc_cmp),
-    .dac_offset_o     (dac_offset_o)
+    .dac_offset_o     (dac_offset_o),
+    .capmem_quad_o    (capmem_quad_o),
+    .capmem_synin_gm_o(capmem_synin_gm_o),
+    .capmem_leak_o    (capmem_leak_o)
   );
 
   // ---------------------------------------------------------------- protocol / output checkers
@@ -330,6 +339,22 @@ module tb_top #(
       end
       if (vreq_valid_i && vreq_ready_o && vreq_we_i) stores_q <= stores_q + 32'd1;
       if (u_dut.u_sram.we_i) sram_touched_q[u_dut.u_sram.addr_i] <= 1'b1;
+    end
+  end
+
+  // ---------------------------------------------------------------- CapMem change tracker
+  // Set by reset (cells back to their reset values) and by every write through hx_capmem's write
+  // port (the cells change only there); cleared at the end of each baseline `cadc_start_o`
+  // cycle, during which the bridge reads it and, when set, the CapMem outputs.
+  reg capmem_dirty_q;
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      capmem_dirty_q <= 1'b1;
+    end else if (u_dut.u_capmem.we_i) begin
+      capmem_dirty_q <= 1'b1;
+    end else if (cadc_start_o && !cadc_sel_o) begin
+      capmem_dirty_q <= 1'b0;
     end
   end
 

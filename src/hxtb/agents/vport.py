@@ -57,6 +57,17 @@ class VportBus:
                    rsp_rdata=dut.vrsp_rdata_o, rsp_err=dut.vrsp_err_o)
 
 
+def _data(value: Any, what: str) -> int:
+    """A response's data as an unsigned int. X/Z bits (only a 4-state simulator can show them;
+    hx_top defines every bit of a response, unwritten SRAM rows included) are a design error:
+    ``RuntimeError`` naming the request, on every simulator alike."""
+    try:
+        return int(value.to_unsigned())  # (is_resolvable would build 1024 Logic objects)
+    except ValueError:
+        raise RuntimeError(f"{what}: response data has X/Z bits (undefined state in the DUT)"
+                           ) from None
+
+
 class VectorPortDriver:
     """Drives requests, accepts responses with random back-pressure (``backpressure`` = chance
     of holding ``vrsp_ready_i`` low in a cycle, from its own ``random.Random``). One request is
@@ -100,7 +111,8 @@ class VectorPortDriver:
             b.rsp_ready.value = int(ready)
             await self.read_only
             if ready and b.rsp_valid.value:
-                txn.rdata = b.rsp_rdata.value.to_unsigned()
+                txn.rdata = _data(b.rsp_rdata.value,
+                                  f"vector {'store' if we else 'load'} {addr:#06x}")
                 txn.err = bool(b.rsp_err.value)
                 break
             await self.clk_edge
@@ -153,7 +165,7 @@ class VectorPortMonitor(uvm_component):
             while not (b.rsp_valid.value and b.rsp_ready.value):
                 await clk_edge
                 await read_only
-            txn.rdata = b.rsp_rdata.value.to_unsigned()
+            txn.rdata = _data(b.rsp_rdata.value, f"vector response to {txn.addr:#06x}")
             txn.err = bool(b.rsp_err.value)
             self.count += 1
             self.ap.write(txn)

@@ -76,7 +76,7 @@ class RegModelPredictor:
 
     def write_reg(self, acc: RegAccess) -> None:
         if acc.write:
-            self.model.observe_write(acc.addr, acc.data, acc.resp == regmap.OKAY)
+            self.model.observe_write(acc.addr, acc.data, acc.resp == regmap.OKAY, acc.strb)
 
     def held(self) -> Held:
         m = self.model

@@ -1,7 +1,8 @@
 """cocotb register tests generated from the register contract (data/hx_top.rdl, read through
 hxsim.regmap.REGISTERS): reset values, access types (RO refuses writes, RW reads back, W1C
-clears, WO reads 0), allowed value ranges, refusal while busy, and unmapped, aliased and
-unaligned addresses, all through the AXI4-Lite port.
+clears, WO reads 0), allowed value ranges, partial strobes (merged into the register, checked as
+the resulting value), refusal while busy, and unmapped and aliased addresses, all through the
+AXI4-Lite port. (The CapMem windows and every strobe x byte offset: test_capmem.)
 
 Every expectation is derived from the register description plus the contract's error rule
 (docs/interfaces.md section 4, "Errors"): a refused access answers SLVERR (START while busy is
@@ -23,6 +24,7 @@ from hxtb.tbench import Testbench
 
 REGS = rm.REGISTERS
 BY_ADDR = {r.addr: r for r in REGS}
+WINDOWS = rm.WINDOWS
 WORD = rm.HX_TOP_DATA_W // 8
 ALL_ONES = (1 << rm.HX_TOP_DATA_W) - 1
 Image = dict[int, int]
@@ -103,6 +105,21 @@ def _bad_values(r: rm.Register, f: rm.Field) -> list[int]:
     return out
 
 
+def _legal(r: rm.Register, value: int) -> bool:
+    """A write leaving ``value`` in ``r`` is accepted: no bit outside the writable fields, every
+    field with a range inside it."""
+    if value & ~r.wmask & ALL_ONES:
+        return False
+    return all(f.lo is None or f.hi is None or f.lo <= (value & f.mask) >> f.lsb <= f.hi
+               for f in r.fields if "w" in f.sw)
+
+
+def _merge(old: int, data: int, strb: int) -> int:
+    """The register value after a write of ``data`` with WSTRB ``strb`` (contract section 4)."""
+    mask = sum(0xFF << (8 * b) for b in range(WORD) if strb >> b & 1)
+    return (old & ~mask) | (data & mask)
+
+
 @cocotb.test()
 async def test_regs_reset(dut: object) -> None:
     """After reset every register reads its reset value from the contract (WO: 0)."""
@@ -128,9 +145,10 @@ async def test_regs_read_only(dut: object) -> None:
 
 @cocotb.test()
 async def test_regs_read_write(dut: object) -> None:
-    """RW registers read back every legal field value; values outside a field's range, bits
-    outside the writable fields and partial strobes are refused (SLVERR, BAD_REG_VALUE) and
-    leave the register unchanged."""
+    """RW registers read back every legal field value; values outside a field's range and bits
+    outside the writable fields are refused (SLVERR, BAD_REG_VALUE) and leave the register
+    unchanged; a partial strobe (at its byte offset) replaces only the strobed bytes and is
+    accepted or refused by the resulting value."""
     tb = await _setup(dut)
     rng = _rng()
     img = await _image(tb)
@@ -149,10 +167,17 @@ async def test_regs_read_write(dut: object) -> None:
             resp = await tb.axil.write(r.addr, value)
             assert resp == rm.SLVERR, f"write {r.name} = {value:#x}: resp {resp}, expected SLVERR"
             img = await _expect(tb, _refused(img, rm.BAD_REG_VALUE), f"{r.name} = {value:#x}")
-        for strb in (0x1, 0x3, 0x7):
-            resp = await tb.axil.write(r.addr, r.reset, strb=strb)
-            assert resp == rm.SLVERR, f"{r.name} strobe {strb:#x}: resp {resp}, expected SLVERR"
-            img = await _expect(tb, _refused(img, rm.BAD_REG_VALUE), f"{r.name} strb {strb:#x}")
+        for strb in (0x1, 0x2, 0x3, 0x6, 0x7, 0xC, 0x8):
+            data = rng.getrandbits(rm.HX_TOP_DATA_W) & rng.choice((0xFF, 0xFF00, ALL_ONES))
+            value = _merge(img[r.addr], data, strb)
+            resp = await tb.axil.write(r.addr, data, strb=strb)
+            what = f"{r.name} = {data:#x} strobe {strb:#x}"
+            if _legal(r, value):
+                assert resp == rm.OKAY, f"{what}: resp {resp}, expected OKAY"
+                img = await _expect(tb, {**img, r.addr: value}, what)
+            else:
+                assert resp == rm.SLVERR, f"{what}: resp {resp}, expected SLVERR"
+                img = await _expect(tb, _refused(img, rm.BAD_REG_VALUE), what)
         await tb.axil.write_ok(r.addr, r.reset)
         img[r.addr] = r.reset
 
@@ -258,21 +283,26 @@ def _gaps() -> list[int]:
     return [a for a in range(0, top + WORD, WORD) if a not in BY_ADDR]
 
 
+def _mapped(addr: int) -> bool:
+    word = addr & ~(WORD - 1)
+    return word in BY_ADDR or any(word in w for w in WINDOWS)
+
+
 def _unmapped() -> list[int]:
-    """Gaps, the last word of the address space, each register's address with one address bit
-    flipped (a decoder that ignores that bit aliases it) and each register's unaligned bytes."""
-    space = 1 << rm.HX_TOP_ADDR_W
-    out = [*_gaps(), space - WORD]
+    """Gaps, the last word before the first window, each register's address with one address
+    bit flipped (a decoder that ignores that bit aliases it), also at a byte offset inside the
+    word (the offset is ignored: the word stays unmapped)."""
+    out = [*_gaps(), min(w.addr for w in WINDOWS) - WORD]
     for r in REGS:
         out += [r.addr ^ (1 << k) for k in range(2, rm.HX_TOP_ADDR_W)]
-        out += [r.addr + b for b in range(1, WORD)]
-    return sorted({a for a in out if a not in BY_ADDR})
+        out += [(r.addr ^ (1 << k)) + 1 + k % (WORD - 1) for k in range(2, rm.HX_TOP_ADDR_W)]
+    return sorted({a for a in out if not _mapped(a)})
 
 
 @cocotb.test()
 async def test_regs_unmapped(dut: object) -> None:
-    """Reads and writes of unmapped, aliased and unaligned addresses answer SLVERR (reads with
-    data 0), each counted once as BAD_REG_ADDR, and change no register."""
+    """Reads and writes of unmapped and aliased addresses (also at a byte offset) answer SLVERR
+    (reads with data 0), each counted once as BAD_REG_ADDR, and change no register."""
     tb = await _setup(dut)
     img = await _image(tb)
     exp = dict(img)

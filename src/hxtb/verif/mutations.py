@@ -27,6 +27,7 @@ VP = "hx_vector_port.sv"
 SRAM = "hx_synapse_sram.sv"
 DRV = "hx_driver_regs.sv"
 TOP = "hx_top.sv"
+CM = "hx_capmem.sv"
 
 MUTATIONS: list[Mutation] = [
     # ---- event scheduler
@@ -173,6 +174,64 @@ MUTATIONS: list[Mutation] = [
              "err_count_d = err_count_base + {30'h0, err_inc};",
              "err_count_d = err_count_base + 32'd1;",
              "simultaneous errors counted once"),
+    # ---- CapMem (rtl/hx_capmem.sv and its decode in hx_axil_regs) and sub-word access
+    # (a write enable stuck at a constant 0 trips a Verilator 5.048 internal error, V3Gate:
+    # "Consumer doesn't match lhs of assign"; these two cover the write enable instead)
+    Mutation("cm_we_windows_dropped", REGS,
+             "assign cm_we_o            = wr_ok & wr_cm;",
+             "assign cm_we_o            = wr_ok & wr_cm & ~wr_addr[11];",
+             "writes to the column windows answered OKAY but not stored"),
+    Mutation("cm_we_unchecked", REGS,
+             "assign cm_we_o            = wr_ok & wr_cm;",
+             "assign cm_we_o            = wr_fire & wr_cm;",
+             "refused CapMem writes (busy, out of range) stored anyway"),
+    Mutation("cm_busy_write_ok", REGS,
+             "          end else if (busy_i) begin\n            wr_err      = 1'b1;\n"
+             "            wr_err_code = ERR_WRITE_WHILE_BUSY;",
+             "          end else if (1'b0) begin\n            wr_err      = 1'b1;\n"
+             "            wr_err_code = ERR_WRITE_WHILE_BUSY;",
+             "CapMem writes accepted while busy"),
+    Mutation("cm_range_unchecked", REGS,
+             "end else if (!capmem_ok) begin",
+             "end else if (1'b0) begin",
+             "CapMem values above 1022 accepted (range check dropped)"),
+    Mutation("cm_max_1023", REGS,
+             "ok = in_range(data, CAPMEM_I_BIAS_LEAK_MIN, CAPMEM_I_BIAS_LEAK_MAX);",
+             "ok = in_range(data, CAPMEM_I_BIAS_LEAK_MIN, CAPMEM_I_BIAS_LEAK_MAX + 32'd1);",
+             "leak window accepts 1023 (range off by one)"),
+    Mutation("cm_col_index", CM,
+             "gm_q[CellW*wcell.col +: CellW] <= wdata_i;",
+             "gm_q[CellW*(wcell.col ^ ColW'(1)) +: CellW] <= wdata_i;",
+             "column-cell write goes to the neighbouring column (wrong cell index)"),
+    Mutation("cm_quad_index", CM,
+             "quad_q[CellW*wcell.quad +: CellW] <= wdata_i;",
+             "quad_q[CellW*(wcell.quad ^ QW'(1)) +: CellW] <= wdata_i;",
+             "quadrant-cell write goes to the other quadrant"),
+    Mutation("cm_out_mux", CM,
+             "assign synin_gm_o = gm_q;",
+             "assign synin_gm_o = leak_q;",
+             "OTA-bias output to the array carries the leak cells (output mux wrong)"),
+    Mutation("cm_read_mux", CM,
+             "rcell.leak ? leak_q[CellW*rcell.col +: CellW] :",
+             "rcell.leak ? gm_q[CellW*rcell.col +: CellW] :",
+             "AXI read of a leak cell returns the OTA-bias cell"),
+    Mutation("cm_reset_zero", CM,
+             "quad_q <= QuadResval;",
+             "quad_q <= '0;",
+             "quadrant cells reset to 0 instead of their contract values"),
+    Mutation("axi_strobe_ignored", REGS,
+             "assign wr_bmask = {{8{wstrb_i[3]}}, {8{wstrb_i[2]}}, {8{wstrb_i[1]}}, "
+             "{8{wstrb_i[0]}}};",
+             "assign wr_bmask = 32'hFFFF_FFFF;",
+             "WSTRB ignored (every byte written)"),
+    Mutation("axi_merge_base_zero", REGS,
+             "default:          wr_base = wr_cm ? 32'(cm_mdata_i) : 32'h0;",
+             "default:          wr_base = 32'h0;",
+             "partial CapMem write clears the unstrobed bytes"),
+    Mutation("axi_read_offset_decoded", REGS,
+             "assign rd_addr = {araddr_i[11:2], 2'b00};",
+             "assign rd_addr = araddr_i;",
+             "reads at a byte offset inside a register refused (low address bits decoded)"),
     # ---- vector port
     Mutation("vp_rsp_ready_ignored", VP,
              "if (rsp_valid_q && vrsp_ready_i) begin",
