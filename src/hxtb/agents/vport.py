@@ -70,6 +70,8 @@ class VectorPortDriver:
         self.read_only = ReadOnly()
         self.rng = rng if rng is not None else random.Random(0)
         self.backpressure = backpressure
+        self.transactions = 0  # completed transactions
+        self.wakeups = 0       # clock-edge wake-ups they took
         bus.req_valid.value = 0
         bus.rsp_ready.value = 0
         bus.req_we.value = 0
@@ -78,8 +80,16 @@ class VectorPortDriver:
 
     async def send(self, we: bool, addr: int, wdata: int = 0) -> VecTxn:
         """Issue one request and wait for its response. Must be called right after a rising clock
-        edge (every public coroutine of the testbench returns there)."""
+        edge (every public coroutine of the testbench returns there); returns right after the
+        edge that took the response.
+
+        Wakes only at rising clock edges while the transaction is in flight and reads the
+        handshakes there: the values the port samples at that edge (docs/cosim.md, "The clock"),
+        the same cycles as reading them in ReadOnly before the edge, with one wake-up per cycle
+        instead of two. ``vrsp_ready_i`` is drawn once per cycle from the cycle after the
+        request was taken."""
         b = self.bus
+        edge = self.clk_edge
         txn = VecTxn(we=we, addr=addr, wdata=wdata)
         b.req_we.value = int(we)
         b.req_addr.value = addr
@@ -88,24 +98,25 @@ class VectorPortDriver:
             # a lot of it on Icarus)
             b.req_wdata.value = wdata
         b.req_valid.value = 1
-        while True:
-            await self.read_only
-            if b.req_ready.value:
-                break
-            await self.clk_edge
-        await self.clk_edge
+        n = 1
+        await edge
+        while not b.req_ready.value:
+            n += 1
+            await edge
         b.req_valid.value = 0
+        rng, bp = self.rng, self.backpressure
         while True:
-            ready = self.rng.random() >= self.backpressure
+            ready = rng.random() >= bp
             b.rsp_ready.value = int(ready)
-            await self.read_only
+            n += 1
+            await edge
             if ready and b.rsp_valid.value:
-                txn.rdata = b.rsp_rdata.value.to_unsigned()
-                txn.err = bool(b.rsp_err.value)
                 break
-            await self.clk_edge
-        await self.clk_edge
+        txn.rdata = b.rsp_rdata.value.to_unsigned()
+        txn.err = bool(b.rsp_err.value)
         b.rsp_ready.value = 0
+        self.transactions += 1
+        self.wakeups += n
         return txn
 
     async def store(self, addr: int, wdata: int) -> bool:
