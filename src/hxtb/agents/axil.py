@@ -1,6 +1,7 @@
 """AXI4-Lite agent: the bus object (cocotbext-axi's ``AxiLiteBus.from_prefix``), a driver
-(register reads/writes through cocotbext-axi's ``AxiLiteMaster``) and a passive monitor that
-publishes every completed access on a pyuvm analysis port.
+(register reads/writes: a lean single-access master by default, cocotbext-axi's ``AxiLiteMaster``
+when channel pauses are wanted, see ``AxilAgent``) and a passive monitor that publishes every
+completed access on a pyuvm analysis port.
 
 Assumes the DUT's AXI4-Lite slave ports are named ``s_axil_*`` on the toplevel (awaddr, awprot,
 awvalid, awready, wdata, wstrb, wvalid, wready, bresp, bvalid, bready, araddr, arprot, arvalid,
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import cocotb
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from pyuvm import uvm_analysis_port, uvm_component
 
@@ -253,21 +254,23 @@ class AxilMonitor(uvm_component):
 
     async def _channel(self, name: str, valid: Any, ready: Any, sample: Callable[[], Any],
                        sink: Callable[[Any], None]) -> None:
-        """Hand every handshake of one channel (valid && ready at a rising edge) to ``sink``."""
+        """Hand every handshake of one channel (valid && ready at a rising edge, read there: the
+        values the slave samples) to ``sink``; one wake-up per cycle while valid is high."""
         clk_edge = RisingEdge(self.clk)
-        read_only = ReadOnly()
         valid_rise = RisingEdge(valid)
         while True:
-            await read_only
             if not valid.value:
                 await valid_rise
-                continue
-            if ready.value:
-                try:
-                    sink(sample())
-                except IndexError:  # a response without its request: the checkers flag it
-                    self.logger.warning("AXI %s handshake without a matching request", name)
             await clk_edge
+            while True:
+                if valid.value and ready.value:
+                    try:
+                        sink(sample())
+                    except IndexError:  # a response without its request: the checkers flag it
+                        self.logger.warning("AXI %s handshake without a matching request", name)
+                if not valid.value:
+                    break
+                await clk_edge
 
 
 def _u(h: Any) -> int:

@@ -144,28 +144,24 @@ class VectorPortMonitor(uvm_component):
         await self.run()
 
     async def run(self) -> None:
+        """Handshakes are read at the rising clock edge (the values the port samples there, as
+        the driver reads them): one wake-up per cycle while a transaction is in flight."""
         b = self.bus
         clk_edge = RisingEdge(b.clk)
-        read_only = ReadOnly()
         valid_rise = RisingEdge(b.req_valid)
         while True:
-            await read_only
             if not b.req_valid.value:
                 await valid_rise
-                continue
+            await clk_edge
             while not (b.req_valid.value and b.req_ready.value):
                 await clk_edge
-                await read_only
             txn = VecTxn(we=bool(b.req_we.value), addr=b.req_addr.value.to_unsigned())
             if txn.we:
                 txn.wdata = b.req_wdata.value.to_unsigned()
             await clk_edge
-            await read_only
             while not (b.rsp_valid.value and b.rsp_ready.value):
                 await clk_edge
-                await read_only
             txn.rdata = b.rsp_rdata.value.to_unsigned()
             txn.err = bool(b.rsp_err.value)
             self.count += 1
             self.ap.write(txn)
-            await clk_edge

@@ -220,7 +220,7 @@ def testbench_bus(tb: Any) -> Bus:
 
     async def vload(addr: int) -> tuple[list[int], bool]:
         raw, err = await tb.vdrv.load(addr)
-        return [int(v) for v in regmap.unpack_lanes(raw)], bool(err)
+        return regmap.unpack_lanes(raw).tolist(), bool(err)
 
     async def wait(max_cycles: int) -> bool:
         return await wait_done(tb, max_cycles)

@@ -29,7 +29,6 @@ interrupted.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -111,10 +110,9 @@ def forward_calls(net: FixedNet, images: npt.NDArray[np.uint8], device: VmmDevic
     returns the int8 class scores ``[B, 10]``. The network-dependent part of the check: the
     VMMs it runs are whatever ``device.run_vmms`` is called with."""
     b = images.shape[0]
-    h = device_matmul(device, patches(images), net.conv, timing)
-    h = activation(h).reshape(b, -1)
-    h = activation(device_matmul(device, h, net.dense1, timing))
-    return device_matmul(device, h, net.dense2, timing)
+    conv = activation(device_matmul(device, patches(images), net.conv, timing)).reshape(b, -1)
+    hidden = activation(device_matmul(device, conv, net.dense1, timing))
+    return device_matmul(device, hidden, net.dense2, timing)
 
 
 @dataclass
