@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import cocotb
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import ReadOnly, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from pyuvm import uvm_analysis_port, uvm_component
 
@@ -258,6 +258,7 @@ class AxilMonitor(uvm_component):
         values the slave samples) to ``sink``; one wake-up per cycle while valid is high."""
         clk_edge = RisingEdge(self.clk)
         valid_rise = RisingEdge(valid)
+        await ReadOnly()  # the drivers' initial values are applied (undriven inputs read Z)
         while True:
             if not valid.value:
                 await valid_rise

@@ -149,6 +149,7 @@ class VectorPortMonitor(uvm_component):
         b = self.bus
         clk_edge = RisingEdge(b.clk)
         valid_rise = RisingEdge(b.req_valid)
+        await ReadOnly()  # the drivers' initial values are applied (undriven inputs read Z)
         while True:
             if not b.req_valid.value:
                 await valid_rise
