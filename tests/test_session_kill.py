@@ -1,8 +1,8 @@
 """The co-simulation's simulator process ends with its parent (issue 13): a Python process that
 owns a session (``CosimDevice``, Verilator) is killed with SIGKILL - it can clean nothing up - and
 the simulator process it started must be gone within a few seconds, both while the session is
-idle (the simulator waits for the next request) and while a long batch is running (the server
-notices the closed connection at the next VMM).
+idle (the simulator waits for the next request; slow tier) and while a long batch is running (the
+server notices the closed connection at the next VMM; default tier).
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-#: Seconds the simulator may take to end after its parent was killed.
-GRACE_S = 5.0
+#: Seconds the simulator may take to end after its parent was killed (it stops at the next VMM,
+#: then cocotb and Python shut down; generous for a loaded machine). The batch of the "BATCH" case
+#: (20,000 VMMs, ~45 s of simulation on an idle machine) could not finish in that time.
+GRACE_S = 10.0
 
 CHILD = textwrap.dedent("""
     import sys
@@ -57,7 +59,10 @@ def _sim_pids(line: str) -> list[int]:
     return pids
 
 
-@pytest.mark.parametrize("when, batch", [("BATCH", 20000), ("IDLE", 2)])
+@pytest.mark.parametrize("when, batch", [
+    ("BATCH", 20000),
+    pytest.param("IDLE", 2, marks=pytest.mark.slow),  # end of file between requests (as before)
+])
 def test_simulator_ends_when_its_parent_is_killed(tmp_path: Path, when: str,
                                                   batch: int) -> None:
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path), str(batch)],
@@ -68,7 +73,7 @@ def test_simulator_ends_when_its_parent_is_killed(tmp_path: Path, when: str,
         pids = _sim_pids(proc.stdout.readline().strip())
         while (line := proc.stdout.readline().strip()) != when:
             assert line, f"child ended before {when} (exit {proc.poll()})"
-        time.sleep(1.0)  # the batch is running / the simulator waits for a request
+        time.sleep(3.0)  # the batch is running / the simulator waits for a request
         assert all(_alive(p) for p in pids), "simulator ended before the kill"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
