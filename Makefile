@@ -20,7 +20,7 @@ WAVES ?= 0
 RTL_FILELIST := rtl/hx_top.f
 RTL_VLT := $(wildcard rtl/*.vlt)
 
-.PHONY: sweep all venv demo test test-slow lint lint-py lint-rtl regs bench sim train regress mutate clean check-iverilog
+.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench sim train sweep regress regress-fmnist mutate clean check-iverilog
 
 all: test
 
@@ -85,6 +85,12 @@ sim: $(STAMP) check-iverilog
 # back-pressure soak of 2000 VMMs per simulator (docs/verification.md).
 regress: $(STAMP) check-iverilog
 	$(PY) -m hxtb.verif.regress --jobs $(JOBS) $(if $(SEED),--seed $(SEED),)
+
+# The Fashion-MNIST test set (10,000 images, 300,000 VMMs of a fixed small network) through the RTL
+# co-simulation, bit-exact against the model's fast path (src/hxtb/verif/fmnist.py). DATA=dir with
+# IDX files (default: Debian's dataset-fashion-mnist), LIMIT=N for the first N images.
+regress-fmnist: $(STAMP)
+	$(PY) -m hxtb.verif.fmnist $(if $(DATA),--data $(DATA),) $(if $(LIMIT),--limit $(LIMIT),) $(if $(SEED),--seed $(SEED),)
 
 # Mutation testing: RTL bugs injected one at a time into a copy of rtl/, the testplan's mutate job on each.
 mutate: $(STAMP)
