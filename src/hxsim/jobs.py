@@ -217,7 +217,8 @@ def jobqueue_cluster(cfg: dict[str, Any], start: bool = True) -> Any:
                                      *kw.get("job_script_prologue", [])]
     kw.setdefault("processes", kw["cores"])  # one single-threaded worker per core
     cls = getattr(dask_jobqueue, CLUSTER_KINDS[cfg["kind"]])
-    return cls(**kw, scheduler_options={} if start else {"host": "127.0.0.1"})
+    return cls(**kw, scheduler_options={} if start else {"host": "127.0.0.1",
+                                                          "dashboard_address": None})
 
 
 # ---------------------------------------------------------------- clusters

@@ -400,7 +400,9 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
     try:
         result = Path(runner.test(test_module=modules, hdl_toplevel="tb_top", testcase=names,
                                   build_dir=bdir, test_dir=test_dir, seed=seed, extra_env=env,
-                                  waves=waves, plusargs=plusargs, log_file=log_file))
+                                  waves=waves, plusargs=plusargs, log_file=log_file,
+                                  # absolute: the same file under pytest (not <test>.result.xml)
+                                  results_xml=str((test_dir / "results.xml").resolve())))
     except (RuntimeError, SystemExit):
         result = test_dir / "results.xml"
         if not result.exists():
