@@ -44,9 +44,12 @@ def client() -> Any:
 
 def test_map_jobs_in_order_failure_once(client: Any) -> None:
     seen: list[str] = []
+
+    def note(r: jobs.JobResult, _bar: Any) -> None:
+        seen.append(r.key)
+
     res = jobs.map_jobs(client, _square, list(range(6)), [f"i{i}" for i in range(6)],
-                        label="t", progress=False,
-                        on_result=lambda r, b: seen.append(r.key) or None)
+                        label="t", progress=False, on_result=note)
     assert [r.key for r in res] == [f"i{i}" for i in range(6)]
     assert [r.value for r in res if r.status == "ok"] == [0, 1, 4, 16, 25]
     bad = [r for r in res if r.status != "ok"]

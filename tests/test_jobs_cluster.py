@@ -104,7 +104,8 @@ def test_regress_on_scheduler_survives_sigkilled_worker(tmp_path: Path) -> None:
                 victim.wait(10)
                 break
             time.sleep(0.05)
-        assert killed_sims, f"worker 1 never ran a simulator before the run ended: {run.communicate()[0][-3000:]}"
+        assert killed_sims, ("worker 1 never ran a simulator before the run ended: "
+                             f"{run.communicate()[0][-3000:]}")
         while run.poll() is None and time.monotonic() - t0 < 300:
             note()
             time.sleep(0.2)

@@ -2,9 +2,9 @@
 tests/test_cosim.py, ``hxtb.run_sim``, ``hxtb.verif.regress|mutate``, bench/bench_cosim.py and
 the cosim device).
 
-One build directory per (simulator, IDEAL_ARRAY, waves, RTL): ``<root>/<sim>-<bridge|ideal>[-waves]``
-(another RTL directory, as a mutant's: ``-alt-<hash of its files>``), ``<root>`` being
-``sim_build/`` or ``$HX_BUILD_ROOT`` (a node-local directory on a cluster, so each host builds
+One build directory per (simulator, IDEAL_ARRAY, waves, RTL):
+``<root>/<sim>-<bridge|ideal>[-waves]`` (another RTL directory, as a mutant's:
+``-alt-<hash of its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a node-local directory on a cluster, so each host builds
 once). Builds are keyed: the key (``build_key``) hashes the simulator, the parameters, the build
 options and the contents of every source file; a build runs under the directory's file lock and
 writes the key to ``<dir>/.hx-build-key`` when it succeeds, so any number of processes on a host
@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from filelock import FileLock
 
 from hxsim.outputs import write_text_atomic
-
 from hxtb import config
 from hxtb.config import ROOT, TB_DIR, TEST_PACKAGE, TbConfig
 
@@ -123,7 +122,7 @@ def sources(rtl: Path | None = None) -> list[Path]:
     """The RTL in the order of its filelist rtl/hx_top.f (one file per line, relative to the
     filelist's folder; ``//`` comments), then the testbench's checkers and top."""
     flist = rtl_dir(rtl) / "hx_top.f"
-    rtl: list[Path] = []
+    files: list[Path] = []
     for n, line in enumerate(flist.read_text().splitlines(), 1):
         entry = line.split("//", 1)[0].strip()
         if not entry:
@@ -133,8 +132,8 @@ def sources(rtl: Path | None = None) -> list[Path]:
         path = flist.parent / entry
         if not path.is_file():
             raise FileNotFoundError(f"{flist}:{n}: {path} does not exist")
-        rtl.append(path)
-    return [*rtl, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
+        files.append(path)
+    return [*files, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
 
 
 def _guarded_cmd(cmd: Sequence[Any]) -> list[str]:

@@ -44,8 +44,15 @@ from hxtb import build, testplan
 from hxtb.build import ROOT
 from hxtb.testplan import Job
 from hxtb.verif.mutations import MUTATIONS, Mutation, apply
-from hxtb.verif.regress import (JobOutput, JobSpec, Record, prepare_out, record_of, run_job,
-                                write_job_files)
+from hxtb.verif.regress import (
+    JobOutput,
+    JobSpec,
+    Record,
+    prepare_out,
+    record_of,
+    run_job,
+    write_job_files,
+)
 
 SEED = 20261123
 OUT = ROOT / "out" / "mutate"
