@@ -4,8 +4,8 @@ the cosim device).
 
 One build directory per (simulator, IDEAL_ARRAY, waves, RTL):
 ``<root>/<sim>-<bridge|ideal>[-waves]`` (another RTL directory, as a mutant's:
-``-alt-<hash of its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a node-local directory on a cluster, so each host builds
-once). Builds are keyed: the key (``build_key``) hashes the simulator, the parameters, the build
+``-alt-<hash of its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a
+node-local directory on a cluster, so each host builds once). Builds are keyed: the key (``build_key``) hashes the simulator, the parameters, the build
 options and the contents of every source file; a build runs under the directory's file lock and
 writes the key to ``<dir>/.hx-build-key`` when it succeeds, so any number of processes on a host
 (pytest-xdist, dask workers) build one key once and every later caller skips the build (not even
