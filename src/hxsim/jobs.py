@@ -217,8 +217,9 @@ def jobqueue_cluster(cfg: dict[str, Any], start: bool = True) -> Any:
                                      *kw.get("job_script_prologue", [])]
     kw.setdefault("processes", kw["cores"])  # one single-threaded worker per core
     cls = getattr(dask_jobqueue, CLUSTER_KINDS[cfg["kind"]])
-    return cls(**kw, scheduler_options={} if start else {"host": "127.0.0.1",
-                                                          "dashboard_address": None})
+    # start=False (job_script() only, as in the tests): scheduler and dashboard on loopback
+    return cls(**kw, scheduler_options={} if start else {
+        "host": "127.0.0.1", "dashboard_address": "127.0.0.1:0"})
 
 
 # ---------------------------------------------------------------- clusters

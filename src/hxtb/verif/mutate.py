@@ -100,7 +100,10 @@ def run_mutant(spec: MutantSpec) -> JobOutput:
         job = dataclasses.replace(spec.job, rtl=rtl)
         out = run_job(job)
         if not spec.keep and out.status != "BUILD ERROR":
-            shutil.rmtree(build.build_dir("verilator", rtl=rtl), ignore_errors=True)
+            bdir = build.build_dir("verilator", rtl=rtl)
+            shutil.rmtree(bdir, ignore_errors=True)
+            # its lock too: the directory is this mutant's alone (named after its RTL)
+            Path(f"{bdir}.lock").unlink(missing_ok=True)
         return out
     finally:
         shutil.rmtree(d, ignore_errors=True)
