@@ -27,6 +27,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from hxtb import build, testplan
 from hxtb.verif import regress
@@ -141,7 +142,7 @@ def main() -> int:
     if a.record and a.old is not None:
         commit = subprocess.run(["git", "-C", str(a.old), "rev-parse", "--short", "HEAD"],
                                 capture_output=True, text=True).stdout.strip()
-        rec = {"commit": commit, "machine": "2 cores, shared by other sessions",
+        rec: dict[str, Any] = {"commit": commit, "machine": "2 cores, shared by other sessions",
                "regress": {str(w): round(statistics.median(res[f"old pool {w}"]), 1)
                            for w in counts}}
         if "old pool" in mut:

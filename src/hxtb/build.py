@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -309,6 +310,9 @@ def build(sim: str, ideal: bool = False, waves: bool = False, rtl: Path | None =
 
     def compile_it(dry: bool) -> None:
         runner.hx_dry = dry
+        level = runner.log.level
+        if dry:  # the runner's "Skipping compilation" is noise: nothing is compiled at all
+            runner.log.setLevel(logging.ERROR)
         if sim == "verilator":
             os.environ["MAKEFLAGS"] = makeflags
         try:
@@ -318,6 +322,7 @@ def build(sim: str, ideal: bool = False, waves: bool = False, rtl: Path | None =
                          log_file=log_file)
         finally:
             runner.hx_dry = False
+            runner.log.setLevel(level)
             if old_mf is None:
                 os.environ.pop("MAKEFLAGS", None)
             else:
