@@ -51,6 +51,7 @@ from hxtb.verif.regress import (
     prepare_out,
     record_of,
     run_job,
+    scratch_root,
     write_job_files,
 )
 
@@ -88,7 +89,7 @@ def run_mutant(spec: MutantSpec) -> JobOutput:
     """On a worker: copy rtl/ into a fresh directory, apply the mutation, build and run the
     quick regression (``regress.run_job``); the mutant's build directory is removed unless
     ``keep``. Idempotent (a rerun builds or finds its own keyed build)."""
-    root = spec.job.scratch if spec.job.scratch is not None else build.build_root() / "jobs"
+    root = scratch_root(spec.job)
     root.mkdir(parents=True, exist_ok=True)
     d = Path(tempfile.mkdtemp(prefix=f"{spec.name}.", dir=root))
     try:
@@ -187,7 +188,7 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
 
     out: Path = a.out
     prepare_out(out, ("logs", "mutate.json", "junit.xml", "summary.json", "report.html"))
-    scratch = build.build_root() / "jobs" / f"mutate-{time.time_ns():x}"
+    scratch = Path(f"mutate-{time.time_ns():x}")  # this run's job directories on each host
     todo: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
     specs = [MutantSpec("baseline" if m is None else m.name, m,
                         JobSpec(f"{'baseline' if m is None else m.name}", job.sim, job.tests,
@@ -221,7 +222,7 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
         jobs.map_jobs(client, run_mutant, specs, [s.name for s in specs], label="mutate",
                       unit="mutant", progress=a.progress, on_result=done)
     wall = time.monotonic() - t0
-    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(build.build_root() / "jobs" / scratch, ignore_errors=True)
     rows = []
     base_ok = True
     for s in specs:

@@ -74,7 +74,7 @@ class JobSpec:
     extra_env: tuple[tuple[str, str], ...] = ()
     rtl: Path | None = None
     opt: str | None = None
-    scratch: Path | None = None
+    scratch: Path | None = None  # see scratch_root
 
     @property
     def reproduce(self) -> str:
@@ -109,7 +109,10 @@ def _scrub_knobs() -> None:
 
 
 def scratch_root(spec: JobSpec) -> Path:
-    return spec.scratch if spec.scratch is not None else build.build_root() / "jobs"
+    """Where the job makes its directory, resolved on the worker: ``scratch`` if absolute,
+    else ``<build root>/jobs/<scratch>`` of the worker's host (``$HX_BUILD_ROOT`` there)."""
+    base = build.build_root() / "jobs"
+    return base if spec.scratch is None else base / spec.scratch
 
 
 def run_job(spec: JobSpec) -> JobOutput:
@@ -362,9 +365,9 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, todo: list[Job]) -> int:
     out: Path = a.out
     prepare_out(out, ("logs", "parts", "coverage.txt", "coverage.json", "coverage.yml",
                       "junit.xml", "summary.json", "report.html"))
-    scratch = build.build_root() / "jobs" / f"regress-{time.time_ns():x}"
-    specs = [JobSpec(j.id, j.sim, j.tests, j.modules, j.cfg, a.seed, a.timeout,
-                     scratch=scratch) for j in todo]
+    tag = Path(f"regress-{time.time_ns():x}")  # this run's job directories on each host
+    specs = [JobSpec(j.id, j.sim, j.tests, j.modules, j.cfg, a.seed, a.timeout, scratch=tag)
+             for j in todo]
     print(f"[regress] seed {a.seed}; {len(specs)} jobs on {spec.describe()}; time limit "
           f"{a.timeout:.0f} s per job; outputs in {out}")
     for s in specs:
@@ -383,8 +386,8 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, todo: list[Job]) -> int:
         jobs.map_jobs(client, run_job, specs, [s.id for s in specs], label="regress",
                       progress=a.progress, on_result=done)
     wall = time.monotonic() - t0
-    with contextlib.suppress(OSError):
-        shutil.rmtree(scratch)
+    with contextlib.suppress(OSError):  # this host's (a lost worker's leftovers)
+        shutil.rmtree(build.build_root() / "jobs" / tag)
     recs = [records[s.id] for s in specs]
     return finish(out, recs, a.require, wall, spec.describe(), a.seed)
 
