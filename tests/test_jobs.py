@@ -35,11 +35,26 @@ def _square(x: int) -> int:
     return x * x
 
 
+CLUSTER_LOG: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def client() -> Any:
-    with jobs.open_cluster(jobs.ClusterSpec(workers=2, dashboard=False),
-                           log=lambda s: None) as c:
+    with jobs.open_cluster(jobs.ClusterSpec(workers=2), log=CLUSTER_LOG.append) as c:
         yield c
+
+
+def test_embedded_cluster_workers_and_dashboard_line(client: Any) -> None:
+    info = client.scheduler_info()
+    assert len(info["workers"]) == 2
+    assert all(w["nthreads"] == 1 for w in info["workers"].values())
+    assert client.scheduler.address.startswith("tcp://127.0.0.1:")
+    if jobs.have_dashboard():
+        assert any(line.startswith("[jobs] Dask dashboard: http://127.0.0.1:")
+                   for line in CLUSTER_LOG), CLUSTER_LOG
+    else:  # bokeh missing: one line says so, the run goes on
+        assert CLUSTER_LOG == ["[jobs] Dask dashboard: not available (bokeh is not installed: "
+                               "pip install 'bokeh>=3.1')"]
 
 
 def test_map_jobs_in_order_failure_once(client: Any) -> None:
