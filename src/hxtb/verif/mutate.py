@@ -207,6 +207,10 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
     def done(r: jobs.JobResult, _bar: Any) -> str:
         s = by_name[r.key]
         rec, o = record_of(s.job, r)
+        if s.mutation is not None:  # a make sim line would run the unmutated RTL
+            rec.reproduce = (f"python -m hxtb.verif.mutate --only {s.name} --seed {a.seed} "
+                             f"--out out/mutate-{s.name}")
+            rec.failed_reproduce = {}
         write_job_files(out, rec, o)
         c, how = verdict(o, rec.status, rec.detail)
         tag = "CAUGHT" if c else ("SURVIVED" if c is False else "INVALID")

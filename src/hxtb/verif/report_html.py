@@ -20,7 +20,7 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}
 th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
 th{background:#eee}
 td.num{text-align:right}
-code{font-size:90%}
+code{font-size:90%;word-break:break-all}
 .PASS,.CAUGHT,.PASSES,.hit{background:#dfd}
 .FAIL,.HANG,.CRASH,.LOST,.ERROR,.SURVIVED,.FAILS,.miss{background:#fdd}
 .INVALID,.BUILD{background:#ffd}
@@ -31,10 +31,10 @@ def _e(x: object) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _table(tid: str, head: list[str], rows: list[list[str]]) -> str:
-    """A table; cells are HTML already (escape with ``_e``)."""
-    out = [f'<table id="{tid}"><thead><tr>' + "".join(f"<th>{_e(h)}</th>" for h in head)
-           + "</tr></thead><tbody>"]
+def _table(tid: str, head: list[str] | None, rows: list[list[str]]) -> str:
+    """A table (``head`` None: no header row); cells are HTML already (escape with ``_e``)."""
+    out = [f'<table id="{tid}">' + ("<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head)
+                                    + "</tr></thead>" if head else "") + "<tbody>"]
     for r in rows:
         out.append("<tr>" + "".join(r) + "</tr>")
     out.append("</tbody></table>")
@@ -65,7 +65,7 @@ def render(title: str, summary: Mapping[str, Any], coverage: Mapping[str, Any] |
     if mutation is not None:
         meta.append(("mutation score", f"{mutation['score']:.1f} % ({mutation['caught']}/"
                                        f"{mutation['valid']})"))
-    parts.append(_table("meta", ["", ""], [[f"<th>{_e(k)}</th>", f"<td>{_e(v)}</td>"]
+    parts.append(_table("meta", None, [[f"<th>{_e(k)}</th>", f"<td>{_e(v)}</td>"]
                                            for k, v in meta]))
     parts.append("<h2>Jobs</h2>")
     rows = []
