@@ -233,10 +233,16 @@ def open_cluster(spec: ClusterSpec, log: Callable[[str], None] = write) -> Itera
     """A ``distributed.Client`` on the cluster of ``spec``; the cluster (embedded or batch
     jobs) is shut down at the end. Prints the dashboard's address, or one line saying why
     there is none. ``ClusterConfigError`` / ``OSError`` (cannot connect) on bad settings."""
+    import dask
     from distributed import Client, LocalCluster
 
     dash = spec.dashboard and have_dashboard()
     with contextlib.ExitStack() as stack:
+        # A worker holds one job at a time (the default 1.1 queues two on a one-thread worker
+        # at once: with a few long jobs one worker would get two while another idles). Applies
+        # to the schedulers started here; a running one takes it from its own configuration
+        # (DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0, docs/regress.md).
+        stack.enter_context(dask.config.set({"distributed.scheduler.worker-saturation": 1.0}))
         if spec.scheduler:
             try:
                 client = Client(spec.scheduler, timeout="20s")

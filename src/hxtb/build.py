@@ -306,7 +306,12 @@ def build(sim: str, ideal: bool = False, waves: bool = False, rtl: Path | None =
         if opt is None:
             opt = "" if "OPT_FAST=" in (old_mf or "") else VERILATOR_OPT
         makeflags = f"{old_mf or ''} CFG_CXXFLAGS_PCH_I=-include {opt}".strip()
-    key = build_key(sim, ideal, waves, build_args, makeflags if sim == "verilator" else "", rtl)
+    # the key takes the make variables that change the model (OPT_*, CFG_*), not make's own
+    # flags (-j, the jobserver of a calling make)
+    model_flags = " ".join(w for w in makeflags.split() if w.startswith(("OPT_", "CFG_"))
+                           or w == "-include")
+    key = build_key(sim, ideal, waves, build_args, model_flags if sim == "verilator" else "",
+                    rtl)
 
     def compile_it(dry: bool) -> None:
         runner.hx_dry = dry
