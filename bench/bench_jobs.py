@@ -3,6 +3,8 @@ against the baselines, side by side in one run (``make bench-jobs``):
 
 * ``dask``: ``python -m hxtb.verif.regress --only errors,verif --workers N`` (the command as a
   user runs it: start-up, cluster, jobs, merged outputs);
+* ``dask map``: the same jobs through ``hxsim.jobs`` in this process (cluster start, map,
+  shutdown; no command start-up, no merged outputs: comparable with ``futures``);
 * ``futures``: the same jobs (``regress.run_job``) on a plain ``concurrent.futures``
   ``ProcessPoolExecutor`` of N processes, in this process (no merging: a lower bound);
 * ``old pool``: the hand-written pool that the job layer replaced (threads plus a worker
@@ -29,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from hxsim import jobs
 from hxtb import build, testplan
 from hxtb.verif import regress
 
@@ -67,13 +70,30 @@ def old_regress(old: Path, workers: int) -> float:
                     str(workers)], old)
 
 
+def _specs(tmp: Path, name: str) -> list[regress.JobSpec]:
+    js = [j for j in testplan.load().jobs("regress") if j.run.name in ONLY.split(",")]
+    return [regress.JobSpec(j.id, j.sim, j.tests, j.modules, j.cfg, SEED, 3600,
+                            scratch=tmp / name) for j in js]
+
+
+def dask_map(workers: int, tmp: Path) -> float:
+    """The same jobs through the job layer in this process: cluster start, map, shutdown (no
+    command start-up, no merged outputs: comparable with ``futures``)."""
+    t0 = time.perf_counter()
+    specs = _specs(tmp, "dask-map")
+    with jobs.open_cluster(jobs.ClusterSpec(workers=workers), log=lambda s: None) as client:
+        res = jobs.map_jobs(client, regress.run_job, specs, [s.id for s in specs],
+                            progress=False)
+    bad = [r.key for r in res if r.status != "ok" or r.value.status != "PASS"]
+    if bad:
+        raise RuntimeError(f"dask map: jobs failed: {bad}")
+    return time.perf_counter() - t0
+
+
 def futures_regress(workers: int, tmp: Path) -> float:
     """The same jobs on a plain process pool (each job as the job layer runs it)."""
     t0 = time.perf_counter()
-    js = [j for j in testplan.load().jobs("regress")
-          if j.run.name in ONLY.split(",")]
-    specs = [regress.JobSpec(j.id, j.sim, j.tests, j.modules, j.cfg, SEED, 3600,
-                             scratch=tmp / "futures") for j in js]
+    specs = _specs(tmp, "futures")
     import multiprocessing
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
@@ -115,6 +135,7 @@ def main() -> int:
         for r in range(a.rounds):
             for w in counts:
                 for name, fn in (("dask", lambda w=w: dask_regress(w, tmp)),
+                                 ("dask map", lambda w=w: dask_map(w, tmp)),
                                  ("futures", lambda w=w: futures_regress(w, tmp)),
                                  ("old pool", lambda w=w: old_regress(a.old, w))):
                     if name == "old pool" and a.old is None:
@@ -131,8 +152,10 @@ def main() -> int:
         old = (f"{statistics.median(res[old_key]):6.1f}" if old_key in res else
                f"{recorded['regress'][str(w)]:6.1f} (recorded at {recorded['commit']})"
                if str(w) in recorded.get("regress", {}) else "  n/a")
-        print(f"  {w} workers: dask {statistics.median(res[f'dask {w}']):6.1f}   futures "
-              f"{statistics.median(res[f'futures {w}']):6.1f}   old pool {old}")
+        print(f"  {w} workers: make regress on dask {statistics.median(res[f'dask {w}']):6.1f}"
+              f"   old pool (its make regress) {old}   |   jobs only: dask map "
+              f"{statistics.median(res[f'dask map {w}']):6.1f}   concurrent.futures "
+              f"{statistics.median(res[f'futures {w}']):6.1f}")
     if mut:
         old_m = (f"{mut['old pool']:.1f}" if "old pool" in mut else
                  f"{recorded['mutate']:.1f} (recorded at {recorded['commit']})"
