@@ -187,7 +187,6 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
     from hxtb.verif import report_html
 
     out: Path = a.out
-    prepare_out(out, ("logs", "mutate.json", "junit.xml", "summary.json", "report.html"))
     scratch = Path(f"mutate-{time.time_ns():x}")  # this run's job directories on each host
     todo: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
     specs = [MutantSpec("baseline" if m is None else m.name, m,
@@ -223,6 +222,8 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
                    f"(with the mutation applied)" if tag in ("INVALID", "FAILS") else ""))
 
     with jobs.open_cluster(spec) as client:
+        # after the cluster is there: a bad --scheduler or cluster config changes no output
+        prepare_out(out, ("logs", "mutate.json", "junit.xml", "summary.json", "report.html"))
         jobs.map_jobs(client, run_mutant, specs, [s.name for s in specs], label="mutate",
                       unit="mutant", progress=a.progress, on_result=done)
     wall = time.monotonic() - t0

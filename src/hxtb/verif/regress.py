@@ -363,8 +363,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(a: argparse.Namespace, spec: jobs.ClusterSpec, todo: list[Job]) -> int:
     out: Path = a.out
-    prepare_out(out, ("logs", "parts", "coverage.txt", "coverage.json", "coverage.yml",
-                      "junit.xml", "summary.json", "report.html"))
     tag = Path(f"regress-{time.time_ns():x}")  # this run's job directories on each host
     specs = [JobSpec(j.id, j.sim, j.tests, j.modules, j.cfg, a.seed, a.timeout, scratch=tag)
              for j in todo]
@@ -383,6 +381,9 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, todo: list[Job]) -> int:
         return status_line(rec, "regress")
 
     with jobs.open_cluster(spec) as client:
+        # after the cluster is there: a bad --scheduler or cluster config changes no output
+        prepare_out(out, ("logs", "parts", "coverage.txt", "coverage.json", "coverage.yml",
+                          "junit.xml", "summary.json", "report.html"))
         jobs.map_jobs(client, run_job, specs, [s.id for s in specs], label="regress",
                       progress=a.progress, on_result=done)
     wall = time.monotonic() - t0
