@@ -290,51 +290,72 @@ class JobResult:
 
 def map_jobs(client: Any, fn: Callable[[Any], Any], items: Sequence[Any], keys: Sequence[str],
              label: str = "jobs", unit: str = "job", progress: bool = True,
-             on_result: Callable[[JobResult, Any], str | None] | None = None) -> list[JobResult]:
-    """Run ``fn(item)`` for every item on the cluster of ``client``, in the items' order of
-    priority (the first first); one progress bar; ``on_result(result, bar)`` is called as each
-    finishes (a line it returns is printed above the bar). Returns the results in the items'
-    order. ``keys`` name the items (unique; shown in errors and the dashboard)."""
-    from distributed import as_completed
+             on_result: Callable[[JobResult, Any], str | None] | None = None,
+             poll: float = 2.0) -> list[JobResult]:
+    """Run ``fn(item)`` for every item on the cluster of ``client``, started in the items'
+    order; one progress bar; ``on_result(result, bar)`` is called as each finishes (a line it
+    returns is printed above the bar). Returns the results in the items' order. ``keys`` name
+    the items (unique; shown in errors and the dashboard).
+
+    Items are handed out as worker threads become free (greedy list scheduling, as a process
+    pool does): at most as many tasks are submitted as the cluster has threads, counted again
+    every ``poll`` seconds and at every finished task (batch workers join while the run goes
+    on). Submitting all at once would let the scheduler put two long jobs on one worker while
+    another idles (a few independent tasks are not queued on the scheduler)."""
+    from distributed import wait
     from distributed.scheduler import KilledWorker
 
     if len(keys) != len(items) or len(set(keys)) != len(keys):
         raise ValueError("map_jobs: keys must be unique, one per item")
     run_tag = f"{time.time_ns():x}"
     n = len(items)
-    futures = [client.submit(fn, item, key=f"{label}-{k}-{run_tag}", pure=False,
-                             priority=n - i, retries=0)
-               for i, (item, k) in enumerate(zip(items, keys, strict=True))]
-    index = {f.key: i for i, f in enumerate(futures)}
+    pending: dict[Any, int] = {}
     out: list[JobResult | None] = [None] * n
     t0 = time.monotonic()
+    nxt = 0
     pbar = bar(label, n, unit, enabled=progress)
+
+    def top_up() -> None:
+        nonlocal nxt
+        slots = max(sum(client.nthreads().values()), 1)
+        while nxt < n and len(pending) < slots:
+            f = client.submit(fn, items[nxt], key=f"{label}-{keys[nxt]}-{run_tag}", pure=False,
+                              retries=0)
+            pending[f] = nxt
+            nxt += 1
+
     try:
-        for fut in as_completed(futures):
-            i = index[fut.key]
-            seconds = round(time.monotonic() - t0, 1)
-            if fut.status == "finished":
-                r = JobResult(keys[i], "ok", fut.result(), seconds=seconds)
-            else:
-                exc = fut.exception()
-                if isinstance(exc, KilledWorker):
-                    r = JobResult(keys[i], "lost", error=f"its worker died repeatedly ({exc})",
-                                  seconds=seconds)
-                else:
-                    tb = "".join(traceback.format_exception(exc))
-                    last = (traceback.format_exception_only(exc)[-1].strip()
-                            if exc is not None else "cancelled")
-                    r = JobResult(keys[i], "error", error=last, traceback=tb, seconds=seconds)
-            out[i] = r
-            fut.release()
-            line = on_result(r, pbar) if on_result is not None else None
-            if line:
-                pbar.write(line) if progress else write(line)
-            pbar.update(1)
+        while nxt < n or pending:
+            top_up()
+            try:
+                done, _ = wait(list(pending), timeout=poll, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            for fut in sorted(done, key=lambda f: pending[f]):
+                i = pending.pop(fut)
+                out[i] = r = _result(fut, keys[i], round(time.monotonic() - t0, 1),
+                                     KilledWorker)
+                fut.release()
+                line = on_result(r, pbar) if on_result is not None else None
+                if line:
+                    pbar.write(line) if progress else write(line)
+                pbar.update(1)
     except BaseException:
-        client.cancel(futures)
+        client.cancel(list(pending))
         raise
     finally:
         pbar.close()
     assert all(r is not None for r in out)
     return [r for r in out if r is not None]
+
+
+def _result(fut: Any, key: str, seconds: float, killed: type) -> JobResult:
+    if fut.status == "finished":
+        return JobResult(key, "ok", fut.result(), seconds=seconds)
+    exc = fut.exception()
+    if isinstance(exc, killed):
+        return JobResult(key, "lost", error=f"its worker died repeatedly ({exc})",
+                         seconds=seconds)
+    tb = "".join(traceback.format_exception(exc)) if exc is not None else ""
+    last = traceback.format_exception_only(exc)[-1].strip() if exc is not None else "cancelled"
+    return JobResult(key, "error", error=last, traceback=tb, seconds=seconds)
