@@ -40,6 +40,7 @@ from hxsim import jobs
 from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
 from hxsim.cli.common import HxParser
 from hxsim.outputs import write_text_atomic
+from hxsim.progress import progress_enabled
 from hxtb import build, testplan
 from hxtb.build import ROOT
 from hxtb.testplan import Job
@@ -141,8 +142,8 @@ def parser() -> argparse.ArgumentParser:
                     help="time limit of a mutant's simulation, seconds (past it: caught)")
     ap.add_argument("--out", type=Path, default=OUT, help="output directory")
     ap.add_argument("--keep", action="store_true", help="keep the mutant build directories")
-    ap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                    help="progress bar on stderr")
+    ap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar on stderr (default: on when stderr is a terminal)")
     return ap
 
 
@@ -225,7 +226,7 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Muta
         # after the cluster is there: a bad --scheduler or cluster config changes no output
         prepare_out(out, ("logs", "mutate.json", "junit.xml", "summary.json", "report.html"))
         jobs.map_jobs(client, run_mutant, specs, [s.name for s in specs], label="mutate",
-                      unit="mutant", progress=a.progress, on_result=done)
+                      unit="mutant", progress=progress_enabled(a.progress), on_result=done)
     wall = time.monotonic() - t0
     shutil.rmtree(build.build_root() / "jobs" / scratch, ignore_errors=True)
     rows = []

@@ -48,7 +48,7 @@ from hxsim import jobs
 from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
 from hxsim.cli.common import HxParser
 from hxsim.outputs import write_text_atomic
-from hxsim.progress import write
+from hxsim.progress import progress_enabled, write
 from hxtb import build, testplan
 from hxtb.build import ROOT
 from hxtb.config import TbConfig
@@ -327,8 +327,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--require", type=float, default=100.0,
                     help="coverage required, percent")
     ap.add_argument("--out", type=Path, default=OUT, help="output directory")
-    ap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
-                    help="progress bar on stderr")
+    ap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar on stderr (default: on when stderr is a terminal)")
     return ap
 
 
@@ -385,7 +385,7 @@ def run(a: argparse.Namespace, spec: jobs.ClusterSpec, todo: list[Job]) -> int:
         prepare_out(out, ("logs", "parts", "coverage.txt", "coverage.json", "coverage.yml",
                           "junit.xml", "summary.json", "report.html"))
         jobs.map_jobs(client, run_job, specs, [s.id for s in specs], label="regress",
-                      progress=a.progress, on_result=done)
+                      progress=progress_enabled(a.progress), on_result=done)
     wall = time.monotonic() - t0
     with contextlib.suppress(OSError):  # this host's (a lost worker's leftovers)
         shutil.rmtree(build.build_root() / "jobs" / tag)
