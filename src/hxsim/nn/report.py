@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from hxsim.device import VmmBatch, VmmDevice
+from hxsim.capmem import CapMemConfig
+from hxsim.device import VmmBatch, VmmDevice, run_with_capmem
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
 #: bss2-facts.md section 3.6 [A]: ASIC energy and time per ECG classification.
@@ -40,8 +41,9 @@ class CycleCounter:
         return self.inner.vmms
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        b = self.inner.run_vmms(x, w, timing, dac_offsets, column_offsets)
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        b = run_with_capmem(self.inner, x, w, timing, dac_offsets, column_offsets, capmem)
         self.cycles += int(np.sum(b.cycles))
         return b
 
