@@ -511,8 +511,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     else:
         params = chip_params(args)
     inst = ChipInstance(params, fixed, noise)
-    cal = None if args.float and not args.cosim_check else load_calibration(args, inst,
-                                                                           args.device)
+    cal = load_calibration(args, inst, args.device)
     if args.cosim_check:
         load_calibration(args, inst, "cosim")  # the check runs on the co-simulation too
     trained_cal = (meta.get("calibration") or {}).get("file")
