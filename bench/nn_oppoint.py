@@ -9,9 +9,11 @@ calibration file, and ``hxsim train --calibration FILE`` trains hxtorch's MNIST 
 and with the chip in the loop on it (the chip's measured gain sets num_sends and the backward
 pass, as in hxtorch). Prints and writes a table (``table.md``, ``table.json``) of the measured
 gain and noise, num_sends, float / float-deployed / chip-in-the-loop accuracy and wall time per
-point; every point's run is kept under ``--out/<point>`` (report, checkpoints, calibration).
+point (chip time and analog-core energy per image of the float-trained network on the chip,
+``hxsim.nn.report``); every point's run is kept under ``--out/<point>`` (report, checkpoints,
+calibration).
 
-    python bench/nn_oppoint.py --train-limit 10000 --test-limit 2000 --float-epochs 3 \\
+    python bench/nn_oppoint.py --train-limit 20000 --test-limit 10000 --float-epochs 3 \\
         --chip-epochs 1 --out out/nn-oppoint
 """
 
@@ -36,6 +38,7 @@ from hxsim.device import ModelDevice
 from hxsim.nn.data import DEFAULT_DATA_DIR
 from hxsim.outputs import write_text_atomic
 from hxsim.params import ChipParams
+from hxsim.timing import CLOCK_PERIOD_NS
 
 
 @dataclass(frozen=True)
@@ -127,16 +130,19 @@ def run(args: argparse.Namespace) -> int:
                      "acc_float": rep["acc_float"],
                      "acc_float_deployed": rep["acc_float_deployed_chip"],
                      "acc_chip_in_loop": rep.get("acc_chip_in_loop"),
+                     "chip_us_per_image": rep["cycles_per_image"] * CLOCK_PERIOD_NS * 1e-3,
+                     "energy_uj_per_image": rep["energy_uj_per_image"],
                      "seconds": round(time.perf_counter() - t0, 1)})
     def pct(v: float | None) -> str:
         return "-" if v is None else f"{100 * v:.2f}"
 
-    lines = ["| point | setting | measured gain | noise [LSB] | num_sends | float % | "
-             "float-deployed % | chip-in-the-loop % | wall [s] |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| point | setting | measured gain | noise [LSB] | num_sends | chip time/image | "
+             "energy/image | float % | float-deployed % | chip-in-the-loop % | wall [s] |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['point']} | {r['what']} | {r['gain']:.5f} | {r['noise_std']:.2f} | "
-                     f"{r['num_sends']} | "
+                     f"{r['num_sends']} | {r['chip_us_per_image']:.0f} us | "
+                     f"{r['energy_uj_per_image']:.0f} uJ | "
                      f"{pct(r['acc_float'])} | {pct(r['acc_float_deployed'])} | "
                      f"{pct(r['acc_chip_in_loop'])} | {r['seconds']:.0f} |")
     table = "\n".join(lines) + "\n"

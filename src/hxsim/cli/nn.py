@@ -339,11 +339,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     counter = CycleCounter(eval_chip.device) if eval_chip.device is not None else None
     eval_chip.device = counter
     acc_dep = evaluate(net, mode, "float-trained, deployed on the chip", eval_chip)
+    cycles = (counter.cycles / max(len(te), 1) if counter is not None and mode == "chip"
+              else None)
     ideal = Chip(open_device("golden", ChipInstance(ChipParams.ideal(mp.gain)), gain=mp.gain),
                  mock=MockParameter(mp.gain, 0.0))
     acc_ideal = evaluate(net, "chip", "float-trained, ideal chip", ideal)
     report = Report(str(args.data), len(tr), len(te), seeds, chip_desc, acc_float,
                     acc_float_deployed_chip=acc_dep, acc_float_deployed_ideal=acc_ideal,
+                    cycles_per_image=cycles,
                     settings={"float": fcfg.to_dict(), "chip": ccfg.to_dict(),
                               "chip_init": args.chip_init, "mode": mode,
                               "params": str(args.params) if args.params else
