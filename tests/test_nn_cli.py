@@ -70,6 +70,9 @@ def test_train_writes_checkpoints_and_report(trained: Path, calibration: Path) -
     assert rep["twin"]["acc_twin"] is not None and len(rep["strategies"]) == 2
     assert rep["settings"]["calibration"] == {"file": str(calibration), "capmem_default": False}
     assert rep["chip"]["calibration"] == str(calibration)
+    # chip time of the float-trained network: 30 VMMs per image of at least 100 cycles of 8 ns
+    assert rep["cycles_per_image"] > 30 * 100 and rep["energy_uj_per_image"] > 0
+    assert "Chip time per image (float-trained network on the chip)" in md
     model, cfg, meta = load_checkpoint(trained / "chip.pt")
     assert meta["seeds"]["fixed_seed"] == 3 and meta["seeds"]["eval_noise_seed"] == 5
     assert meta["calibration"]["file"] == str(calibration)
