@@ -20,7 +20,7 @@ WAVES ?= 0
 RTL_FILELIST := rtl/hx_top.f
 RTL_VLT := $(wildcard rtl/*.vlt)
 
-.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench bench-jobs sim train sweep regress regress-fmnist mutate clean check-iverilog check-chromium
+.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench bench-jobs sim train sweep nn-oppoint regress regress-fmnist mutate clean check-iverilog check-chromium
 
 all: test
 
@@ -118,13 +118,29 @@ mutate: $(STAMP)
 bench-jobs: $(STAMP) check-iverilog
 	$(PY) bench/bench_jobs.py --workers 1,2 $(if $(OLD),--old $(OLD),)
 
-# Fashion-MNIST training on the torch stack (docs/nn.md): float, chip-in-the-loop and
-# float-deployed accuracy, every mapping strategy (3 float epochs each), the twin's prediction.
-# Needs Debian's dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist) or DATA=dir
-# with IDX files. The seeds of the published run; --force replaces an earlier run in runs/nn.
+# Fashion-MNIST training on the torch stack (docs/nn.md) on a calibrated chip: first `hxsim
+# calibrate --targets` of the chip instance (fixed_seed 3: CapMem cells to the default targets,
+# then DAC and column offsets; runs/nn/calibration.json), then `hxsim train --calibration` with
+# float, chip-in-the-loop and float-deployed accuracy, every mapping strategy (3 float epochs
+# each) and the twin's prediction. Needs Debian's dataset-fashion-mnist (sudo apt-get install
+# dataset-fashion-mnist) or DATA=dir with IDX files. The seeds of the published run; --force
+# replaces an earlier run in runs/nn.
+NN_CALIBRATION := runs/nn/calibration.json
 train: $(STAMP)
+	nice $(PY) -m hxsim calibrate --device model --targets --fixed-seed 3 --noise-seed 4 --force \
+	  --out $(NN_CALIBRATION)
 	nice $(PY) -m hxsim train --seed 1 --fixed-seed 3 --noise-seed 4 --force --mapping all \
-	  --mapping-float-epochs 3 --twin-check $(if $(DATA),--data $(DATA),)
+	  --mapping-float-epochs 3 --twin-check --calibration $(NN_CALIBRATION) \
+	  $(if $(DATA),--data $(DATA),)
+
+# Network accuracy across operating points (docs/operating-point.md, "Network accuracy"): for each
+# of 5 CapMem settings the chip instance is calibrated at that point (DAC and column offsets; the
+# "targets" point also its cells), then trained with the chip in the loop on a reduced
+# Fashion-MNIST (first 20000 train images, all 10000 test images, 3 float + 1 chip epoch; about
+# 12 minutes on 2 loaded cores); table under out/nn-oppoint.
+nn-oppoint: $(STAMP)
+	nice $(PY) bench/nn_oppoint.py --train-limit 20000 --test-limit 10000 --float-epochs 3 \
+	  --chip-epochs 1 --force --out out/nn-oppoint $(if $(DATA),--data $(DATA),)
 
 clean:
 	rm -rf sim_build build .pytest_cache .mypy_cache .ruff_cache .hypothesis
