@@ -163,7 +163,8 @@ def main() -> int:
     w = med[("verilator", "cosim")]
     print("Python wake-ups per VMM (verilator cosim, short loop): "
           f"AXI {w['axi_wakeups_per_vmm']:.1f}, vector port {w['vport_wakeups_per_vmm']:.1f}, "
-          f"bridge {w['bridge_wakeups'] / args.vmms_verilator:.1f}, wait for busy 3 (+ a timer)")
+          f"bridge {w['bridge_wakeups'] / args.vmms_verilator:.1f}, wait for busy 2 (one edge of "
+          "tb_top's wait_busy, then the clock edge; no timer)")
     cos = med[("verilator", "cosim")]["cpu_vmm_per_s"]
     ceil = med[("verilator", "ceiling, C++ harness")]["cpu_vmm_per_s"]
     print(f"verilator cosim {cos:.0f} VMMs/s (target >= {TARGET_VMM_S:.0f}): "

@@ -1220,6 +1220,23 @@ class EventSession:
                              f"({c.size}, {d.size}, {k.size})")
         self._events.append((c, d, k))
 
+    def apply_events_trusted(self, cycles: I64, drivers: I64, codes: I64) -> None:
+        """``apply_events`` without re-validating the arrays, for a caller that built them
+        itself in range (the co-simulation bridge: cycles from a 32-bit field, drivers masked
+        to 7 bits, codes filtered to 1..31): three 1-D int64 arrays of equal length, cycle >= 0,
+        driver 0..127, code 1..31. Only the cheap structural checks remain (ValueError on a
+        wrong dtype, dimension or length); values out of range give wrong results or an
+        IndexError in ``convert``, so untrusted input goes through ``apply_events``."""
+        if not self._reset_done:
+            raise ValueError("apply_events_trusted: call reset() before the first events")
+        for name, a in (("cycles", cycles), ("drivers", drivers), ("codes", codes)):
+            if not isinstance(a, np.ndarray) or a.dtype != np.int64 or a.ndim != 1:
+                raise ValueError(f"apply_events_trusted: {name} must be a 1-D int64 array")
+        if not cycles.size == drivers.size == codes.size:
+            raise ValueError(f"apply_events_trusted: cycles, drivers and codes differ in length "
+                             f"({cycles.size}, {drivers.size}, {codes.size})")
+        self._events.append((cycles, drivers, codes))
+
     def convert(self, cycle: int) -> npt.NDArray[np.uint8]:
         """One CADC conversion starting at ``cycle``: each column's crossing code (0..255)."""
         if not self._reset_done:

@@ -26,7 +26,14 @@ import cocotb
 import numpy as np
 import numpy.typing as npt
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly, RisingEdge, Timer, with_timeout
+from cocotb.triggers import (
+    ClockCycles,
+    FallingEdge,
+    ReadOnly,
+    RisingEdge,
+    SimTimeoutError,
+    Timer,
+)
 
 import hxsim
 from hxsim import regmap
@@ -75,6 +82,39 @@ class VmmResult:
     errs: list[bool] = field(default_factory=list)
 
 
+class WaitGuard:
+    """The end of a VMM awaited with one edge trigger and a hang guard in HDL (tb_top's wait
+    guard), instead of cocotb's ``with_timeout`` (a trigger raced against a timer: two tasks and a
+    timer callback per wait). ``arm(max_cycles)`` toggles ``wd_kick_i`` (and writes
+    ``wd_limit_i`` when the limit changes); then ``busy_fall`` fires when hx_top's ``busy`` falls
+    (at the next clock edge if it is low already) and ``irq_rise`` when ``irq_o`` rises, or either
+    of them ``max_cycles`` clock cycles after ``arm`` on a hang (the caller tells the two apart by
+    reading ``busy`` / ``irq_o``)."""
+
+    LIMIT_MAX = 2**32 - 1
+
+    def __init__(self, dut: Any) -> None:
+        self.kick = dut.wd_kick_i
+        self.limit = dut.wd_limit_i
+        self._kick = 0
+        self._limit = 0
+        self.kick.value = 0
+        self.limit.value = 0
+        self.busy_fall = FallingEdge(dut.wait_busy)
+        self.irq_rise = RisingEdge(dut.wait_irq)
+
+    def arm(self, max_cycles: int) -> None:
+        """Restart the guard with a limit of ``max_cycles`` clock cycles (1 .. 2**32 - 1;
+        ValueError otherwise)."""
+        if not 1 <= max_cycles <= self.LIMIT_MAX:
+            raise ValueError(f"max_cycles: {max_cycles} outside 1..{self.LIMIT_MAX}")
+        if max_cycles != self._limit:
+            self.limit.value = max_cycles
+            self._limit = max_cycles
+        self._kick ^= 1
+        self.kick.value = self._kick
+
+
 def _int(h: Any) -> int:
     return int(h.value.to_unsigned())
 
@@ -106,7 +146,7 @@ class Testbench:
         self.ideal_hdl = int(dut.IDEAL_ARRAY.value) != 0
         self.chip = chip if chip is not None else hxsim.ChipInstance(hxsim.ChipParams.ideal())
         self.bridge: AnalogBridge | None = None if self.ideal_hdl else AnalogBridge(dut, self.chip)
-        self.irq_rise = RisingEdge(dut.irq_o)
+        self.guard = WaitGuard(dut)
         self._timing: dict[str, int] | None = None
         dut.cross_codes_i.value = 0
         dut.cmp_hold_low_i.value = 0
@@ -196,8 +236,12 @@ class Testbench:
         await self.axil.write_ok(regmap.CTRL, regmap.CTRL_START)
 
     async def wait_done(self, max_cycles: int) -> None:
-        """Wait for the done interrupt (rising ``irq_o``), then return after a clock edge."""
-        await with_timeout(self.irq_rise, max_cycles * CLK_NS, "ns")
+        """Wait for the done interrupt (rising ``irq_o``), then return after a clock edge;
+        ``SimTimeoutError`` if it does not rise within ``max_cycles`` cycles."""
+        self.guard.arm(max_cycles)
+        await self.guard.irq_rise
+        if not int(self.dut.irq_o.value):
+            raise SimTimeoutError(f"no done interrupt within {max_cycles} cycles")
         await self.clk_edge
 
     async def run_vmm(self, max_cycles: int, read_raw: bool = True) -> VmmResult:
@@ -214,10 +258,10 @@ class Testbench:
         START, wait for the falling edge of ``busy`` (one trigger), load the two halves of the
         result vector. No counters, stamps or IRQ handling."""
         await self.start_vmm()
-        busy = self.dut.u_dut.busy
-        await ReadOnly()
-        if int(busy.value):
-            await with_timeout(FallingEdge(busy), max_cycles * CLK_NS, "ns")
+        self.guard.arm(max_cycles)
+        await self.guard.busy_fall
+        if int(self.dut.u_dut.busy.value):
+            raise SimTimeoutError(f"hx_top still busy after {max_cycles} cycles")
         await self.clk_edge
         y_u, errs = await self.read_cols(regmap.VA_RESULT)
         if any(errs):

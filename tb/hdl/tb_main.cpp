@@ -137,13 +137,17 @@ int main(int argc, char** argv) {
         VerilatedVpi::doInertialPuts();
         run_value_callbacks();
       } while (VerilatedVpi::evalNeeded());
-      if (!VerilatedVpi::callCbs(cbReadWriteSynch)) break;
+      // (hasCbs first: a ReadWrite/ReadOnly callback due now is in the current list already -
+      // registered for this time step, or moved there by the timer call of this time step)
+      if (!VerilatedVpi::hasCbs(cbReadWriteSynch) || !VerilatedVpi::callCbs(cbReadWriteSynch)) {
+        break;
+      }
       VerilatedVpi::doInertialPuts();
       run_value_callbacks();
       if (!VerilatedVpi::evalNeeded()) break;
     }
     top->eval_end_step();
-    VerilatedVpi::callCbs(cbReadOnlySynch);
+    if (VerilatedVpi::hasCbs(cbReadOnlySynch)) VerilatedVpi::callCbs(cbReadOnlySynch);
 #if VM_TRACE
     if (g_trace) g_trace->dump(g_time);
 #endif

@@ -77,7 +77,11 @@ module tb_top #(
   input  wire [2047:0]   cross_codes_i,
   // test hook: columns whose comparator is held low for the whole ramp (a membrane above the
   // ramp's top, which never trips; the CADC must then latch 255). 0 in normal operation.
-  input  wire [255:0]    cmp_hold_low_i
+  input  wire [255:0]    cmp_hold_low_i,
+  // wait guard of the testbench (no Python timer per wait): toggling `wd_kick_i` restarts a cycle
+  // counter; `wd_expired` is set once it reaches `wd_limit_i` (0: never). See `wait_busy`.
+  input  wire            wd_kick_i,
+  input  wire [31:0]     wd_limit_i
 );
 
   localparam integer EvPerPage = 128;
@@ -355,6 +359,39 @@ module tb_top #(
       capmem_dirty_q <= 1'b1;
     end else if (cadc_start_o && !cadc_sel_o) begin
       capmem_dirty_q <= 1'b0;
+    end
+  end
+
+  // ---------------------------------------------------------------- wait guard
+  // Python waits for the end of a VMM with one edge trigger instead of a trigger raced against a
+  // timer (cocotb's with_timeout: two tasks per wait): it toggles `wd_kick_i` (writing
+  // `wd_limit_i` when the limit changes) and awaits
+  //   * the falling edge of `wait_busy` = (hx_top busy or the kick not yet seen) and not expired:
+  //     it falls when busy falls, at the first edge after the kick if busy is already low, or
+  //     `wd_limit_i` cycles after the kick on a hang (then busy is still high: a timeout);
+  //   * the rising edge of `wait_irq`: irq_o rose after the kick (in the cycle it rises, held
+  //     until the next kick) or expired (a timeout: irq_o did not rise).
+  // The guard's state is one register, updated at once: in event-driven simulators (Icarus) its
+  // bits never show a mixed old/new state, so wait_busy and wait_irq do not glitch at an edge.
+  reg  [3:0]  wd_q;             // {irq_o one cycle ago, kick seen, expired, irq_o rose since
+                                // the kick was seen}
+  reg  [31:0] wd_cnt_q;         // cycles since the kick was seen (saturates)
+  wire        wd_fresh = wd_kick_i != wd_q[2];
+  wire        wd_expired = !wd_fresh && wd_q[1];
+  wire        irq_rise = irq_o && !wd_q[3];
+  wire        wait_busy = (u_dut.busy || wd_fresh) && !wd_expired;
+  wire        wait_irq = !wd_fresh && (irq_rise || wd_q[0] || wd_q[1]);
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wd_q     <= {1'b0, wd_kick_i, 2'b00};
+      wd_cnt_q <= 32'd0;
+    end else begin
+      wd_q <= {irq_o, wd_kick_i,
+               !wd_fresh && (wd_q[1] || (wd_limit_i != 32'd0 && wd_cnt_q >= wd_limit_i - 32'd1)),
+               !wd_fresh && (wd_q[0] || irq_rise)};
+      if (wd_fresh) wd_cnt_q <= 32'd1;
+      else if (wd_cnt_q != 32'hFFFF_FFFF) wd_cnt_q <= wd_cnt_q + 32'd1;
     end
   end
 

@@ -212,9 +212,11 @@ def read_mismatch(where: str, op: Op, data: int, ok: bool) -> str | None:
 def load_mismatch(where: str, op: Op, lanes: list[int], err: bool) -> str | None:
     """The mismatch message of a ``vload`` (``err`` set, or lanes differing from ``expect``)."""
     exp = op.get("expect")
-    diff = [i for i in range(LANES) if exp is not None and lanes[i] != exp[i]]
-    if not err and not diff:
+    # one list comparison in C; the per-lane loop only to describe a mismatch
+    same = exp is None or list(lanes[:LANES]) == list(exp[:LANES])
+    if not err and same:
         return None
+    diff = [] if same or exp is None else [i for i in range(LANES) if lanes[i] != exp[i]]
     return (f"{where}: {op.get('name', hex(op['addr']))} err={err}, "
             f"{len(diff)} lanes differ (first {diff[:4]})")
 

@@ -180,25 +180,18 @@ async def serve(conn: Connection, open_bus: OpenBus) -> None:
 # ---- inside the simulator ----------------------------------------------------------------------
 async def wait_done(tb: Any, max_cycles: int) -> bool:
     """Wait until hx_top is not busy and holds a result, at most ``max_cycles`` clock cycles
-    (one trigger on ``busy``'s falling edge; no polling). Returns after a rising clock edge."""
-    from cocotb.triggers import FallingEdge, ReadOnly, with_timeout
-
-    from hxtb.tbench import CLK_NS
-
+    (one trigger: the falling edge of tb_top's ``wait_busy``, which falls with ``busy`` or on a
+    hang; ``hxtb.tbench.WaitGuard``; no polling, no timer). Returns after a rising clock edge."""
     top = tb.dut.u_dut
     try:
         busy, done = top.busy, top.done
     except AttributeError as exc:
         raise RuntimeError("wait_done: hx_top (tb_top.u_dut) has no `busy`/`done` signals "
                            "to wait on") from exc
-    await ReadOnly()
-    if int(busy.value):
-        try:
-            await with_timeout(FallingEdge(busy), max_cycles * CLK_NS, "ns")
-        except TimeoutError:
-            await tb.clk_edge
-            return False
-    # read at the next edge: the settled values of the cycle in which busy fell
+    tb.guard.arm(max_cycles)
+    await tb.guard.busy_fall
+    # read at the next edge: the settled values of the cycle in which busy fell (on a hang busy
+    # is still high there: False)
     await tb.clk_edge
     return bool(int(done.value)) and not int(busy.value)
 

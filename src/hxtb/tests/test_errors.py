@@ -290,3 +290,38 @@ async def test_timing_diagram(dut: object) -> None:
     assert list(obs.ev_drivers) == [3, 9] and list(obs.ev_codes) == [1, 27]
     assert [(c.sel, c.cycle) for c in obs.conversions] == [(0, 2), (1, 265)]
     assert await tb.axil.read_ok(regmap.CYCLES_LAST) == 524
+
+
+@cocotb.test()
+async def test_wait_guard_hang(dut: object) -> None:
+    """The VMM waits report a hang (tb_top's wait guard in place of a timer): a limit shorter
+    than the VMM gives False / SimTimeoutError after that many cycles, a long one the result;
+    waiting when hx_top is idle returns at once."""
+    from cocotb.triggers import SimTimeoutError
+    from cocotb.utils import get_sim_time
+
+    from hxtb.session.server import wait_done
+    from hxtb.tbench import CLK_NS
+
+    tb, rng = await _setup(dut)
+    t = hxsim.Timing()
+    w, x = await _load_problem(tb, rng, t)
+    vt = vmm_timing(t, x)
+    # busy wait (co-simulation session): a hang after 100 cycles, then the real end
+    await tb.start_vmm()
+    t0 = get_sim_time("ns")
+    assert not await wait_done(tb, 100), "wait_done: hang not reported"
+    waited = (get_sim_time("ns") - t0) / CLK_NS
+    assert 100 <= waited <= 103, f"wait_done gave up after {waited} cycles, limit 100"
+    assert await wait_done(tb, vt.total_cycles + 200), "wait_done: VMM not done"
+    assert await wait_done(tb, 10), "wait_done on an idle hx_top"
+    # IRQ wait (tests): a hang after 100 cycles, then the interrupt
+    await tb.axil.write_ok(regmap.IRQ_STATUS, regmap.IRQ_DONE)
+    await tb.start_vmm()
+    try:
+        await tb.wait_done(100)
+    except SimTimeoutError:
+        pass
+    else:
+        raise AssertionError("Testbench.wait_done: hang not reported")
+    await _check_vmm_result(tb, w, x, t)
