@@ -15,6 +15,7 @@ pytest.importorskip("torch")
 from test_nn_data import write_dataset  # noqa: E402
 
 from hxsim import ChipParams  # noqa: E402
+from hxsim.capmem import CapMemConfig  # noqa: E402
 from hxsim.cli import main  # noqa: E402
 from hxsim.cli.nn import MAPPING_NAMES  # noqa: E402
 from hxsim.device import ModelDevice, VmmBatch  # noqa: E402
@@ -109,8 +110,9 @@ class _Flip(ModelDevice):
     n = 0
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        batch = super().run_vmms(x, w, timing, dac_offsets, column_offsets)
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        batch = super().run_vmms(x, w, timing, dac_offsets, column_offsets, capmem)
         self.n += 1
         if self.n == 3:
             batch.y[0, 0] ^= 1
