@@ -5,7 +5,8 @@ dirty flag; the analog model never sees the stimulus' cells.
 
 - a noisy chip with non-default quadrant and column cells: co-simulation == ``ModelDevice`` with
   the same cells bit for bit (baseline and result codes, int8 results, CYCLES_LAST), over
-  batches that change the cells, go back to the defaults and follow a raw program; then a
+  batches that change the cells, go back to the defaults and follow a raw program (small on
+  Icarus too); then a
   program that writes a wrong cell value reports result mismatches against the intended cells'
   expectations, and its results equal the model told the value the RTL holds;
 - the CapMem target calibration (``calibrate_capmem``) through the co-simulation == through the
@@ -38,6 +39,7 @@ from hxsim.calibration import calibrate_capmem
 from hxsim.capmem import CapMemConfig
 from hxsim.cli import main
 from hxsim.device import ModelDevice
+from hxtb import build
 from hxtb.session.client import CosimDevice
 
 pytestmark = pytest.mark.sim
@@ -76,6 +78,24 @@ def test_cosim_capmem_equals_fast_path_and_wrong_write_shows() -> None:
                                           (41, 42), 43)
     with CosimDevice(ChipInstance(ChipParams(), 41, 42)) as cos:
         check_wrong_write(cos, ops, want, held)
+
+
+@pytest.mark.skipif(not build.have_iverilog(), reason=build.ICARUS_MISSING)
+def test_cosim_capmem_equals_fast_path_icarus() -> None:
+    """The same on Icarus, small (short conversions, 1 VMM per batch)."""
+    print("[seed] fixed_seed 61, noise_seed 62, stimulus seed 63")
+    rng = np.random.default_rng(63)
+    w = rng.integers(-40, 41, (128, 256))
+    x = rng.integers(0, 32, (1, 128))
+    x[rng.random(x.shape) < 0.8] = 0
+    t = Timing(reset_cycles=8, settle_cycles=8, adc_reset_wait=0, adc_step=1, adc_dead_time=0,
+               event_wait=2)
+    a = cells_a()
+    fast = ModelDevice(ChipInstance(ChipParams(), 61, 62))
+    with CosimDevice(ChipInstance(ChipParams(), 61, 62), simulator="icarus") as cos:
+        for cells in (a, a.with_(cadc_v_ramp_offset=[300, 420]), None):
+            compare(cos.run_vmms(x, w, t, capmem=cells), fast.run_vmms(x, w, t, capmem=cells))
+        print(cos.stats())
 
 
 def test_cosim_capmem_calibration_equals_fast_path() -> None:
