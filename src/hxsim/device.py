@@ -16,6 +16,12 @@ matrices through ``device_matmul``). Implementations (``open_device(kind, chip)`
   testbench package registers ``hxtb.session.client:CosimDevice``); ``DeviceUnavailable`` when it
   or the testbench extra is not installed.
 
+CapMem cells (``run_vmms(..., capmem=)``, ``hxsim.capmem.CapMemConfig``; None: the reset values)
+are taken by every kind: ``model`` programs them with the tile, ``golden`` checks their type (the
+ideal array does not depend on them), ``regs`` and ``cosim`` write them over AXI (only the cells
+that differ from what the device last wrote) and run with the cells the registers hold.
+``run_with_capmem`` refuses them for a device whose ``run_vmms`` has no ``capmem`` argument.
+
 Batch semantics: the B vectors run in order, so on a ``ChipInstance`` they draw the trial noise
 in the same order on every device (fast path, register model, co-simulation).
 """
