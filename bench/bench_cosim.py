@@ -160,6 +160,10 @@ def main() -> int:
     for (sim, name), r in med.items():
         print(f"{sim:<10} {name:<26} {r['cpu_vmm_per_s']:>11.1f} {r['cpu_cycles_per_s']:>13,.0f} "
               f"{r['vmm_per_s']:>12.1f} {r['cycles_per_s']:>14,.0f}")
+    w = med[("verilator", "cosim")]
+    print("Python wake-ups per VMM (verilator cosim, short loop): "
+          f"AXI {w['axi_wakeups_per_vmm']:.1f}, vector port {w['vport_wakeups_per_vmm']:.1f}, "
+          f"bridge {w['bridge_wakeups'] / args.vmms_verilator:.1f}, wait for busy 3 (+ a timer)")
     cos = med[("verilator", "cosim")]["cpu_vmm_per_s"]
     ceil = med[("verilator", "ceiling, C++ harness")]["cpu_vmm_per_s"]
     print(f"verilator cosim {cos:.0f} VMMs/s (target >= {TARGET_VMM_S:.0f}): "

@@ -90,9 +90,9 @@ GROUPS = {
     "sweep": {"device", "seed", "chip-seeds", "chip", "output", "progress", "timing",
               "calibration"},
     "drift": {"seed", "chip-seeds", "chip", "output"},
-    "train": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
-    "infer": {"device", "chip-seeds", "chip", "progress"},
-    "twin": {"device", "seed", "chip-seeds", "chip", "output", "progress"},
+    "train": {"device", "seed", "chip-seeds", "chip", "output", "progress", "calibration"},
+    "infer": {"device", "chip-seeds", "chip", "progress", "calibration"},
+    "twin": {"device", "seed", "chip-seeds", "chip", "output", "progress", "calibration"},
 }
 GROUP_OPTIONS = {"device": {"--device", "--simulator"}, "seed": {"--seed"},
                  "chip-seeds": {"--fixed-seed", "--noise-seed"}, "chip": {"--params", "--ideal"},

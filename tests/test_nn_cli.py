@@ -1,5 +1,7 @@
-"""``hxsim train`` / ``hxsim infer`` / ``hxsim twin`` on a tiny IDX data set written by the test;
-exit codes; the cosim check's logic with stand-in devices."""
+"""``hxsim train`` / ``hxsim infer`` / ``hxsim twin`` on a tiny IDX data set written by the test
+(the training run on a chip calibrated by ``hxsim calibrate --targets``, as ``make train``);
+``--calibration`` applied to every layer through the device; exit codes; the cosim check's logic
+with stand-in devices."""
 
 from __future__ import annotations
 
@@ -12,16 +14,21 @@ import pytest
 
 pytest.importorskip("torch")
 
+import torch  # noqa: E402
+from test_calibrate_cli import one_error_line, write_cal  # noqa: E402
 from test_nn_data import write_dataset  # noqa: E402
 
-from hxsim import ChipParams  # noqa: E402
+from hxsim import ChipInstance, ChipParams  # noqa: E402
+from hxsim.calibration import CalibratedDevice, CalibrationResult  # noqa: E402
 from hxsim.capmem import CapMemConfig  # noqa: E402
 from hxsim.cli import main  # noqa: E402
 from hxsim.cli.nn import MAPPING_NAMES  # noqa: E402
 from hxsim.device import ModelDevice, VmmBatch  # noqa: E402
-from hxsim.nn.cosim import cosim_check  # noqa: E402
+from hxsim.nn.chip import Chip  # noqa: E402
+from hxsim.nn.cosim import cosim_check, layer_outputs  # noqa: E402
 from hxsim.nn.data import synthetic_split  # noqa: E402
 from hxsim.nn.models import MAPPINGS, NetConfig, load_checkpoint, mnist_model  # noqa: E402
+from hxsim.nn.train import dataset as tensor_dataset  # noqa: E402
 from hxsim.timing import Timing  # noqa: E402
 
 
@@ -33,37 +40,61 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def trained(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def calibration(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``make train``'s calibration, small: CapMem targets, then DAC and column offsets of the
+    chip instance fixed_seed 3."""
+    cal = tmp_path_factory.mktemp("cal") / "cal.json"
+    assert main(["calibrate", "--device", "model", "--targets", "--target-repetitions", "4",
+                 "--driver-repetitions", "1", "--offset-repetitions", "8", "--fixed-seed", "3",
+                 "--noise-seed", "4", "--no-progress", "--out", str(cal)]) == 0
+    return cal
+
+
+@pytest.fixture(scope="module")
+def trained(dataset: Path, calibration: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("run")
     rc = main(["train", "--data", str(dataset), "--out", str(out), "--float-epochs", "2",
                "--chip-epochs", "1", "--batch-size", "50", "--no-progress", "--seed", "1",
                "--fixed-seed", "3", "--noise-seed", "4", "--mapping", "plain,avg2",
-               "--mapping-float-epochs", "1", "--twin-check"])
+               "--mapping-float-epochs", "1", "--twin-check", "--calibration",
+               str(calibration)])
     assert rc == 0
     return out
 
 
-def test_train_writes_checkpoints_and_report(trained: Path) -> None:
+def test_train_writes_checkpoints_and_report(trained: Path, calibration: Path) -> None:
     md = (trained / "report.md").read_text()
     assert "chip-in-the-loop trained, on the chip" in md and "| plain | [1, 1, 1] | 30 |" in md
     assert "| avg2 |" in md and "uJ" in md and "twin's prediction" in md
     rep = json.loads((trained / "report.json").read_text())
     assert rep["twin"]["acc_twin"] is not None and len(rep["strategies"]) == 2
+    assert rep["settings"]["calibration"] == {"file": str(calibration), "capmem_default": False}
+    assert rep["chip"]["calibration"] == str(calibration)
+    # chip time of the float-trained network: 30 VMMs per image of at least 100 cycles of 8 ns
+    assert rep["cycles_per_image"] > 30 * 100 and rep["energy_uj_per_image"] > 0
+    assert "Chip time per image (float-trained network on the chip)" in md
     model, cfg, meta = load_checkpoint(trained / "chip.pt")
     assert meta["seeds"]["fixed_seed"] == 3 and meta["seeds"]["eval_noise_seed"] == 5
+    assert meta["calibration"]["file"] == str(calibration)
     assert cfg == NetConfig()
 
 
-def test_infer_reproduces_the_reported_accuracy(trained: Path, dataset: Path,
+def test_infer_reproduces_the_reported_accuracy(trained: Path, dataset: Path, calibration: Path,
                                                 capsys: pytest.CaptureFixture) -> None:
+    """With the training run's calibration, infer reproduces the report's number exactly;
+    without it, it says so and runs on the reset values."""
     rep = json.loads((trained / "report.json").read_text())
     capsys.readouterr()
     assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
-                 "--no-progress"]) == 0
+                 "--calibration", str(calibration), "--no-progress"]) == 0
     out = capsys.readouterr().out
     m = re.search(r"test accuracy \(device model\): ([0-9.]+) %", out)
     assert m is not None, out
     assert float(m.group(1)) == pytest.approx(100 * rep["acc_chip_in_loop"], abs=1e-9)
+    assert "note:" not in out
+    assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
+                 "--no-progress"]) == 0
+    assert f"note: the training run used --calibration {calibration}" in capsys.readouterr().out
     for where in (["--device", "golden"], ["--device", "regs", "--test-limit", "3"],
                   ["--float"], ["--mock"]):
         assert main(["infer", "--data", str(dataset), "--weights", str(trained / "float.pt"),
@@ -98,6 +129,58 @@ def test_errors_exit_2(trained: Path, dataset: Path, tmp_path: Path,
     assert "w.pt" in capsys.readouterr().err
     assert main(["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt"),
                  "--cosim-check", "1000"]) == 2
+
+
+def test_calibration_applies_to_every_layer_through_the_device(tmp_path: Path) -> None:
+    """A calibration file changes the network's results on the model device: column offsets +5
+    move every in-range output of the first MAC layer (the conv: one row tile, same inputs) by
+    exactly +5, and the later layers change with it; CapMem cells (synapse DAC bias 400 of 800)
+    halve the analog gain."""
+    model = mnist_model(seed=3)
+    images = tensor_dataset(synthetic_split(np.random.default_rng(8), 2)).tensors[0]
+
+    def outputs(cal: CalibrationResult | None) -> list[torch.Tensor]:
+        dev = ModelDevice(ChipInstance(ChipParams(), 3, 4))
+        return layer_outputs(model, images, Chip(CalibratedDevice(dev, cal) if cal else dev))
+
+    plain = outputs(None)
+    shifted = outputs(CalibrationResult.load(write_cal(tmp_path / "c.json", col=5,
+                                                       fixed_seed=3)))
+    a, b = plain[0], shifted[0]
+    inside = (a > -100) & (a < 100)
+    assert inside.float().mean() > 0.5
+    assert torch.equal(b[inside], a[inside] + 5)
+    assert not torch.equal(plain[1], shifted[1]) and not torch.equal(plain[2], shifted[2])
+    low = outputs(CalibrationResult.load(write_cal(
+        tmp_path / "g.json", capmem=CapMemConfig.default().with_(syn_i_bias_dac=400),
+        fixed_seed=3)))
+    ratio = float(low[0].abs().sum() / plain[0].abs().sum())
+    assert 0.4 < ratio < 0.6, ratio
+
+
+@pytest.mark.parametrize("name", ["train", "infer", "twin"])
+def test_calibration_errors_exit_2_one_line(name: str, trained: Path, dataset: Path,
+                                            tmp_path: Path,
+                                            capsys: pytest.CaptureFixture) -> None:
+    """Every network command refuses a calibration of another chip instance and --calibration
+    with --twin (one line, exit 2, nothing written); CapMem cells run on every device."""
+    argv = {"train": ["train", "--data", str(dataset), "--out", str(tmp_path / "o"),
+                      "--fixed-seed", "3"],
+            "infer": ["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt")],
+            "twin": ["twin", "--out", str(tmp_path / "t.json"), "--fixed-seed", "3"]}[name]
+    other = write_cal(tmp_path / "other.json", fixed_seed=7)
+    assert main([*argv, "--calibration", str(other)]) == 2
+    one_error_line(capsys.readouterr().err, f"hxsim {name}: error:", "--calibration:",
+                   "fixed_seed 7", "--fixed-seed 7")
+    cells = write_cal(tmp_path / "cells.json", fixed_seed=3,
+                      capmem=CapMemConfig.default().with_(syn_i_bias_dac=500))
+    if name != "twin":
+        twin = tmp_path / "twin.json"
+        twin.write_text("{}")
+        assert main([*argv, "--twin", str(twin), "--calibration", str(cells)]) == 2
+        one_error_line(capsys.readouterr().err, "--twin and --calibration exclude each other")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["other.json", "cells.json"] + (["twin.json"] if name != "twin" else []))
 
 
 def test_mapping_names_listed_for_help_match_the_strategies() -> None:

@@ -281,7 +281,11 @@ def _kill_after(args: list[str], sig: int, delay: float,
                             text=True)
     _wait_for_main(proc)
     time.sleep(delay)
+    # Stopped while the signal is sent, so it is handled at this point of the run however
+    # loaded the machine is (the child cannot run on between the test's decision and delivery).
+    proc.send_signal(signal.SIGSTOP)
     proc.send_signal(sig)
+    proc.send_signal(signal.SIGCONT)
     out, err = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(args, proc.returncode, out, err)
 

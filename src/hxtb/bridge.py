@@ -91,20 +91,22 @@ class EventRecorder:
 
     def read(self) -> tuple[I64, I64, I64, bool]:
         n = _to_int(self.count.value)
-        cycles, drivers, codes = [], [], []
-        for p in range((n + EV_PER_PAGE - 1) // EV_PER_PAGE):
-            k = min(EV_PER_PAGE, n - p * EV_PER_PAGE)
-            raw = _to_int(self.pages[p].value)
-            f = np.frombuffer(raw.to_bytes(EV_PER_PAGE * EV_BITS // 8, "little"),
-                              dtype=np.uint8).reshape(EV_PER_PAGE, EV_BITS // 8)[:k]
-            codes.append(f[:, 0] & 0x1F)
-            drivers.append(f[:, 1] & 0x7F)
-            cycles.append(f[:, 2:6].copy().view("<u4")[:, 0])
-        if not cycles:
+        ovf = bool(self.overflow.value)
+        if n == 0:
             z = np.zeros(0, dtype=np.int64)
-            return z, z.copy(), z.copy(), bool(self.overflow.value)
-        return (np.concatenate(cycles).astype(np.int64), np.concatenate(drivers).astype(np.int64),
-                np.concatenate(codes).astype(np.int64), bool(self.overflow.value))
+            return z, z.copy(), z.copy(), ovf
+        pages = (n + EV_PER_PAGE - 1) // EV_PER_PAGE
+        raw = b"".join(_le_bytes(self.pages[p].value) for p in range(pages))
+        f = np.frombuffer(raw, dtype=np.uint8).reshape(-1, EV_BITS // 8)[:n]
+        return (f[:, 2:6].copy().view("<u4")[:, 0].astype(np.int64),
+                (f[:, 1] & 0x7F).astype(np.int64), (f[:, 0] & 0x1F).astype(np.int64), ovf)
+
+
+def _le_bytes(value: Any) -> bytes:
+    """A LogicArray's bits as little-endian bytes (bit 0 = bit 0 of byte 0), vectorized over its
+    binary string; X/Z read as 0 (as ``_to_int``)."""
+    s = np.frombuffer(str(value).encode("ascii"), dtype=np.uint8)[::-1]
+    return np.packbits((s == ord("1")) | (s == ord("H")), bitorder="little").tobytes()
 
 
 class CapMemReader:

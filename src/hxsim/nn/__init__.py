@@ -4,11 +4,12 @@
 hxtorch-style layers (``layers``: ``Linear``, ``Conv1d``, ``ExpandedConv1d``, ``Conv2d``,
 ``ReLU``, ``ConvertingReLU``, ``InputScale``, ``OutputScale``) and functions (``functional``:
 ``matmul``, ``add``, ``relu``, ``converting_relu``, ``argmax``, ``mock_matmul``), the ``Chip``
-they run on (``chip``: a ``hxsim.device`` device, its calibration, the measured mock parameters;
-``measure_mock_parameter``), the MNIST network and mapping strategies (``models``), training and
-evaluation with torch optimizers and ``torch.utils.data`` (``train``), the IDX loader (``data``),
-the co-simulation cross-check (``cosim``) and the report (``report``). The chip's model stays
-numpy; the layers call it from ``torch.autograd.Function``s. See docs/nn.md.
+they run on (``chip``: a ``hxsim.device`` device, calibrated through ``CalibratedDevice``, the
+measured mock parameters; ``measure_mock_parameter``), the MNIST network and mapping strategies
+(``models``), training and evaluation with torch optimizers and ``torch.utils.data``
+(``train``), the IDX loader (``data``), the co-simulation cross-check (``cosim``) and the report
+(``report``). The chip's model stays numpy; the layers call it from ``torch.autograd.Function``s.
+See docs/nn.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where the multiply-accumulate layers run: ``Chip`` (a device, its calibration, the mock
+"""Where the multiply-accumulate layers run: ``Chip`` (a device, calibrated or not, the mock
 parameters the backward pass uses) and ``measure_mock_parameter`` (hxtorch's gain and noise
 measurement, on any ``hxsim.device.VmmDevice``).
 
@@ -9,8 +9,10 @@ so two networks can run on two chips in one process.
 The VMMs of a layer run as ``hxsim.array.tiled_matmul`` splits them: 128-row x 256-column tiles
 (zero-padded), column tiles outer, row tiles inner, one ``run_vmms`` batch per tile with the
 batch's vectors in order; the row tiles' int8 results are added digitally and saturated once at
-the end. Every tile runs with the calibration's DAC offsets and digital column offsets when a
-calibration is given (``hxsim calibrate``'s output applies to every layer).
+the end. A calibration (``hxsim calibrate``'s output) applies to every layer through the device
+itself: ``Chip(hxsim.calibration.CalibratedDevice(device, calibration))`` runs every tile with the
+calibration's DAC offsets, digital column offsets and CapMem cells (the one path every command
+uses; ``hxsim train/infer/twin --calibration`` build it so).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import numpy as np
 import numpy.typing as npt
 
 from hxsim.array import tiled_matmul
-from hxsim.calibration import CalibrationResult
 from hxsim.device import VmmDevice
 from hxsim.golden import TILE_COLS, TILE_ROWS, W_MAX, X_MAX, check_gain
 from hxsim.timing import Timing
@@ -50,13 +51,14 @@ class MockParameter:
 
 @dataclass
 class Chip:
-    """A device with its calibration and measured mock parameters.
+    """A device and its measured mock parameters.
 
     Attributes:
         device: where chip-mode VMMs run (``hxsim.device.open_device``: ``model``, ``golden``,
-            ``regs``, ``cosim``, or a twin's ``ModelDevice``); None for a mock-only chip.
-        calibration: DAC offsets and digital column offsets applied to every tile (None: the
-            registers' reset values, DAC 32 and offset 0).
+            ``regs``, ``cosim``, or a twin's ``ModelDevice``), wrapped in
+            ``hxsim.calibration.CalibratedDevice`` to run with a calibration (DAC offsets,
+            column offsets, CapMem cells; without one: the reset values); None for a
+            mock-only chip.
         mock: gain and noise of the mock formula, and the gain of the backward pass (hxtorch's
             ``MAC::backward`` scales with ``gain * num_sends``); ``measure_mock_parameter``
             replaces the default by the device's measured values.
@@ -65,7 +67,6 @@ class Chip:
     """
 
     device: VmmDevice | None = None
-    calibration: CalibrationResult | None = None
     mock: MockParameter = field(default_factory=MockParameter)
     seed: int = 0
     vmms: int = 0
@@ -75,22 +76,16 @@ class Chip:
 
         self.generator = torch.Generator().manual_seed(int(self.seed))
 
-    def tile_offsets(self) -> tuple[I64 | None, I64 | None]:
-        if self.calibration is None:
-            return None, None
-        return self.calibration.dac_offsets, self.calibration.column_offsets
-
     def matmul(self, x: I64, w: I64, timing: Timing) -> npt.NDArray[np.int8]:
         """``x[B, K]`` (0..31) times ``w[K, N]`` (-63..63) on the device -> int8 ``[B, N]``
-        (tiled; calibration applied). Raises ``ValueError`` without a device."""
+        (tiled; the device's configuration, e.g. a ``CalibratedDevice``'s). Raises
+        ``ValueError`` without a device."""
         dev = self.device
         if dev is None:
             raise ValueError("chip: no device (this Chip runs only mock layers; pass "
                              "device=open_device(...) for chip mode)")
-        dac, col = self.tile_offsets()
-
         def tile(xt: I64, wt: I64) -> I64:
-            return dev.run_vmms(xt, wt, timing, dac, col).y
+            return dev.run_vmms(xt, wt, timing).y
 
         out = tiled_matmul(tile, x, w)
         self.vmms += x.shape[0] * tile_count(x.shape[1], w.shape[1])

@@ -6,7 +6,9 @@ on the fast path (``hxsim.device.ModelDevice``), once on the co-simulation devic
 behind the testbench bridge), and compares every MAC layer's outputs bit for bit. Both see the
 same sequence of tile batches (``hxsim.array.tiled_matmul``: column tiles outer, row tiles inner,
 the batch's vectors in order), so they draw the same trial noise. Any other device can be passed
-as ``factory``.
+as ``factory``. With a calibration both devices run with it (``CalibratedDevice``: DAC offsets
+and column offsets written as registers on the co-simulation; the co-simulation takes no CapMem
+cells yet, so a calibration with non-default cells fails there with ``DeviceUnavailable``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, cast
 import torch
 
 from hxsim.array import ChipInstance
+from hxsim.calibration import CalibratedDevice, CalibrationResult
 from hxsim.device import ModelDevice, VmmDevice, open_device
 from hxsim.nn.chip import Chip, MockParameter
 from hxsim.nn.data import Split
@@ -51,18 +54,23 @@ def layer_outputs(model: torch.nn.Module, images: torch.Tensor, chip: Chip) -> l
 def cosim_check(model: torch.nn.Module, data: Split, params: ChipParams, fixed_seed: int,
                 noise_seed: int, *, factory: DeviceFactory | None = None,
                 simulator: str = "verilator", mock: MockParameter | None = None,
+                calibration: CalibrationResult | None = None,
                 log: Callable[[str], None] = print) -> bool:
     """Run ``data``'s images on the fast path and on the device ``factory`` makes (default: the
     RTL co-simulation on ``simulator``), each on a fresh ``ChipInstance(params, fixed_seed,
     noise_seed)``; True if every MAC layer's outputs are identical. Logs one line per layer and
-    a summary. Raises ``DeviceUnavailable`` when the co-simulation cannot run."""
+    a summary. ``calibration``: both devices run with it. Raises ``DeviceUnavailable`` when the
+    co-simulation cannot run."""
     images = dataset(data).tensors[0]
     mp = mock if mock is not None else MockParameter()
-    fast = Chip(ModelDevice(ChipInstance(params, fixed_seed, noise_seed)), mock=mp)
+    def calibrated(dev: VmmDevice) -> VmmDevice:
+        return CalibratedDevice(dev, calibration) if calibration is not None else dev
+
+    fast = Chip(calibrated(ModelDevice(ChipInstance(params, fixed_seed, noise_seed))), mock=mp)
     inst = ChipInstance(params, fixed_seed, noise_seed)
     slow_dev: Any = factory(inst) if factory is not None else open_device("cosim", inst,
                                                                           simulator)
-    slow = Chip(slow_dev, mock=mp)
+    slow = Chip(calibrated(slow_dev), mock=mp)
     a_out = layer_outputs(model, images, fast)
     try:
         b_out = layer_outputs(model, images, slow)

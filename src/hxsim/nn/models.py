@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import torch
 
+from hxsim.checks import require_file
 from hxsim.golden import TILE_COLS, TILE_ROWS
 from hxsim.nn.chip import Chip, MockParameter
 from hxsim.nn.layers import (
@@ -215,10 +216,9 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, config: NetConfig,
 
 def load_checkpoint(path: str | Path) -> tuple[torch.nn.Sequential, NetConfig, dict[str, Any]]:
     """Read a checkpoint of ``save_checkpoint``: (model, config, meta). Raises
-    ``FileNotFoundError`` for a missing file and ``ValueError`` naming the file otherwise."""
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"weights file {p} does not exist (write one with `hxsim train`)")
+    ``FileNotFoundError`` for a missing file, a directory or a special file
+    (``hxsim.checks.require_file``) and ``ValueError`` naming the file otherwise."""
+    p = require_file(path, "weights file")
     try:
         blob = torch.load(p, weights_only=True, map_location="cpu")
     except Exception as exc:  # torch raises several types for a bad file

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from hxsim.device import VmmBatch, VmmDevice
+from hxsim.capmem import CapMemConfig
+from hxsim.device import VmmBatch, VmmDevice, run_with_capmem
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
 #: bss2-facts.md section 3.6 [A]: ASIC energy and time per ECG classification.
@@ -40,8 +41,9 @@ class CycleCounter:
         return self.inner.vmms
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
-        b = self.inner.run_vmms(x, w, timing, dac_offsets, column_offsets)
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        b = run_with_capmem(self.inner, x, w, timing, dac_offsets, column_offsets, capmem)
         self.cycles += int(np.sum(b.cycles))
         return b
 
@@ -76,7 +78,9 @@ class StrategyResult:
 
 @dataclass
 class Report:
-    """Numbers of one ``hxsim train`` run (accuracies as fractions on ``test_examples``)."""
+    """Numbers of one ``hxsim train`` run (accuracies as fractions on ``test_examples``;
+    ``cycles_per_image``: summed VMM cycles per test image of the float-trained network's
+    evaluation on the chip)."""
 
     dataset: str
     train_examples: int
@@ -88,6 +92,7 @@ class Report:
     acc_float_deployed_ideal: float | None = None
     acc_chip_in_loop: float | None = None
     acc_in_loop_weights_float: float | None = None
+    cycles_per_image: float | None = None
     twin: dict[str, Any] | None = None
     strategies: list[StrategyResult] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -95,6 +100,8 @@ class Report:
 
     def to_json(self) -> str:
         d = asdict(self)
+        if self.cycles_per_image is not None:
+            d["energy_uj_per_image"] = 1e6 * energy_per_image_j(self.cycles_per_image)
         d["energy_model"] = {"asic_power_w": ASIC_POWER_W, "source": "192 uJ / 276 us, "
                              "Stradmann et al. 2022 [A] (bss2-facts.md 3.6)"}
         for s, obj in zip(d["strategies"], self.strategies, strict=True):
@@ -121,6 +128,11 @@ class Report:
         if self.twin is not None:
             lines += [f"| twin's prediction for the chip-in-the-loop network "
                       f"| {pct(self.twin.get('acc_twin'))} |"]
+        if self.cycles_per_image is not None:
+            us = self.cycles_per_image * CLOCK_PERIOD_NS * 1e-3
+            uj = 1e6 * energy_per_image_j(self.cycles_per_image)
+            lines += ["", f"Chip time per image (float-trained network on the chip): {us:.1f} us, "
+                      f"analog-core energy {uj:.1f} uJ."]
         if self.strategies:
             lines += ["", "Mapping strategies (analog-core energy: "
                       f"{ASIC_POWER_W:.3f} W x VMM time, 192 uJ / 276 us [A]):", "",

@@ -1,6 +1,7 @@
 """AXI4-Lite agent: the bus object (cocotbext-axi's ``AxiLiteBus.from_prefix``), a driver
-(register reads/writes through cocotbext-axi's ``AxiLiteMaster``) and a passive monitor that
-publishes every completed access on a pyuvm analysis port.
+(register reads/writes: a lean single-access master by default, cocotbext-axi's ``AxiLiteMaster``
+when channel pauses are wanted, see ``AxilAgent``) and a passive monitor that publishes every
+completed access on a pyuvm analysis port.
 
 Assumes the DUT's AXI4-Lite slave ports are named ``s_axil_*`` on the toplevel (awaddr, awprot,
 awvalid, awready, wdata, wstrb, wvalid, wready, bresp, bvalid, bready, araddr, arprot, arvalid,
@@ -48,35 +49,147 @@ class RegAccess:
 
 
 class AxilAgent:
-    """Register-level access to hx_top's AXI4-Lite slave (the driver side of the agent)."""
+    """Register-level access to hx_top's AXI4-Lite slave (the driver side of the agent).
+
+    Two masters on the same bus object, one active at a time:
+
+    * the lean master (default): one aligned single-beat access at a time, one read and one write
+      may overlap. It wakes only at rising clock edges while an access is in flight, reads the
+      handshakes there (the values the slave samples at that edge, docs/cosim.md "The clock") and
+      drives AW and W together: an access costs 2-3 wake-ups (AW/W accepted, then B or R), no
+      queues or helper coroutines. BREADY and RREADY are held high, as cocotbext-axi's sinks do
+      while not paused.
+    * cocotbext-axi's ``AxiLiteMaster``: created on first use of ``master`` (channel pauses,
+      back-pressure and skew tests) or of an access the lean master does not do (an unaligned
+      address); from then on every access of this agent goes through it.
+
+    Raises ``RuntimeError`` when two reads or two writes are issued concurrently on the lean
+    master (use ``master`` for several outstanding accesses)."""
 
     def __init__(self, bus: AxiLiteBus, clock: Any, reset: Any = None) -> None:
         self.log = logging.getLogger("hxtb.axil")
         self.log.setLevel(logging.WARNING)
         self.bus = bus
-        self.master = AxiLiteMaster(bus, clock, reset, reset_active_level=False)
-        # cocotbext-axi logs every access at INFO; keep the regression log readable
-        for part in (self.master.write_if, self.master.read_if):
-            part.log.setLevel(logging.WARNING)
+        self.clock = clock
+        self.reset = reset
+        self._master: AxiLiteMaster | None = None
+        self._edge = RisingEdge(clock)
+        self._wbusy = self._rbusy = False
+        self.accesses = 0   # accesses done by the lean master
+        self.wakeups = 0    # its clock-edge wake-ups
+        wr, rd = bus.write, bus.read
+        wr.aw.awvalid.value = 0
+        wr.w.wvalid.value = 0
+        rd.ar.arvalid.value = 0
+        for ch, name in ((wr.aw, "awprot"), (rd.ar, "arprot")):
+            if hasattr(ch, name):
+                getattr(ch, name).value = 0
+        wr.b.bready.value = 1
+        rd.r.rready.value = 1
+
+    @property
+    def master(self) -> AxiLiteMaster:
+        """cocotbext-axi's master on this bus (created on first use; every later access of the
+        agent goes through it). Must not be created while a lean access is in flight."""
+        if self._master is None:
+            if self._wbusy or self._rbusy:
+                raise RuntimeError("AxilAgent.master: a lean access is in flight")
+            self._master = AxiLiteMaster(self.bus, self.clock, self.reset,
+                                         reset_active_level=False)
+            # cocotbext-axi logs every access at INFO; keep the regression log readable
+            for part in (self._master.write_if, self._master.read_if):
+                part.log.setLevel(logging.WARNING)
+        return self._master
 
     async def read(self, addr: int) -> tuple[int, int]:
         """Read one register: returns (data, resp)."""
-        r = await self.master.read(addr, 4)
-        return int.from_bytes(r.data, "little"), int(r.resp)
+        if self._master is not None or addr & 3:
+            r = await self.master.read(addr, 4)
+            return int.from_bytes(r.data, "little"), int(r.resp)
+        if self._rbusy:
+            raise RuntimeError("AxilAgent.read: another read is in flight (use .master for "
+                               "outstanding accesses)")
+        self._rbusy = True
+        rd = self.bus.read
+        edge = self._edge
+        try:
+            rd.ar.araddr.value = addr
+            rd.ar.arvalid.value = 1
+            n = 1
+            await edge
+            while not rd.ar.arready.value:
+                n += 1
+                await edge
+            rd.ar.arvalid.value = 0
+            n += 1
+            await edge
+            while not rd.r.rvalid.value:
+                n += 1
+                await edge
+            data, resp = _u(rd.r.rdata), _u(rd.r.rresp)
+        finally:
+            self._rbusy = False
+        self.accesses += 1
+        self.wakeups += n
+        return data, resp
 
     async def write(self, addr: int, data: int, strb: int = 0xF) -> int:
         """Write one register (``strb`` selects byte lanes; partial strobes go out as a write of
-        only those bytes). Returns resp."""
-        if strb == 0xF:
-            r = await self.master.write(addr, (data & 0xFFFF_FFFF).to_bytes(4, "little"))
-        else:
+        only those bytes: ``awaddr`` = the first selected byte's address, as cocotbext-axi
+        addresses a byte write). Returns resp. A non-contiguous ``strb`` raises
+        ``ValueError``."""
+        data &= 0xFFFF_FFFF
+        if strb != 0xF:
             lo = (strb & -strb).bit_length() - 1
             hi = strb.bit_length()
             if strb != ((1 << hi) - 1) ^ ((1 << lo) - 1):
                 raise ValueError(f"AxilAgent.write: non-contiguous strobe {strb:#x}")
-            chunk = (data & 0xFFFF_FFFF).to_bytes(4, "little")[lo:hi]
-            r = await self.master.write(addr + lo, chunk)
-        return int(r.resp)
+            if self._master is not None or addr & 3:
+                chunk = data.to_bytes(4, "little")[lo:hi]
+                return int((await self.master.write(addr + lo, chunk)).resp)
+            return await self._lean_write(addr + lo, data & _lane_mask(strb), strb)
+        if self._master is not None or addr & 3:
+            return int((await self.master.write(addr, data.to_bytes(4, "little"))).resp)
+        return await self._lean_write(addr, data, 0xF)
+
+    async def _lean_write(self, awaddr: int, wdata: int, strb: int) -> int:
+        """AW and W driven together; each dropped at the edge that takes it; then B."""
+        if self._wbusy:
+            raise RuntimeError("AxilAgent.write: another write is in flight (use .master for "
+                               "outstanding accesses)")
+        self._wbusy = True
+        wr = self.bus.write
+        aw_valid, aw_ready = wr.aw.awvalid, wr.aw.awready
+        w_valid, w_ready = wr.w.wvalid, wr.w.wready
+        edge = self._edge
+        try:
+            wr.aw.awaddr.value = awaddr
+            wr.w.wdata.value = wdata
+            wr.w.wstrb.value = strb
+            aw_valid.value = 1
+            w_valid.value = 1
+            aw = w = True
+            n = 0
+            while aw or w:
+                n += 1
+                await edge
+                if aw and aw_ready.value:
+                    aw = False
+                    aw_valid.value = 0
+                if w and w_ready.value:
+                    w = False
+                    w_valid.value = 0
+            n += 1
+            await edge
+            while not wr.b.bvalid.value:
+                n += 1
+                await edge
+            resp = _u(wr.b.bresp)
+        finally:
+            self._wbusy = False
+        self.accesses += 1
+        self.wakeups += n
+        return resp
 
     async def read_ok(self, addr: int) -> int:
         """Read a register that must answer OKAY."""
@@ -88,6 +201,11 @@ class AxilAgent:
         """Write a register that must answer OKAY."""
         resp = await self.write(addr, data)
         assert resp == 0, f"AXI write {addr:#05x} = {data:#x}: resp {resp} (expected OKAY)"
+
+
+def _lane_mask(strb: int) -> int:
+    """The data bits of the byte lanes ``strb`` selects."""
+    return sum(0xFF << (8 * i) for i in range(4) if strb >> i & 1)
 
 
 class AxilMonitor(uvm_component):
@@ -136,21 +254,24 @@ class AxilMonitor(uvm_component):
 
     async def _channel(self, name: str, valid: Any, ready: Any, sample: Callable[[], Any],
                        sink: Callable[[Any], None]) -> None:
-        """Hand every handshake of one channel (valid && ready at a rising edge) to ``sink``."""
+        """Hand every handshake of one channel (valid && ready at a rising edge, read there: the
+        values the slave samples) to ``sink``; one wake-up per cycle while valid is high."""
         clk_edge = RisingEdge(self.clk)
-        read_only = ReadOnly()
         valid_rise = RisingEdge(valid)
+        await ReadOnly()  # the drivers' initial values are applied (undriven inputs read Z)
         while True:
-            await read_only
             if not valid.value:
                 await valid_rise
-                continue
-            if ready.value:
-                try:
-                    sink(sample())
-                except IndexError:  # a response without its request: the checkers flag it
-                    self.logger.warning("AXI %s handshake without a matching request", name)
             await clk_edge
+            while True:
+                if valid.value and ready.value:
+                    try:
+                        sink(sample())
+                    except IndexError:  # a response without its request: the checkers flag it
+                        self.logger.warning("AXI %s handshake without a matching request", name)
+                if not valid.value:
+                    break
+                await clk_edge
 
 
 def _u(h: Any) -> int:

@@ -81,6 +81,8 @@ class VectorPortDriver:
         self.read_only = ReadOnly()
         self.rng = rng if rng is not None else random.Random(0)
         self.backpressure = backpressure
+        self.transactions = 0  # completed transactions
+        self.wakeups = 0       # clock-edge wake-ups they took
         bus.req_valid.value = 0
         bus.rsp_ready.value = 0
         bus.req_we.value = 0
@@ -89,8 +91,16 @@ class VectorPortDriver:
 
     async def send(self, we: bool, addr: int, wdata: int = 0) -> VecTxn:
         """Issue one request and wait for its response. Must be called right after a rising clock
-        edge (every public coroutine of the testbench returns there)."""
+        edge (every public coroutine of the testbench returns there); returns right after the
+        edge that took the response.
+
+        Wakes only at rising clock edges while the transaction is in flight and reads the
+        handshakes there: the values the port samples at that edge (docs/cosim.md, "The clock"),
+        the same cycles as reading them in ReadOnly before the edge, with one wake-up per cycle
+        instead of two. ``vrsp_ready_i`` is drawn once per cycle from the cycle after the
+        request was taken."""
         b = self.bus
+        edge = self.clk_edge
         txn = VecTxn(we=we, addr=addr, wdata=wdata)
         b.req_we.value = int(we)
         b.req_addr.value = addr
@@ -99,25 +109,25 @@ class VectorPortDriver:
             # a lot of it on Icarus)
             b.req_wdata.value = wdata
         b.req_valid.value = 1
-        while True:
-            await self.read_only
-            if b.req_ready.value:
-                break
-            await self.clk_edge
-        await self.clk_edge
+        n = 1
+        await edge
+        while not b.req_ready.value:
+            n += 1
+            await edge
         b.req_valid.value = 0
+        rng, bp = self.rng, self.backpressure
         while True:
-            ready = self.rng.random() >= self.backpressure
+            ready = rng.random() >= bp
             b.rsp_ready.value = int(ready)
-            await self.read_only
+            n += 1
+            await edge
             if ready and b.rsp_valid.value:
-                txn.rdata = _data(b.rsp_rdata.value,
-                                  f"vector {'store' if we else 'load'} {addr:#06x}")
-                txn.err = bool(b.rsp_err.value)
                 break
-            await self.clk_edge
-        await self.clk_edge
+        txn.rdata = _data(b.rsp_rdata.value, f"vector {'store' if we else 'load'} {addr:#06x}")
+        txn.err = bool(b.rsp_err.value)
         b.rsp_ready.value = 0
+        self.transactions += 1
+        self.wakeups += n
         return txn
 
     async def store(self, addr: int, wdata: int) -> bool:
@@ -145,28 +155,25 @@ class VectorPortMonitor(uvm_component):
         await self.run()
 
     async def run(self) -> None:
+        """Handshakes are read at the rising clock edge (the values the port samples there, as
+        the driver reads them): one wake-up per cycle while a transaction is in flight."""
         b = self.bus
         clk_edge = RisingEdge(b.clk)
-        read_only = ReadOnly()
         valid_rise = RisingEdge(b.req_valid)
+        await ReadOnly()  # the drivers' initial values are applied (undriven inputs read Z)
         while True:
-            await read_only
             if not b.req_valid.value:
                 await valid_rise
-                continue
+            await clk_edge
             while not (b.req_valid.value and b.req_ready.value):
                 await clk_edge
-                await read_only
             txn = VecTxn(we=bool(b.req_we.value), addr=b.req_addr.value.to_unsigned())
             if txn.we:
                 txn.wdata = b.req_wdata.value.to_unsigned()
             await clk_edge
-            await read_only
             while not (b.rsp_valid.value and b.rsp_ready.value):
                 await clk_edge
-                await read_only
             txn.rdata = _data(b.rsp_rdata.value, f"vector response to {txn.addr:#06x}")
             txn.err = bool(b.rsp_err.value)
             self.count += 1
             self.ap.write(txn)
-            await clk_edge

@@ -51,15 +51,23 @@ Bus = Mapping[str, Callable[..., Awaitable[Any]]]
 OpenBus = Callable[[ChipInstance], Awaitable[tuple[Bus, Callable[[], int]]]]
 
 
+class HostGone(Exception):
+    """The host closed the connection while a request was running (it was killed or ended)."""
+
+
 async def run_program(bus: Bus, ops: list[Op], check: bool = True,
-                      max_mismatches: int = 20) -> ExecResult:
+                      max_mismatches: int = 20,
+                      host_gone: Callable[[], bool] | None = None) -> ExecResult:
     """Execute ``ops`` on ``bus``: the decoder of ``hxsim.bringup.program`` driven with awaited
     bus transactions (so the co-simulation and the register model interpret programs
-    identically). Malformed ops raise ``ValueError``."""
+    identically). Malformed ops raise ``ValueError``. ``host_gone`` is asked before every
+    ``wait_done`` (once per VMM); when it answers True the program stops with ``HostGone``."""
     steps = interpret(ops, check, max_mismatches)
     try:
         name, args = next(steps)
         while True:
+            if host_gone is not None and name == "wait_done" and host_gone():
+                raise HostGone("the host closed the connection during a request")
             name, args = steps.send(await bus[name](*args))
     except StopIteration as stop:
         result: ExecResult = stop.value
@@ -70,10 +78,12 @@ class Session:
     """The server's state: the chip behind the bridge, the bus, what hx_top holds
     (``VmmProgram``) and the statistics."""
 
-    def __init__(self, chip: ChipInstance, bus: Bus, now_ns: Callable[[], int]) -> None:
+    def __init__(self, chip: ChipInstance, bus: Bus, now_ns: Callable[[], int],
+                 host_gone: Callable[[], bool] | None = None) -> None:
         self.chip = chip
         self.bus = bus
         self.now_ns = now_ns
+        self.host_gone = host_gone
         # hx_top was just reset: it holds the CapMem reset values
         self.program = VmmProgram(capmem=CapMemConfig.default())
         self.requests = self.vmms = self.ops = self.sim_ns = 0
@@ -86,7 +96,7 @@ class Session:
                    ) -> ExecResult:
         self.chip.noise_state = noise_state
         t0 = self.now_ns()
-        res = await run_program(self.bus, ops, check)
+        res = await run_program(self.bus, ops, check, host_gone=self.host_gone)
         self.sim_ns += int(self.now_ns() - t0)
         self.ops += len(ops)
         self.vmms += res.vmms
@@ -119,8 +129,17 @@ class Session:
 async def serve(conn: Connection, open_bus: OpenBus) -> None:
     """Answer the host's requests on ``conn`` (one reply each) until ``Close`` or end of file.
     The first request must be ``Open``; errors are answered with ``Failed`` (a failed ``Open``
-    ends the session)."""
+    ends the session). The host sends nothing while a request runs, so the connection becoming
+    readable during a request means it was closed (the host ended or was killed): the running
+    program stops at its next VMM and the session ends (the simulator run with it)."""
     session: Session | None = None
+
+    def host_gone() -> bool:
+        try:
+            return bool(conn.poll())
+        except (EOFError, OSError):
+            return True
+
     while True:
         try:
             req = conn.recv()
@@ -133,7 +152,7 @@ async def serve(conn: Connection, open_bus: OpenBus) -> None:
                     raise RuntimeError("the session is already open")
                 chip = ChipInstance(req.params, req.fixed_seed, req.noise_seed)
                 bus, now_ns = await open_bus(chip)
-                session = Session(chip, bus, now_ns)
+                session = Session(chip, bus, now_ns, host_gone)
                 reply = Opened(session.stats)
             elif isinstance(req, Close):
                 conn.send(Closed(session.stats if session is not None else ServerStats()))
@@ -148,13 +167,18 @@ async def serve(conn: Connection, open_bus: OpenBus) -> None:
                     reply = await session.execute(req)
                 else:
                     raise ValueError(f"unknown request {type(req).__name__}")
+        except HostGone:
+            return
         except (ValueError, KeyError, TypeError, RuntimeError, AssertionError,
                 TimeoutError) as exc:
             reply = Failed(f"{type(exc).__name__}: {exc}")
             if session is None:
                 conn.send(reply)
                 return
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:
+            return  # the host went away while the request ran
 
 
 # ---- inside the simulator ----------------------------------------------------------------------
@@ -178,10 +202,9 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
         except TimeoutError:
             await tb.clk_edge
             return False
-        await ReadOnly()
-    ok = bool(int(done.value)) and not int(busy.value)
+    # read at the next edge: the settled values of the cycle in which busy fell
     await tb.clk_edge
-    return ok
+    return bool(int(done.value)) and not int(busy.value)
 
 
 def testbench_bus(tb: Any) -> Bus:
@@ -201,7 +224,7 @@ def testbench_bus(tb: Any) -> Bus:
 
     async def vload(addr: int) -> tuple[list[int], bool]:
         raw, err = await tb.vdrv.load(addr)
-        return [int(v) for v in regmap.unpack_lanes(raw)], bool(err)
+        return regmap.unpack_lanes(raw).tolist(), bool(err)
 
     async def wait(max_cycles: int) -> bool:
         return await wait_done(tb, max_cycles)

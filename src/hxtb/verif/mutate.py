@@ -1,209 +1,244 @@
 """``make mutate``: inject realistic RTL bugs one at a time and check the quick regression
 catches them (mutation score).
 
-For every mutation of ``hxtb.verif.mutations``: copy rtl/ to a temporary directory, apply the edit
+For every mutation of ``hxtb.verif.mutations``: copy rtl/ to a fresh directory, apply the edit
 (its pattern must match exactly once), build tb_top with that RTL under Verilator into its own
-build directory (never the real sim_build/verilator-bridge), and run the quick regression - the
-one job of tier ``mutate`` in tb/testplan.toml - in one simulator process, stopping at the first
-failing test. A mutant is CAUGHT when any test fails or the run times out; the table names the
-failing test. A progress bar counts finished mutants.
+build directory (keyed by the mutant RTL's contents, never the real sim_build/verilator-bridge;
+the model's C++ at -O0: mutant builds are compile-bound) and run the quick regression - the one
+job of tier ``mutate`` in tb/testplan.toml - in one simulator process, stopping at the first
+failing test. A mutant is CAUGHT when any test fails or the run passes its time limit; the
+table names the failing test. Mutants are jobs of the job layer ``hxsim.jobs`` (embedded
+LocalCluster by default, ``--scheduler`` / ``--cluster`` as for ``make regress``); one progress
+bar counts finished mutants.
 
-Usage: python -m hxtb.verif.mutate [--jobs 2] [--only name,name] [--list] [--baseline]
-       [--json out/mutate.json] [--keep]
+Outputs in ``--out`` (default out/mutate): ``mutate.json`` (the mutation table: seed, score,
+rows; no times, so equal seeds give equal tables wherever they ran), ``logs/<mutant>.log``,
+``junit.xml`` (one test case per mutant: a survivor is a failure), ``summary.json`` (every job
+with its time and host) and ``report.html``.
+
+Usage: python -m hxtb.verif.mutate [--only name,name] [--list] [--baseline] [--keep]
+       [--workers N | --scheduler ADDRESS | --cluster slurm --cluster-config FILE]
 Exit status: 0 when the score reaches --goal (default 95 %) and the baseline (unmutated RTL)
-passes, 1 otherwise.
+passes, 1 otherwise, 2 on bad input.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tqdm import tqdm
-
+from hxsim import jobs
+from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
+from hxsim.cli.common import HxParser
 from hxsim.outputs import write_text_atomic
+from hxsim.progress import progress_enabled
 from hxtb import build, testplan
 from hxtb.build import ROOT
-from hxtb.config import TbConfig
 from hxtb.testplan import Job
 from hxtb.verif.mutations import MUTATIONS, Mutation, apply
+from hxtb.verif.regress import (
+    JobOutput,
+    JobSpec,
+    Record,
+    prepare_out,
+    record_of,
+    run_job,
+    scratch_root,
+    write_job_files,
+)
 
 SEED = 20261123
+OUT = ROOT / "out" / "mutate"
 # Mutant builds are compile-bound (the quick regression runs for seconds): compile the verilated
-# C++ without optimization (make variables via MAKEFLAGS, as hxtb.build does).
-MUTANT_MAKEFLAGS = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
+# C++ without optimization (make variables, as hxtb.build does).
+MUTANT_OPT = "OPT_FAST=-O0 OPT_SLOW=-O0 OPT_GLOBAL=-O0"
 # COCOTB_MAX_FAILURES=1: a mutant is caught at its first failing test (the rest is not run)
 QUICK_ENV = {"COCOTB_LOG_LEVEL": "WARNING", "COCOTB_MAX_FAILURES": "1"}
 TIMEOUT_S = 420
+CHECKER_TAG = "hx_checkers: protocol/output check "
 
 
 def quick_job() -> Job:
     """The quick regression: the testplan's one job of tier ``mutate``."""
-    jobs = testplan.load().jobs("mutate")
-    if len(jobs) != 1 or jobs[0].sim != "verilator":
+    js = testplan.load().jobs("mutate")
+    if len(js) != 1 or js[0].sim != "verilator":
         raise testplan.TestplanError(f"tier mutate: expected one Verilator job, got "
-                                     f"{[j.id for j in jobs]}")
-    return jobs[0]
+                                     f"{[j.id for j in js]}")
+    return js[0]
 
 
-def worker(bdir: Path, tdir: Path, seed: int) -> int:
-    """In a fresh process (knob rtl_dir in its environment): build into ``bdir``, run the quick
-    regression, print JSON."""
+@dataclass(frozen=True)
+class MutantSpec:
+    """One mutant (``mutation`` None: the unmutated RTL) and the quick regression's job."""
 
-    def _bdir(sim: str, ideal: bool = False, waves: bool = False) -> Path:
-        return bdir
+    name: str
+    mutation: Mutation | None
+    job: JobSpec
+    keep: bool = False
 
-    build.build_dir = _bdir  # own build dir per mutant
-    os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " " + MUTANT_MAKEFLAGS).strip()
-    t0 = time.monotonic()
+
+def run_mutant(spec: MutantSpec) -> JobOutput:
+    """On a worker: copy rtl/ into a fresh directory, apply the mutation, build and run the
+    quick regression (``regress.run_job``); the mutant's build directory is removed unless
+    ``keep``. Idempotent (a rerun builds or finds its own keyed build)."""
+    root = scratch_root(spec.job)
+    root.mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(prefix=f"{spec.name}.", dir=root))
     try:
-        build.build("verilator")
-    except Exception as exc:  # noqa: BLE001  (report any build failure)
-        print(json.dumps({"build_error": str(exc)[-2000:]}))
-        return 0
-    t_build = time.monotonic() - t0
-    job = quick_job()
-    try:
-        results = build.run_job(job, tdir, seed, extra_env=QUICK_ENV)
-    except (RuntimeError, SystemExit):
-        print(json.dumps({"failed": ["simulator exited without results"], "passed": [],
-                          "t_build": round(t_build, 1)}))
-        return 0
-    o = build.test_outcomes(results)
-    print(json.dumps({"failed": o.failed, "passed": o.passed,
-                      "why": o.why[o.failed[0]][:140] if o.failed else "",
-                      "t_build": round(t_build, 1),
-                      "t_total": round(time.monotonic() - t0, 1)}))
-    return 0
+        rtl = d / "rtl"
+        shutil.copytree(ROOT / "rtl", rtl)
+        if spec.mutation is not None:
+            f = rtl / spec.mutation.file
+            f.write_text(apply(f.read_text(), spec.mutation))
+        job = dataclasses.replace(spec.job, rtl=rtl)
+        out = run_job(job)
+        if not spec.keep and out.status != "BUILD ERROR":
+            bdir = build.build_dir("verilator", rtl=rtl)
+            shutil.rmtree(bdir, ignore_errors=True)
+            # its lock too: the directory is this mutant's alone (named after its RTL)
+            Path(f"{bdir}.lock").unlink(missing_ok=True)
+        return out
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
-def run_one(m: Mutation | None, work: Path, seed: int, keep: bool) -> dict[str, object]:
-    name = m.name if m is not None else "baseline"
-    d = work / name
-    if d.exists():
-        shutil.rmtree(d)
-    rtl = d / "rtl"
-    shutil.copytree(ROOT / "rtl", rtl)
-    if m is not None:
-        f = rtl / m.file
-        f.write_text(apply(f.read_text(), m))
-    t0 = time.monotonic()
-    cmd = [sys.executable, "-m", "hxtb.verif.mutate", "--worker", str(d / "build"),
-           str(d / "test"), str(seed)]
-    env = {**os.environ, **TbConfig(rtl_dir=rtl).to_env()}
-    try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=ROOT,
-                           env=env)
-        lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
-        res: dict[str, object] = json.loads(lines[-1]) if lines else {
-            "crash": (p.stdout + p.stderr)[-1500:]}
-        (d / "log.txt").write_text(p.stdout + "\n" + p.stderr)
-        # a checker that ended the simulation ($fatal; deliberate firings in
-        # test_verif_checkers_fire print HXCHK lines without it)
-        tag = "hx_checkers: protocol/output check "
-        chk = [ln.split(tag, 1)[1] for ln in p.stdout.splitlines() if tag in ln]
-        if chk and res.get("failed"):
-            res["why"] = f"checker {chk[0].replace(' failed:', ':')}"
-    except subprocess.TimeoutExpired:
-        res = {"timeout": True}
-    res["name"] = name
-    res["t_wall"] = round(time.monotonic() - t0, 1)
-    if not keep and "build_error" not in res and "crash" not in res:
-        shutil.rmtree(d / "build", ignore_errors=True)
-    return res
-
-
-def verdict(res: dict[str, object]) -> tuple[bool | None, str]:
-    """(caught, how): None when the mutant could not be evaluated (build error / crash)."""
-    if "build_error" in res:
-        return None, "BUILD ERROR"
-    if res.get("timeout"):
-        return True, f"timeout ({TIMEOUT_S} s watchdog)"
-    if "crash" in res:
-        return None, "CRASH"
-    failed = res.get("failed") or []
-    assert isinstance(failed, list)
-    if failed:
-        why = str(res.get("why", ""))
-        return True, f"{failed[0]}{': ' + why if why else ''}"
+def verdict(o: JobOutput | None, status: str, detail: str) -> tuple[bool | None, str]:
+    """(caught, how): None when the mutant could not be evaluated (build error, crash, lost)."""
+    if status == "HANG":
+        return True, f"timeout ({TIMEOUT_S} s time limit)"
+    if o is None or status in ("BUILD ERROR", "CRASH", "LOST", "ERROR"):
+        return None, f"{status}: {detail}"[:200]
+    if o.failed:
+        why = o.why.get(o.failed[0], "")[:140]
+        chk = [ln.split(CHECKER_TAG, 1)[1] for ln in o.log.splitlines() if CHECKER_TAG in ln]
+        if chk:  # a checker that ended the simulation ($fatal)
+            why = f"checker {chk[0].replace(' failed:', ':')}"
+        return True, f"{o.failed[0]}{': ' + why if why else ''}"
+    if status == "FAIL":  # no test ran
+        return None, f"FAIL: {detail}"
     return False, "SURVIVED"
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--worker", nargs=3, metavar=("BUILD", "TEST", "SEED"),
-                    help=argparse.SUPPRESS)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only", default="", help="comma-separated mutation names")
+def parser() -> argparse.ArgumentParser:
+    ap = HxParser(prog="python -m hxtb.verif.mutate", description=__doc__.split("\n\n")[0],
+                  parents=[jobs.cluster_options()])
+    ap.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)  # old --jobs
+    ap.add_argument("--only", default="", help="comma-separated mutation names (default: all)")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
     ap.add_argument("--baseline", action="store_true",
                     help="also run the unmutated RTL (must pass)")
-    ap.add_argument("--goal", type=float, default=95.0)
-    ap.add_argument("--seed", type=int, default=SEED)
-    ap.add_argument("--json", default=str(ROOT / "out" / "mutate.json"))
-    ap.add_argument("--work", default="", help="work dir (default: a temp dir under /tmp)")
+    ap.add_argument("--goal", type=float, default=95.0, help="mutation score required, %%")
+    ap.add_argument("--seed", type=int, default=SEED, help="seed of every mutant's run")
+    ap.add_argument("--timeout", type=float, default=TIMEOUT_S,
+                    help="time limit of a mutant's simulation, seconds (past it: caught)")
+    ap.add_argument("--out", type=Path, default=OUT, help="output directory")
     ap.add_argument("--keep", action="store_true", help="keep the mutant build directories")
-    a = ap.parse_args()
-    if a.worker:
-        return worker(Path(a.worker[0]), Path(a.worker[1]), int(a.worker[2]))
+    ap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="progress bar on stderr (default: on when stderr is a terminal)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
+    a = ap.parse_args(argv)
+    if a.jobs is not None and a.workers is None:
+        a.workers = a.jobs
     muts = MUTATIONS
-    if a.only:
-        want = set(a.only.split(","))
-        unknown = want - {m.name for m in MUTATIONS}
-        if unknown:
-            ap.error(f"unknown mutations: {sorted(unknown)}")
-        muts = [m for m in MUTATIONS if m.name in want]
-    # Fail loudly before building anything if the RTL no longer matches a pattern.
-    for m in muts:
-        apply((ROOT / "rtl" / m.file).read_text(), m)
+    try:
+        spec = jobs.ClusterSpec.from_args(a)
+        if a.cluster:
+            jobs.load_cluster_config(a.cluster_config, a.cluster)
+        if a.only:
+            want = [s for s in a.only.split(",") if s]
+            unknown = sorted(set(want) - {m.name for m in MUTATIONS})
+            if unknown:
+                raise ValueError(f"--only: unknown mutations {unknown} (see --list)")
+            muts = [m for m in MUTATIONS if m.name in want]
+        # Fail loudly before building anything if the RTL no longer matches a pattern.
+        for m in muts:
+            apply((ROOT / "rtl" / m.file).read_text(), m)
+        job = quick_job()
+    except ValueError as exc:
+        print(f"{ap.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if a.list:
         for m in muts:
             print(f"{m.name:32s} {m.file:24s} {m.what}")
-        return 0
-    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix="hx-mutate-"))
-    work.mkdir(parents=True, exist_ok=True)
-    print(f"[mutate] {len(muts)} mutants, {a.jobs} in parallel, seed {a.seed}, work dir {work}")
-    job = quick_job()
+        return EXIT_OK
+    try:
+        return run(a, spec, job, muts)
+    except KeyboardInterrupt:
+        print(f"{ap.prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPT
+    except OSError as exc:
+        print(f"{ap.prog}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Mutation]) -> int:
+    from hxtb.verif import report_html
+
+    out: Path = a.out
+    scratch = Path(f"mutate-{time.time_ns():x}")  # this run's job directories on each host
+    todo: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
+    specs = [MutantSpec("baseline" if m is None else m.name, m,
+                        JobSpec(f"{'baseline' if m is None else m.name}", job.sim, job.tests,
+                                job.modules, job.cfg, a.seed, a.timeout,
+                                extra_env=tuple(QUICK_ENV.items()), opt=MUTANT_OPT,
+                                scratch=scratch), a.keep) for m in todo]
+    print(f"[mutate] {len(muts)} mutants{' and the baseline' if a.baseline else ''} on "
+          f"{spec.describe()}, seed {a.seed}; outputs in {out}")
     print(f"[mutate] quick regression (testplan job {job.id}): {', '.join(job.tests)}; knobs "
           f"{job.cfg.to_env()}; {QUICK_ENV}")
     t0 = time.monotonic()
-    jobs: list[Mutation | None] = ([None] if a.baseline else []) + list(muts)
-    results: list[dict[str, object]] = []
-    bar = tqdm(total=len(jobs), unit="mutant", desc="mutate", dynamic_ncols=True)
-    with ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = [ex.submit(run_one, m, work, a.seed, a.keep) for m in jobs]
-        for fut in as_completed(futs):
-            r = fut.result()
-            c, how = verdict(r)
-            tag = "CAUGHT " if c else ("SURVIVED" if c is False else "INVALID")
-            if r["name"] == "baseline":  # the unmutated RTL must pass, not be "caught"
-                tag, how = ("PASSES", "") if c is False else ("FAILS", f"{how} - score meaningless")
-            bar.write(f"[mutate] {r['name']:32s} {tag:8s} {r['t_wall']:6.1f} s "
-                      f"(build {r.get('t_build', '?')} s)  {how}")
-            bar.update(1)
-            results.append(r)
-    bar.close()
-    order = {("baseline" if m is None else m.name): i for i, m in enumerate(jobs)}
-    results.sort(key=lambda r: order[str(r["name"])])
-    by_name = {m.name: m for m in MUTATIONS}
-    base_ok = True
+    recs: dict[str, Record] = {}
+    verdicts: dict[str, tuple[bool | None, str]] = {}
+    by_name = {s.name: s for s in specs}
+
+    def done(r: jobs.JobResult, _bar: Any) -> str:
+        s = by_name[r.key]
+        rec, o = record_of(s.job, r)
+        if s.mutation is not None:  # a make sim line would run the unmutated RTL
+            rec.reproduce = (f"python -m hxtb.verif.mutate --only {s.name} --seed {a.seed} "
+                             f"--out out/mutate-{s.name}")
+            rec.failed_reproduce = {}
+        write_job_files(out, rec, o)
+        c, how = verdict(o, rec.status, rec.detail)
+        tag = "CAUGHT" if c else ("SURVIVED" if c is False else "INVALID")
+        if s.mutation is None:  # the unmutated RTL must pass, not be "caught"
+            tag, how = ("PASSES", "") if c is False else ("FAILS", f"{how} - score meaningless")
+        rec.extra = {"result": tag, "by": how}
+        recs[s.name], verdicts[s.name] = rec, (c, how)
+        return (f"[mutate] {s.name:32s} {tag:8s} {rec.seconds:6.1f} s  {how}"
+                + (f"\n[mutate]   log {out / rec.log}; reproduce: {rec.reproduce} "
+                   f"(with the mutation applied)" if tag in ("INVALID", "FAILS") else ""))
+
+    with jobs.open_cluster(spec) as client:
+        # after the cluster is there: a bad --scheduler or cluster config changes no output
+        prepare_out(out, ("logs", "mutate.json", "junit.xml", "summary.json", "report.html"))
+        jobs.map_jobs(client, run_mutant, specs, [s.name for s in specs], label="mutate",
+                      unit="mutant", progress=progress_enabled(a.progress), on_result=done)
+    wall = time.monotonic() - t0
+    shutil.rmtree(build.build_root() / "jobs" / scratch, ignore_errors=True)
     rows = []
-    for r in results:
-        c, how = verdict(r)
-        if r["name"] == "baseline":
+    base_ok = True
+    for s in specs:
+        c, how = verdicts[s.name]
+        if s.mutation is None:
             base_ok = c is False
             continue
-        m = by_name[str(r["name"])]
-        rows.append({"name": m.name, "file": m.file, "what": m.what,
-                     "caught": c, "by": how, "seconds": r["t_wall"]})
+        m = s.mutation
+        rows.append({"name": m.name, "file": m.file, "what": m.what, "caught": c, "by": how,
+                     "result": recs[s.name].extra["result"]})
     caught = sum(1 for r in rows if r["caught"])
     valid = sum(1 for r in rows if r["caught"] is not None)
     score = 100.0 * caught / valid if valid else 0.0
@@ -211,24 +246,49 @@ def main() -> int:
     print(f"{'mutation':30s} {'file':22s} {'result':9s} caught by (first failing test: why)")
     print("-" * 120)
     for r in rows:
-        res = "CAUGHT" if r["caught"] else ("SURVIVED" if r["caught"] is False else "INVALID")
-        print(f"{r['name']:30s} {r['file']:22s} {res:9s} {str(r['by'])[:90]}")
+        print(f"{r['name']:30s} {r['file']:22s} {r['result']:9s} {str(r['by'])[:90]}")
     print("-" * 120)
     if a.baseline:
         print(f"baseline (unmutated RTL): {'passes' if base_ok else 'FAILS - score meaningless'}")
-    survivors = [r["name"] for r in rows if r["caught"] is False]
+    survivors = [str(r["name"]) for r in rows if r["caught"] is False]
     print(f"mutation score: {caught}/{valid} = {score:.1f} %  (goal {a.goal:.0f} %); "
-          f"survivors: {', '.join(str(s) for s in survivors) or 'none'}; "
-          f"wall time {time.monotonic() - t0:.0f} s")
-    out = Path(a.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
+          f"survivors: {', '.join(survivors) or 'none'}; wall time {wall:.0f} s")
     table = {"seed": a.seed, "score": score, "caught": caught, "valid": valid,
              "baseline_ok": base_ok if a.baseline else None, "rows": rows}
-    write_text_atomic(out, json.dumps(table, indent=1))
-    print(f"[mutate] table written to {out}")
-    if not a.keep and not a.work:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0 if (score >= a.goal and base_ok) else 1
+    write_text_atomic(out / "mutate.json", json.dumps(table, indent=1))
+    write_text_atomic(out / "junit.xml", junit_xml(rows, base_ok if a.baseline else None,
+                                                   a.seed))
+    records = [recs[s.name] for s in specs]
+    summary = {"kind": "mutate", "seed": a.seed, "where": spec.describe(),
+               "wall_seconds": round(wall, 1),
+               "jobs": [dataclasses.asdict(r) | {"status": r.extra["result"]} for r in records]}
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1))
+    report_html.write(out / "report.html", "make mutate", summary, None, table)
+    print(f"[mutate] table {out / 'mutate.json'}; report {out / 'report.html'}")
+    return EXIT_OK if (score >= a.goal and base_ok) else EXIT_CHECK_FAILED
+
+
+def junit_xml(rows: list[dict[str, Any]], base_ok: bool | None, seed: int) -> str:
+    """One test case per mutant (a survivor fails, an invalid mutant is an error) and one for
+    the baseline; no times (equal for equal seeds)."""
+    root = ET.Element("testsuites", name="mutate")
+    ts = ET.SubElement(root, "testsuite", name="mutate", tests=str(len(rows) + (
+        base_ok is not None)))
+    props = ET.SubElement(ts, "properties")
+    ET.SubElement(props, "property", name="seed", value=str(seed))
+    if base_ok is not None:
+        tc = ET.SubElement(ts, "testcase", classname="mutate", name="baseline")
+        if not base_ok:
+            ET.SubElement(tc, "failure", message="the unmutated RTL fails the quick regression")
+    for r in rows:
+        tc = ET.SubElement(ts, "testcase", classname="mutate", name=str(r["name"]))
+        if r["caught"] is False:
+            ET.SubElement(tc, "failure", message=f"mutant survived: {r['what']}")
+        elif r["caught"] is None:
+            ET.SubElement(tc, "error", message=str(r["by"]))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") \
+        + "\n"
 
 
 if __name__ == "__main__":
