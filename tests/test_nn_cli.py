@@ -162,9 +162,8 @@ def test_calibration_applies_to_every_layer_through_the_device(tmp_path: Path) -
 def test_calibration_errors_exit_2_one_line(name: str, trained: Path, dataset: Path,
                                             tmp_path: Path,
                                             capsys: pytest.CaptureFixture) -> None:
-    """Every network command refuses a calibration of another chip instance, CapMem cells on a
-    device without CapMem registers, and --calibration with --twin (one line, exit 2, nothing
-    written)."""
+    """Every network command refuses a calibration of another chip instance and --calibration
+    with --twin (one line, exit 2, nothing written); CapMem cells run on every device."""
     argv = {"train": ["train", "--data", str(dataset), "--out", str(tmp_path / "o"),
                       "--fixed-seed", "3"],
             "infer": ["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt")],
@@ -175,12 +174,6 @@ def test_calibration_errors_exit_2_one_line(name: str, trained: Path, dataset: P
                    "fixed_seed 7", "--fixed-seed 7")
     cells = write_cal(tmp_path / "cells.json", fixed_seed=3,
                       capmem=CapMemConfig.default().with_(syn_i_bias_dac=500))
-    assert main([*argv, "--device", "regs", "--calibration", str(cells)]) == 2
-    one_error_line(capsys.readouterr().err, "--calibration:", "device regs cannot apply CapMem")
-    if name == "infer":
-        assert main([*argv, "--cosim-check", "1", "--calibration", str(cells)]) == 2
-        one_error_line(capsys.readouterr().err, "--calibration:",
-                       "device cosim cannot apply CapMem")
     if name != "twin":
         twin = tmp_path / "twin.json"
         twin.write_text("{}")

@@ -46,9 +46,6 @@ DEFAULT_FIXED_SEED = 1
 DEFAULT_NOISE_SEED = 2
 #: HDL simulators of the co-simulation (``hxtb.build``).
 SIMULATORS = ("verilator", "icarus")
-#: Devices that take CapMem cells (``run_vmms(..., capmem=)``). ``regs`` and ``cosim`` do not
-#: yet: the register map has no CapMem registers in this version.
-CAPMEM_DEVICES = ("model", "golden")
 
 
 class UsageError(Exception):
@@ -238,12 +235,12 @@ def chip_instance(args: argparse.Namespace, default_ideal: bool = False) -> Chip
     return ChipInstance(chip_params(args, default_ideal), args.fixed_seed, args.noise_seed)
 
 
-def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None,
-                     device: str | None = None) -> CalibrationResult | None:
+def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None
+                     ) -> CalibrationResult | None:
     """The calibration of ``--calibration`` (None when not given), checked against the command:
     ``UsageError`` when the file was measured on another fixed-pattern seed than ``chip``'s
-    (the calibration of one chip instance does not fit another) or when its CapMem cells are not
-    all default and ``device`` cannot apply CapMem cells (``CAPMEM_DEVICES``)."""
+    (the calibration of one chip instance does not fit another). Every device kind applies the
+    file's CapMem cells (``regs`` and ``cosim`` write them over AXI)."""
     path = getattr(args, "calibration", None)
     if path is None:
         return None
@@ -259,12 +256,6 @@ def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None,
         raise UsageError(f"--calibration: {path} was measured on fixed_seed {recorded}, the chip "
                          f"is fixed_seed {chip.fixed_seed} (give --fixed-seed {recorded}, or "
                          "calibrate this chip instance)")
-    if (device is not None and device not in CAPMEM_DEVICES and cal.capmem is not None
-            and not cal.capmem.is_default):
-        raise UsageError(f"--calibration: device {device} cannot apply CapMem cells yet (no "
-                         f"CapMem registers in its register map); {path} sets non-default cells: "
-                         f"use --device {' or '.join(CAPMEM_DEVICES)}, or a calibration without "
-                         "--targets")
     return cal
 
 

@@ -274,8 +274,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     twin = _twin(args)
     params = twin.params if twin is not None else chip_params(args)
-    cal = load_calibration(args, ChipInstance(params, args.fixed_seed, args.noise_seed),
-                           args.device)
+    cal = load_calibration(args, ChipInstance(params, args.fixed_seed, args.noise_seed))
     seeds = {"shuffle_seed": args.seed, "init_seed": args.seed + 1, "mock_seed": args.seed + 2,
              "fixed_seed": args.fixed_seed, "noise_seed": args.noise_seed,
              "eval_noise_seed": args.noise_seed + 1}
@@ -514,9 +513,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     else:
         params = chip_params(args)
     inst = ChipInstance(params, fixed, noise)
-    cal = load_calibration(args, inst, args.device)
-    if args.cosim_check:
-        load_calibration(args, inst, "cosim")  # the check runs on the co-simulation too
+    cal = load_calibration(args, inst)
     trained_cal = (meta.get("calibration") or {}).get("file")
     if trained_cal is not None and cal is None and not args.float:
         echo(f"note: the training run used --calibration {trained_cal}; this run uses none "
@@ -571,7 +568,7 @@ def cmd_twin(args: argparse.Namespace) -> int:
     outs.check()
     params = chip_params(args)
     inst = ChipInstance(params, args.fixed_seed, args.noise_seed)
-    cal = load_calibration(args, inst, args.device)
+    cal = load_calibration(args, inst)
     echo(f"measuring device {args.device} (fixed_seed={args.fixed_seed} "
          f"noise_seed={args.noise_seed}), stimulus seed {args.seed}"
          + (f", calibration {args.calibration}" if cal is not None else ""))

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 from hxsim.cli.common import (
-    CAPMEM_DEVICES,
     Run,
     UsageError,
     calibration_metadata,
@@ -36,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep", help="sweep CapMem cells: gain, noise, offsets, saturation, INL per setting",
         description=cmd_sweep.__doc__,
-        parents=[device_options("model", CAPMEM_DEVICES,
-                                "where the VMMs run (devices that take CapMem cells)"),
+        parents=[device_options("model", what="where the VMMs run (regs and cosim write every "
+                                "setting's cells over AXI)"),
                  seed_options("random matrices of the measurement"),
                  chip_options(),
                  output_options(Path("out/sweep"), "output directory (sweep.json, PNGs)"),
@@ -83,7 +82,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     outs.check()
     settings = MeasureSettings(seed=args.seed)
     chip = chip_instance(args)
-    # every setting is a CapMem configuration: only devices that take the cells can sweep
     cal = load_calibration(args, chip)
     base, dac, off = (None, None, None) if cal is None else (
         cal.capmem, cal.dac_offsets, cal.column_offsets)
