@@ -273,7 +273,7 @@ def open_cluster(spec: ClusterSpec, log: Callable[[str], None] = write) -> Itera
             n = spec.workers or local_workers()
             cluster = stack.enter_context(LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address="127.0.0.1:0" if dash else None,
+                dashboard_address="127.0.0.1:0",  # also without bokeh: an HTTP server on loopback
                 silence_logs=logging.ERROR))
             client = Client(cluster)
         stack.enter_context(client)
