@@ -10,7 +10,6 @@ compressive beyond the linear range), which the linear backward does not model.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 pytest.importorskip("torch")
