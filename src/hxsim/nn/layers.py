@@ -67,7 +67,7 @@ def encode_rows(x: torch.Tensor, w: torch.Tensor, row_repeat: int = 1,
     and the same float product (and the same gradient with respect to ``x`` and ``w``).
 
     The signed parts of one input sit on adjacent rows (as the chip's excitatory/inhibitory
-    synapse rows, bss2-facts.md section 2), so every 128-row tile holds both parts of the same
+    synapse rows, bss2-facts.md section 1), so every 128-row tile holds both parts of the same
     inputs and its partial sum is a signed sum of the size the ``synapse`` encoding gives. Putting
     all positive parts first and all negative parts after them (the earlier layout) made the
     tiles one-signed: their partial sums ran into the CADC's rails (about -100 LSB below a
