@@ -63,17 +63,18 @@ def encode_rows(x: torch.Tensor, w: torch.Tensor, row_repeat: int = 1,
     """The logical rows of ``x[..., K] @ w[K, N]`` on the chip: ``row_repeat`` copies of every
     input row next to each other, then, for ``signed="rows"``, each row split into its positive
     part ``relu(w)`` and its negative part ``w - relu(w)`` on two adjacent rows that get the same
-    input. Returns ``(x[..., K'], w[K', N])`` with ``K' = K * row_repeat * (2 if rows else 1)``
-    and the same float product (and the same gradient with respect to ``x`` and ``w``).
+    input. Returns ``(x[..., K'], w[K', N])`` with ``K' = K * row_repeat * (2 if rows else 1)``;
+    ``x' @ w'`` is ``row_repeat * x @ w`` (exact for integer values; float sums in another order)
+    with the same gradients with respect to ``x`` and ``w``.
 
     The signed parts of one input sit on adjacent rows (as the chip's excitatory/inhibitory
-    synapse rows, bss2-facts.md section 1), so every 128-row tile holds both parts of the same
-    inputs and its partial sum is a signed sum of the size the ``synapse`` encoding gives. Putting
-    all positive parts first and all negative parts after them (the earlier layout) made the
-    tiles one-signed: their partial sums ran into the CADC's rails (about -100 LSB below a
-    baseline of 100 codes, compressive from about -70), which the linear backward does not see,
-    and chip-in-the-loop training diverged (docs/nn.md, "Results"). Raises ``ValueError`` for
-    ``row_repeat < 1`` or an unknown ``signed``."""
+    synapse rows, bss2-facts.md section 1), so every 128-row tile holds both parts of whole
+    inputs and its partial sum is a signed sum (over 64 inputs at ``row_repeat`` 1). The earlier
+    layout, all positive parts first and all negative parts after them, made whole tiles
+    one-signed: their partial sums ran into the CADC's rails (a tile's result floors at about
+    minus the baseline, -99 LSB on the calibrated chip, and is compressed beyond about -70 LSB),
+    which the linear backward does not see, and chip-in-the-loop training diverged (docs/nn.md,
+    "Results"). Raises ``ValueError`` for ``row_repeat < 1`` or an unknown ``signed``."""
     if int(row_repeat) < 1:
         raise ValueError(f"row_repeat: expected >= 1, got {row_repeat}")
     if signed not in SIGNED:
