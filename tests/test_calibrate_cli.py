@@ -88,7 +88,6 @@ def test_targets_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["--targets", "--target-baseline", "200", "--target-range", "100"],
      ["--target-range", "255"]),
     (["--target-gain", "0.003"], ["--target-gain needs --targets"]),
-    (["--targets", "--device", "regs"], ["--targets: device regs cannot apply CapMem cells"]),
 ])
 def test_bad_targets_exit_2_one_line(args: list[str], words: list[str], tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,22 +192,68 @@ NON_DEFAULT = CapMemConfig.default().with_(syn_i_bias_dac=500)
 
 
 @pytest.mark.parametrize("argv", [
-    ["characterize", "--device", "regs", "--levels", "0,7", "--repetitions", "2"],
-    ["measure", "--device", "regs", "--vmms", "2", "--repetitions", "1"],
-    ["calibrate", "--device", "regs", *SMALL],
-    ["demo", "--device", "regs"],
+    ["characterize", "--levels", "0,7", "--repetitions", "2"],
+    ["measure", "--vmms", "2", "--repetitions", "1"],
+    ["calibrate", *SMALL],
 ])
-def test_capmem_cells_refused_on_register_devices(argv: list[str], tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_capmem_cells_on_register_device_equal_model(argv: list[str], tmp_path: Path) -> None:
+    """A calibration with non-default cells on ``--device regs`` (the cells written over AXI)
+    gives the same outputs as on ``--device model``."""
     cal = write_cal(tmp_path / "c.json", capmem=NON_DEFAULT)
-    out = [] if argv[0] == "demo" else ["--out", str(tmp_path / ("o.json" if argv[0] ==
-                                                                  "calibrate" else "o.npz"
-                                                                  if argv[0] == "measure"
-                                                                  else "o"))]
-    assert main([*argv, *out, "--calibration", str(cal)]) == 2
-    one_error_line(capsys.readouterr().err, f"hxsim {argv[0]}: error:", "--calibration:",
-                   "device regs cannot apply CapMem cells yet")
-    assert [p.name for p in tmp_path.iterdir()] == ["c.json"]
+    outs = {}
+    for device in ("regs", "model"):
+        out = tmp_path / device / {"calibrate": "o.json", "measure": "o.npz"}.get(argv[0], "")
+        assert main([*argv, "--device", device, "--out", str(out), "--no-progress",
+                     "--calibration", str(cal)]) == 0
+        outs[device] = out
+    if argv[0] == "calibrate":
+        a, b = (json.loads(outs[d].read_text()) for d in ("regs", "model"))
+        assert a["chip"].pop("backend") == "model registers" and b["chip"].pop("backend")
+        assert a == b and CalibrationResult.from_dict(a).capmem == NON_DEFAULT
+        return
+    name = "o.npz" if argv[0] == "measure" else "characterization.npz"
+    a_out = MeasuredData.load(tmp_path / "regs" / name)
+    b_out = MeasuredData.load(tmp_path / "model" / name)
+    np.testing.assert_array_equal(a_out.outputs, b_out.outputs)
+    # the cells matter: without the calibration the outputs differ
+    plain = tmp_path / "plain" / {"measure": "o.npz"}.get(argv[0], "")
+    assert main([*argv, "--device", "regs", "--out", str(plain), "--no-progress"]) == 0
+    assert not np.array_equal(MeasuredData.load(tmp_path / "plain" / name).outputs,
+                              a_out.outputs)
+
+
+def test_demo_regs_applies_capmem_cells(tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    cal = write_cal(tmp_path / "c.json", capmem=NON_DEFAULT)
+    assert main(["demo", "--device", "regs", "--columns", "2", "--no-progress",
+                 "--calibration", str(cal)]) == 0
+    assert "all checks passed" in capsys.readouterr().out
+
+
+def test_targets_through_registers_equal_model(tmp_path: Path) -> None:
+    """``calibrate --targets --device regs`` (every cell written over AXI) writes the same
+    calibration file as ``--device model``."""
+    common = ["calibrate", *SMALL, "--targets", "--target-repetitions", "2"]
+    assert main([*common, "--device", "regs", "--out", str(tmp_path / "r.json")]) == 0
+    assert main([*common, "--device", "model", "--out", str(tmp_path / "m.json")]) == 0
+    a = json.loads((tmp_path / "r.json").read_text())
+    b = json.loads((tmp_path / "m.json").read_text())
+    assert a["chip"].pop("backend") == "model registers" and b["chip"].pop("backend") == "model"
+    assert a == b and not CalibrationResult.from_dict(a).capmem.is_default  # type: ignore[union-attr]
+
+
+def test_sweep_on_register_device_equals_model(tmp_path: Path) -> None:
+    """``hxsim sweep --device regs`` (every setting's cells written over AXI) measures exactly
+    what ``hxsim sweep --device model`` measures with the same seeds."""
+    data = {}
+    for device in ("regs", "model"):
+        out = tmp_path / device
+        assert main(["sweep", "syn_i_bias_dac=400:800:2", "--device", device, "--out", str(out),
+                     "--no-progress"]) == 0
+        data[device] = json.loads((out / "sweep.json").read_text())
+    assert data["regs"].pop("metadata")["device"] == "regs"
+    assert data["model"].pop("metadata")["device"] == "model"
+    assert data["regs"] == data["model"]
 
 
 @pytest.mark.parametrize("name", ["characterize", "measure", "calibrate", "demo", "sweep"])

@@ -88,16 +88,17 @@ GROUPS = {
     "replay-vectors": {"device", "chip-seeds", "chip", "progress"},
     "calibrate": {"device", "chip-seeds", "chip", "output", "progress", "calibration"},
     "sweep": {"device", "seed", "chip-seeds", "chip", "output", "progress", "timing",
-              "calibration"},
+              "calibration", "jobs"},
     "drift": {"seed", "chip-seeds", "chip", "output"},
     "train": {"device", "seed", "chip-seeds", "chip", "output", "progress", "calibration"},
-    "infer": {"device", "chip-seeds", "chip", "progress", "calibration"},
+    "infer": {"device", "chip-seeds", "chip", "progress", "calibration", "jobs"},
     "twin": {"device", "seed", "chip-seeds", "chip", "output", "progress", "calibration"},
 }
 GROUP_OPTIONS = {"device": {"--device", "--simulator"}, "seed": {"--seed"},
                  "chip-seeds": {"--fixed-seed", "--noise-seed"}, "chip": {"--params", "--ideal"},
                  "output": {"--out", "--force"}, "progress": {"--progress"},
-                 "timing": {"--num-sends", "--event-wait"}, "calibration": {"--calibration"}}
+                 "timing": {"--num-sends", "--event-wait"}, "calibration": {"--calibration"},
+                 "jobs": {"--workers", "--scheduler", "--cluster", "--cluster-config"}}
 #: Removed spellings of the old command lines.
 OLD = {"--fast", "--backend", "--cosim", "--no-cosim", "--mode", "--no-progress-bar"}
 

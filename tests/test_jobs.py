@@ -407,3 +407,27 @@ def test_summary_json_is_what_the_report_shows(tmp_path: Path) -> None:
     s = {"seed": 3, "jobs": [rec.__dict__]}
     text = report_html.render("t", json.loads(json.dumps(s)), None, None)
     assert "make sim TEST=&#x27;t&#x27; SIM=icarus SEED=3" in text
+
+
+# ---------------------------------------------------------------- the serial path, job values
+def test_in_process_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--workers 1 runs here; --scheduler/--cluster never; without options: a command that runs
+    here by default (auto_min None) does, one with auto_min runs here below it or on one core."""
+    monkeypatch.setattr(jobs, "local_workers", lambda: 2)
+    assert jobs.ClusterSpec(workers=1).in_process(100, auto_min=2)
+    assert not jobs.ClusterSpec(workers=2).in_process(1)
+    assert not jobs.ClusterSpec(scheduler="tcp://127.0.0.1:1").in_process(1)
+    assert not jobs.ClusterSpec(cluster="slurm", config=Path("x")).in_process(1)
+    assert jobs.ClusterSpec().in_process(100)
+    assert jobs.ClusterSpec().in_process(1, auto_min=2)
+    assert not jobs.ClusterSpec().in_process(2, auto_min=2)
+    monkeypatch.setattr(jobs, "local_workers", lambda: 1)
+    assert jobs.ClusterSpec().in_process(2, auto_min=2)
+
+
+def test_values_names_the_failed_job(client: Any) -> None:
+    res = jobs.map_jobs(client, _square, [1, 2], ["a", "b"], progress=False)
+    assert jobs.values(res) == [1, 4]
+    res = jobs.map_jobs(client, _square, [2, 3], ["a", "b"], progress=False)
+    with pytest.raises(jobs.JobFailed, match=r"job b: error: ValueError: item 3 fails"):
+        jobs.values(res)

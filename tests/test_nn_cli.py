@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,7 +26,14 @@ from hxsim.cli import main  # noqa: E402
 from hxsim.cli.nn import MAPPING_NAMES  # noqa: E402
 from hxsim.device import ModelDevice, VmmBatch  # noqa: E402
 from hxsim.nn.chip import Chip  # noqa: E402
-from hxsim.nn.cosim import cosim_check, layer_outputs  # noqa: E402
+from hxsim.nn.cosim import (  # noqa: E402
+    CosimChunk,
+    chunk_chip,
+    cosim_check,
+    layer_outputs,
+    run_chunk,
+    split,
+)
 from hxsim.nn.data import synthetic_split  # noqa: E402
 from hxsim.nn.models import MAPPINGS, NetConfig, load_checkpoint, mnist_model  # noqa: E402
 from hxsim.nn.train import dataset as tensor_dataset  # noqa: E402
@@ -162,9 +170,8 @@ def test_calibration_applies_to_every_layer_through_the_device(tmp_path: Path) -
 def test_calibration_errors_exit_2_one_line(name: str, trained: Path, dataset: Path,
                                             tmp_path: Path,
                                             capsys: pytest.CaptureFixture) -> None:
-    """Every network command refuses a calibration of another chip instance, CapMem cells on a
-    device without CapMem registers, and --calibration with --twin (one line, exit 2, nothing
-    written)."""
+    """Every network command refuses a calibration of another chip instance and --calibration
+    with --twin (one line, exit 2, nothing written); CapMem cells run on every device."""
     argv = {"train": ["train", "--data", str(dataset), "--out", str(tmp_path / "o"),
                       "--fixed-seed", "3"],
             "infer": ["infer", "--data", str(dataset), "--weights", str(trained / "chip.pt")],
@@ -175,12 +182,6 @@ def test_calibration_errors_exit_2_one_line(name: str, trained: Path, dataset: P
                    "fixed_seed 7", "--fixed-seed 7")
     cells = write_cal(tmp_path / "cells.json", fixed_seed=3,
                       capmem=CapMemConfig.default().with_(syn_i_bias_dac=500))
-    assert main([*argv, "--device", "regs", "--calibration", str(cells)]) == 2
-    one_error_line(capsys.readouterr().err, "--calibration:", "device regs cannot apply CapMem")
-    if name == "infer":
-        assert main([*argv, "--cosim-check", "1", "--calibration", str(cells)]) == 2
-        one_error_line(capsys.readouterr().err, "--calibration:",
-                       "device cosim cannot apply CapMem")
     if name != "twin":
         twin = tmp_path / "twin.json"
         twin.write_text("{}")
@@ -218,3 +219,75 @@ def test_cosim_check_logic_with_stand_in_devices() -> None:
     lines.clear()
     assert not cosim_check(model, data, ChipParams(), 1, 2, factory=_Flip, log=lines.append)
     assert any("MISMATCH" in s for s in lines)
+
+
+# ---- the co-simulation check split into chunks, on Dask workers -------------------------------
+@pytest.fixture(scope="module")
+def client() -> Any:
+    from hxsim import jobs
+
+    with jobs.open_cluster(jobs.ClusterSpec(workers=2, dashboard=False), log=lambda _s: None) as c:
+        yield c
+
+
+def test_cosim_chunks_split_and_noise_streams() -> None:
+    assert [(r.start, r.stop) for r in split(5, 2)] == [(0, 2), (2, 4), (4, 5)]
+    assert [(r.start, r.stop) for r in split(5, None)] == [(0, 5)]
+    assert [(r.start, r.stop) for r in split(5, 9)] == [(0, 5)]
+    with pytest.raises(ValueError, match="chunk_size"):
+        split(5, 0)
+    # chunk 0 draws the run's own stream; chunk k the stream jumped k times
+    assert chunk_chip(ChipParams(), 1, 2, 0).noise_state == ChipInstance(
+        ChipParams(), 1, 2).noise_state
+    assert chunk_chip(ChipParams(), 1, 2, 1).noise_state != chunk_chip(
+        ChipParams(), 1, 2, 0).noise_state
+
+
+def test_cosim_check_in_chunks_on_two_workers_equals_this_process(client: Any) -> None:
+    """The chunks of the check run on a 2-worker embedded Dask cluster give exactly the layer
+    outputs they give in this process (each chunk's noise depends on its index only), the merged
+    check passes, and a device that differs on a worker is caught."""
+    print("[seed] model seed 3, images seed 8, fixed_seed 1, noise_seed 2")
+    model = mnist_model(seed=3)
+    data = synthetic_split(np.random.default_rng(8), 5)
+    images = tensor_dataset(data).tensors[0]
+    net = mnist_model(seed=3)
+    here = [run_chunk(CosimChunk(k, images[r], net, ChipParams(), 1, 2, factory=ModelDevice))
+            for k, r in enumerate(split(5, 2))]
+    there = [client.submit(run_chunk, CosimChunk(k, images[r], net, ChipParams(), 1, 2,
+                                                 factory=ModelDevice), pure=False).result()
+             for k, r in enumerate(split(5, 2))]
+    for a, b in zip(here, there, strict=True):
+        assert a.index == b.index and a.vmms == b.vmms > 0
+        assert all(torch.equal(x, y) for x, y in zip(a.outputs, b.outputs, strict=True))
+    # the split changes the noise of the later chunks (their streams are jumped) ...
+    whole = run_chunk(CosimChunk(0, images, net, ChipParams(), 1, 2, factory=ModelDevice))
+    assert torch.equal(whole.outputs[0][:2], here[0].outputs[0])
+    assert not torch.equal(whole.outputs[0][2:4], here[1].outputs[0])
+    # ... and the check through the workers still passes, bit for bit, or catches a difference
+    lines: list[str] = []
+    assert cosim_check(model, data, ChipParams(), 1, 2, factory=ModelDevice, log=lines.append,
+                       chunk_size=2, client=client)
+    assert lines[-1] == "cosim: 5 images in 3 chunks of 2, 150 tile VMMs: bit-identical"
+    lines.clear()
+    assert not cosim_check(model, data, ChipParams(), 1, 2, factory=_Flip, log=lines.append,
+                           chunk_size=2, client=client)
+    assert any("MISMATCH" in s for s in lines)
+
+
+@pytest.mark.sim
+def test_infer_cosim_check_on_two_workers(trained: Path, dataset: Path,
+                                          capsys: pytest.CaptureFixture) -> None:
+    """hxsim infer --cosim-check through the RTL in chunks on a 2-worker embedded cluster, each
+    chunk its own Verilator session (the cached build of the other co-simulation tests),
+    bit-identical to the fast path."""
+    pytest.importorskip("cocotb")
+    argv = ["infer", "--data", str(dataset), "--weights", str(trained / "float.pt"),
+            "--test-limit", "4", "--cosim-check", "4", "--cosim-chunk", "2", "--no-progress"]
+    assert main([*argv, "--workers", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "4 images in 2 chunk(s) of up to 2 (--cosim-chunk)" in out
+    assert "on embedded LocalCluster, 2 worker processes" in out
+    assert "cosim: 4 images in 2 chunks of 2, 120 tile VMMs: bit-identical" in out, out
+    # the same chunks in this process: tests/test_nn_cosim.py (Verilator) and
+    # test_cosim_check_in_chunks_on_two_workers_equals_this_process (stand-in devices)

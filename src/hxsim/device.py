@@ -16,6 +16,12 @@ matrices through ``device_matmul``). Implementations (``open_device(kind, chip)`
   testbench package registers ``hxtb.session.client:CosimDevice``); ``DeviceUnavailable`` when it
   or the testbench extra is not installed.
 
+CapMem cells (``run_vmms(..., capmem=)``, ``hxsim.capmem.CapMemConfig``; None: the reset values)
+are taken by every kind: ``model`` programs them with the tile, ``golden`` checks their type (the
+ideal array does not depend on them), ``regs`` and ``cosim`` write them over AXI (only the cells
+that differ from what the device last wrote) and run with the cells the registers hold.
+``run_with_capmem`` refuses them for a device whose ``run_vmms`` has no ``capmem`` argument.
+
 Batch semantics: the B vectors run in order, so on a ``ChipInstance`` they draw the trial noise
 in the same order on every device (fast path, register model, co-simulation).
 """
@@ -234,9 +240,12 @@ class GoldenDevice:
 
 class RegisterDevice:
     """Runs VMMs as register-level programs (``hxsim.bringup.program.VmmProgram``) on the
-    register model of hx_top: configuration (timing, weights, DAC and digital offsets) is written
-    only when it changed since the last batch, then per vector: input store, START, DONE, the
-    counter reads and the result, baseline and raw-result loads, decoded by position.
+    register model of hx_top: configuration (CapMem cells, timing, weights, DAC and digital
+    offsets) is written only when it changed since the last batch (CapMem: only the cells that
+    differ from what the device last wrote, one AXI write each), then per vector: input store,
+    START, DONE, the counter reads and the result, baseline and raw-result loads, decoded by
+    position. The VMMs run with the cells the model's registers hold (``HxTopRegModel.capmem``),
+    never with the ``capmem`` argument directly.
 
     ``execute(ops)`` runs any register-level program on the same model (``hxsim replay-vectors``).
     A refused access raises ``DeviceUnavailable`` with the first mismatch."""
@@ -246,14 +255,19 @@ class RegisterDevice:
             raise ValueError(f"model: expected an HxTopRegModel, got {type(model).__name__}")
         self.model = model
         self.name = name
-        self.program = VmmProgram()
+        # the cells the model holds as it is handed over (after reset: the defaults)
+        self.program = VmmProgram(capmem=model.capmem)
         self.vmms = 0
         self.ops_executed = 0
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
+        """See ``VmmDevice``; ``capmem``: the CapMem cells (None: their reset values, as on the
+        model device), written over AXI where they differ from what the device last wrote."""
         a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
-        ops = self.program.ops(a.x, a.w, a.timing, a.dac_offsets, a.column_offsets)
+        check_capmem(capmem)
+        ops = self.program.ops(a.x, a.w, a.timing, a.dac_offsets, a.column_offsets, capmem)
         try:
             res = self.model.execute(ops)
             if res.mismatches:

@@ -100,6 +100,19 @@ class ClusterSpec:
         return cls(scheduler=a.scheduler or None, cluster=a.cluster, config=a.cluster_config,
                    workers=a.workers)
 
+    def in_process(self, n_items: int, auto_min: int | None = None) -> bool:
+        """Whether ``n_items`` items run one after another in this process instead of on a
+        cluster (the fast serial path: no scheduler, no worker processes to start): with
+        ``--workers 1``, or with none of ``--workers/--scheduler/--cluster`` given when
+        ``auto_min`` is None (the command runs in this process by default) or the items are
+        fewer than ``auto_min`` or this process may use one core only. ``--scheduler`` and
+        ``--cluster`` always use the cluster."""
+        if self.scheduler or self.cluster:
+            return False
+        if self.workers is not None:
+            return self.workers == 1
+        return auto_min is None or n_items < auto_min or local_workers() < 2
+
     def describe(self) -> str:
         if self.scheduler:
             return f"Dask scheduler {self.scheduler}"
@@ -260,7 +273,7 @@ def open_cluster(spec: ClusterSpec, log: Callable[[str], None] = write) -> Itera
             n = spec.workers or local_workers()
             cluster = stack.enter_context(LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address="127.0.0.1:0" if dash else None,
+                dashboard_address="127.0.0.1:0",  # also without bokeh: an HTTP server on loopback
                 silence_logs=logging.ERROR))
             client = Client(cluster)
         stack.enter_context(client)
@@ -347,6 +360,19 @@ def map_jobs(client: Any, fn: Callable[[Any], Any], items: Sequence[Any], keys: 
         pbar.close()
     assert all(r is not None for r in out)
     return [r for r in out if r is not None]
+
+
+class JobFailed(RuntimeError):
+    """A job that raised or whose workers died (``values``): names the job and its error."""
+
+
+def values(results: Sequence[JobResult]) -> list[Any]:
+    """The return values of ``map_jobs``'s results, in order; ``JobFailed`` naming the first job
+    that did not finish ok (its key, status and the last line of its traceback)."""
+    for r in results:
+        if r.status != "ok":
+            raise JobFailed(f"job {r.key}: {r.status}: {r.error}")
+    return [r.value for r in results]
 
 
 def _result(fut: Any, key: str, seconds: float, killed: type) -> JobResult:

@@ -27,14 +27,13 @@ selects the bytes a write replaces (the others keep the register's value; 0 for 
 IRQ_STATUS), and every check applies to the resulting value.
 
 CapMem (``hxsim.capmem``): the quadrant registers and the two column windows are held in
-``capmem_regs`` / ``capmem_cols`` and given as ``capmem`` (a ``CapMemConfig``); with a chip, a
-VMM runs with them once the chip model accepts a CapMem configuration (``ChipInstance.program``
-with a ``capmem`` argument); the ideal array does not depend on them.
+``capmem_regs`` / ``capmem_cols`` and given as ``capmem`` (a ``CapMemConfig``); with a chip, every
+VMM runs with the cells the registers hold (``ChipInstance.program(..., capmem=)``); the ideal
+array does not depend on them.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -230,12 +229,7 @@ class HxTopRegModel:
         if cfg.is_default:
             cb, cr, y8 = self.chip.vmm_detail(self.x, exc - inh, t, self.dac, self.col_off)
         else:
-            if "capmem" not in inspect.signature(self.chip.program).parameters:
-                raise ValueError("capmem: the CapMem cells differ from their reset values, but "
-                                 "this ChipInstance takes no CapMem configuration (program has "
-                                 "no capmem argument)")
-            program: Any = self.chip.program  # the capmem argument comes with the model's CapMem
-            tile = program(exc - inh, self.dac, self.col_off, capmem=cfg)
+            tile = self.chip.program(exc - inh, self.dac, self.col_off, capmem=cfg)
             cb, cr, y8 = tile.vmm_detail(self.x, t)
         return cb.astype(np.int64), cr.astype(np.int64), y8.astype(np.int64)
 

@@ -21,7 +21,14 @@ public device interface only (``run_vmms`` with the CapMem cells; results and ra
 * **random-matrix error**: RMS of ``y - gain * ideal`` over random inputs and weights (within the
   linear range), in LSB.
 
-``sweep(device_factory, specs)`` measures every setting of a parameter grid.
+A sweep is a list of points (``sweep_jobs``: the base point, then each spec's settings, each cell
+swept alone from the base); every point is one job (``measure_job``) that measures on a fresh
+chip instance with the run's seeds (``ChipInstance(params, fixed_seed, noise_seed)``, its own
+device): every point sees the same trial-noise stream (common random numbers: a difference
+between two settings is the setting's, not the noise's), and a point's numbers do not depend on
+which other points run, in which order or in which process. ``hxsim sweep`` runs the jobs in its
+own process or on a Dask cluster (``hxsim.jobs.map_jobs``) with identical results;
+``collect`` merges them.
 """
 
 from __future__ import annotations
@@ -33,10 +40,12 @@ from typing import Any
 
 import numpy as np
 
+from hxsim.array import ChipInstance
 from hxsim.bringup.characterize import stimulus as char_stimulus
 from hxsim.capmem import CAPMEM_MAX, DEFAULTS, CapMemConfig
-from hxsim.device import VmmDevice, run_with_capmem
+from hxsim.device import VmmDevice, close_device, open_device, run_with_capmem
 from hxsim.golden import TILE_COLS, TILE_ROWS, ideal_vmm
+from hxsim.params import ChipParams
 from hxsim.timing import Timing
 from hxsim.types import F64
 
@@ -221,35 +230,89 @@ class SweepSpec:
         return sorted({int(round(v)) for v in np.linspace(self.start, self.stop, self.steps)})
 
 
-def sweep(device: VmmDevice, specs: Sequence[SweepSpec], base: CapMemConfig | None = None,
-          settings: MeasureSettings | None = None, timing: Timing | None = None,
-          dac_offsets: object = None, column_offsets: object = None,
-          progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Each spec swept alone from ``base`` (default: the CapMem defaults), plus the base point:
-    ``{"base": {quantity: value}, "sweeps": {param: {"values": [...], quantity: [...]}}}``."""
+#: Key of the base point in ``sweep_jobs`` / ``collect``.
+BASE_KEY = "base"
+
+
+@dataclass(frozen=True)
+class PointJob:
+    """One point of a sweep, self-contained (it is pickled to a Dask worker): measure
+    ``capmem`` on device ``device`` (``model`` or ``golden``; ``simulator`` for devices that
+    have one) of a fresh ``ChipInstance(params, fixed_seed, noise_seed)``, with the DAC and
+    column offsets of a calibration (None: zeros)."""
+
+    key: str
+    capmem: CapMemConfig
+    device: str
+    params: ChipParams
+    fixed_seed: int
+    noise_seed: int
+    settings: MeasureSettings
+    timing: Timing
+    simulator: str = "verilator"
+    dac_offsets: Any = None
+    column_offsets: Any = None
+
+
+def sweep_jobs(specs: Sequence[SweepSpec], base: CapMemConfig | None, device: str,
+               params: ChipParams, fixed_seed: int, noise_seed: int,
+               settings: MeasureSettings | None = None, timing: Timing | None = None,
+               simulator: str = "verilator", dac_offsets: object = None,
+               column_offsets: object = None) -> list[PointJob]:
+    """The points of a sweep in order: the base point (key ``base``; ``base`` None: the CapMem
+    defaults), then each spec's settings (key ``PARAM=value``), each cell swept alone from the
+    base. ``ValueError`` when a parameter is given twice (its points would collide)."""
     b = base if base is not None else CapMemConfig.default()
-    total = 1 + sum(len(s.values) for s in specs)
-    done = 0
+    names = [sp.param for sp in specs]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ValueError(f"sweep: parameter {dup[0]!r} given more than once")
+    s = settings if settings is not None else MeasureSettings()
+    t = timing if timing is not None else Timing()
 
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, total)
+    def job(key: str, capmem: CapMemConfig) -> PointJob:
+        return PointJob(key, capmem, device, params, fixed_seed, noise_seed, s, t, simulator,
+                        dac_offsets, column_offsets)
 
-    res: dict[str, Any] = {"base": measure_point(device, b, settings, timing, dac_offsets,
-                                                 column_offsets), "sweeps": {}}
-    tick()
-    for spec in specs:
+    out = [job(BASE_KEY, b)]
+    for sp in specs:
+        out += [job(f"{sp.param}={v}", b.with_(**{sp.param: v})) for v in sp.values]
+    return out
+
+
+def measure_job(job: PointJob,
+                wrap: Callable[[VmmDevice], VmmDevice] | None = None) -> dict[str, float]:
+    """``measure_point`` of one point on its own fresh chip instance and device (closed at the
+    end); ``wrap`` wraps the device (e.g. a progress bar's ``ProgressDevice``). Raises what the
+    device raises (``DeviceUnavailable``: a device that takes no CapMem cells)."""
+    chip = ChipInstance(job.params, job.fixed_seed, job.noise_seed)
+    device = open_device(job.device, chip, job.simulator)
+    try:
+        return measure_point(wrap(device) if wrap is not None else device, job.capmem,
+                             job.settings, job.timing, job.dac_offsets, job.column_offsets)
+    finally:
+        close_device(device)
+
+
+def collect(specs: Sequence[SweepSpec], base: CapMemConfig | None,
+            results: Sequence[dict[str, float]]) -> dict[str, Any]:
+    """The sweep's data from ``measure_job``'s results in ``sweep_jobs``' order:
+    ``{"base": {quantity: value}, "sweeps": {param: {"values": [...], "base_value": v,
+    quantity: [...]}}}``. ``ValueError`` when the count does not match the points."""
+    b = base if base is not None else CapMemConfig.default()
+    total = 1 + sum(len(sp.values) for sp in specs)
+    if len(results) != total:
+        raise ValueError(f"sweep: {len(results)} results for {total} points")
+    res: dict[str, Any] = {"base": dict(results[0]), "sweeps": {}}
+    i = 1
+    for sp in specs:
         rows: dict[str, list[float]] = {q: [] for q in QUANTITIES}
-        for v in spec.values:
-            m = measure_point(device, b.with_(**{spec.param: v}), settings, timing,
-                              dac_offsets, column_offsets)
+        for _v in sp.values:
             for q in QUANTITIES:
-                rows[q].append(m[q])
-            tick()
-        res["sweeps"][spec.param] = {"values": spec.values,
-                                     "base_value": int(b.per_column(spec.param)[0]), **rows}
+                rows[q].append(results[i][q])
+            i += 1
+        res["sweeps"][sp.param] = {"values": sp.values,
+                                   "base_value": int(b.per_column(sp.param)[0]), **rows}
     return res
 
 
@@ -319,5 +382,5 @@ def as_array(values: Sequence[float]) -> F64:
     return np.asarray(values, dtype=np.float64)
 
 
-__all__ = ["GAIN_LEVELS", "MeasureSettings", "QUANTITIES", "SweepSpec", "measure_point",
-           "plot_sweep", "sweep"]
+__all__ = ["BASE_KEY", "GAIN_LEVELS", "MeasureSettings", "PointJob", "QUANTITIES", "SweepSpec",
+           "collect", "measure_job", "measure_point", "plot_sweep", "sweep_jobs"]

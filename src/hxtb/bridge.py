@@ -191,12 +191,9 @@ class AnalogBridge:
             self.capmem = cfg
 
     def _set_capmem(self, cfg: CapMemConfig) -> None:
-        # TODO(capmem): the guard goes when the model's EventSession.set_capmem is on main
-        if hasattr(self.session, "set_capmem"):
-            self.session.set_capmem(cfg)
-        elif not cfg.is_default:
-            raise RuntimeError("bridge: the RTL's CapMem cells differ from their reset values "
-                               "but the model's EventSession has no set_capmem")
+        """Hand the RTL's cells to the model's event session (one place, so a test can record
+        the hand-overs)."""
+        self.session.set_capmem(cfg)
 
     def write_codes(self, codes: npt.ArrayLike) -> None:
         c = np.asarray(codes, dtype=np.uint8)

@@ -26,8 +26,11 @@ from typing import Any
 import numpy as np
 
 from hxsim.array import weights_to_physical
+from hxsim.capmem import COLUMN_CELLS, QUADRANT_CELLS, CapMemConfig
 from hxsim.golden import TILE_COLS, vmm_total_cycles
 from hxsim.regmap import (
+    CAPMEM_COLUMN_WINDOWS,
+    CAPMEM_QUADRANT_REGS,
     CTRL,
     CTRL_START,
     CYCLES_LAST,
@@ -80,6 +83,27 @@ def setup_ops(w: I64 | None, timing: Timing | None, dac_offsets: I64 | None,
     if column_offsets is not None:
         for h, part in enumerate(split_halves(column_offsets)):
             ops.append({"op": "vstore", "addr": VA_COL_OFFSET + h, "lanes": to_lanes(part)})
+    return ops
+
+
+def capmem_ops(capmem: CapMemConfig, held: CapMemConfig | None = None) -> list[Op]:
+    """AXI writes that make the target hold the CapMem cells ``capmem``: one write per quadrant
+    register (``CAPMEM_<CELL>_Q<q>``) and per column-window word (``CAPMEM_<CELL>`` + 4 j) whose
+    value differs from ``held`` (what the target holds; None: unknown, every cell is written:
+    10 quadrant registers and 2 x 256 window words). Quadrant cells first, in
+    ``hxsim.capmem.QUADRANT_CELLS`` order, then the column cells in column order."""
+    ops: list[Op] = []
+    for cell in QUADRANT_CELLS:
+        new = capmem.quadrant[cell]
+        for q, addr in enumerate(CAPMEM_QUADRANT_REGS[cell]):
+            if held is None or held.quadrant[cell][q] != new[q]:
+                ops.append({"op": "axi_write", "addr": addr, "data": int(new[q])})
+    for cell in COLUMN_CELLS:
+        new = capmem.column[cell]
+        cols = (np.arange(new.size) if held is None
+                else np.flatnonzero(held.column[cell] != new))
+        base = CAPMEM_COLUMN_WINDOWS[cell]
+        ops += [{"op": "axi_write", "addr": base + 4 * int(j), "data": int(new[j])} for j in cols]
     return ops
 
 
@@ -141,35 +165,45 @@ class ExecResult:
 class VmmProgram:
     """The register-level program of one ``run_vmms`` batch, and what the target then holds.
 
-    ``ops(x, w, timing, dac, col)`` emits the configuration writes only for what changed since
-    the last program (as a bring-up script would), then per input vector ``vmm_ops(raw=True)``.
+    ``ops(x, w, timing, dac, col, capmem)`` emits the configuration writes only for what
+    changed since the last program (as a bring-up script would; CapMem cells one by one, only
+    those that differ, ``capmem_ops``), then per input vector ``vmm_ops(raw=True)``.
     ``decode(result, batch)`` turns the program's reads into arrays by position, checking each
-    read's address against ``VMM_READS``. After a failed program call ``forget()``: the target's
-    configuration is then unknown and the next program writes all of it.
+    read's address against ``VMM_READS``. After a failed program (or a raw one) call
+    ``forget()``: the target's configuration is then unknown and the next program writes all
+    of it. ``capmem`` is what the target holds (None: unknown); a target fresh from reset holds
+    ``CapMemConfig.default()`` (the RTL's reset values), which its owner may set here to save
+    the 522 writes.
     """
 
     w: I64 | None = None
     timing: Timing | None = None
     dac: I64 | None = None
     col: I64 | None = None
+    capmem: CapMemConfig | None = None
 
     def forget(self) -> None:
         """The target's configuration is unknown (after a failure)."""
-        self.w = self.timing = self.dac = self.col = None
+        self.w = self.timing = self.dac = self.col = self.capmem = None
 
     @staticmethod
     def _same(old: I64 | None, new: I64) -> bool:
         return old is not None and np.array_equal(old, new)
 
-    def ops(self, x: I64, w: I64, timing: Timing, dac: I64, col: I64) -> list[Op]:
+    def ops(self, x: I64, w: I64, timing: Timing, dac: I64, col: I64,
+            capmem: CapMemConfig | None = None) -> list[Op]:
         """The program for inputs ``x[B, 128]`` (0..31), weights ``w[128, 256]`` (-63..63),
-        ``timing``, DAC offsets ``dac[128]`` (0..63) and column offsets ``col[256]`` (-128..127),
-        all checked by the caller (``hxsim.device.check_vmm_args``)."""
-        ops = setup_ops(None if self._same(self.w, w) else w,
-                        None if self.timing == timing else timing,
-                        None if self._same(self.dac, dac) else dac,
-                        None if self._same(self.col, col) else col)
+        ``timing``, DAC offsets ``dac[128]`` (0..63), column offsets ``col[256]`` (-128..127),
+        all checked by the caller (``hxsim.device.check_vmm_args``), and the CapMem cells
+        ``capmem`` (None: their reset values, as the model device takes None)."""
+        cells = capmem if capmem is not None else CapMemConfig.default()
+        ops = capmem_ops(cells, self.capmem) if cells != self.capmem else []
+        ops += setup_ops(None if self._same(self.w, w) else w,
+                         None if self.timing == timing else timing,
+                         None if self._same(self.dac, dac) else dac,
+                         None if self._same(self.col, col) else col)
         self.w, self.timing, self.dac, self.col = w.copy(), timing, dac.copy(), col.copy()
+        self.capmem = cells
         for n in range(x.shape[0]):
             ops += vmm_ops(n, x[n], timing, raw=True)
         return ops

@@ -28,7 +28,6 @@ from hxsim.calibration import (
 )
 from hxsim.checks import require_file
 from hxsim.cli.common import (
-    CAPMEM_DEVICES,
     Run,
     UsageError,
     as_options,
@@ -185,8 +184,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="first calibrate the CapMem cells to the targets below through the "
                         "device (CADC ramp slope and offset per quadrant, synapse DAC bias per "
                         "quadrant, OTA bias per column, leak bias per column with "
-                        "--target-drift), then the DAC and column offsets at the result; needs "
-                        f"--device {' or '.join(CAPMEM_DEVICES)}")
+                        "--target-drift), then the DAC and column offsets at the result (with "
+                        "regs/cosim the cells are written over AXI)")
     g.add_argument("--target-baseline", type=cadc_code, default=d.baseline_code, metavar="CODE",
                    help=f"baseline CADC code per quadrant (tolerance +-{d.baseline_tol:g} codes)")
     g.add_argument("--target-range", type=cadc_span, default=d.range_codes, metavar="CODES",
@@ -223,7 +222,7 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     with as_options(levels="--levels"):
         charz.stimulus(levels)  # bad levels before the device starts
     chip = chip_instance(args)
-    cal = load_calibration(args, chip, args.device)
+    cal = load_calibration(args, chip)
     run = Run("characterize", args, chip, args.repetitions * len(levels), cal)
     print(f"hxsim characterize: device {run.inner.name}, fixed_seed {chip.fixed_seed}, "
           f"noise_seed {chip.noise_seed}, levels {levels}, {args.repetitions} repetitions")
@@ -258,7 +257,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
         x, w, idx = vec.random_vmms(args.vmms, args.seed, args.density, args.matrices,
                                     args.weight_max)
     chip = chip_instance(args)
-    cal = load_calibration(args, chip, args.device)
+    cal = load_calibration(args, chip)
     run = Run("measure", args, chip, x.shape[0] * args.repetitions, cal)
     print(f"hxsim measure: device {run.inner.name}, stimulus seed {args.seed}, fixed_seed "
           f"{chip.fixed_seed}, noise_seed {chip.noise_seed}")
@@ -378,17 +377,13 @@ TARGET_OPTIONS = {"target_baseline": "baseline_code", "target_range": "range_cod
 
 def _targets(args: argparse.Namespace) -> CapMemTargets | None:
     """The CapMem targets of ``--targets`` (None without it); a target option without
-    ``--targets``, or a device that cannot apply CapMem cells, is a ``UsageError``."""
+    ``--targets`` is a ``UsageError``."""
     have = [k for k in TARGET_OPTIONS if k in given(args)]
     if not args.targets:
         if have:
             raise UsageError(f"--{have[0].replace('_', '-')} needs --targets (the target "
                              "calibration of the CapMem cells)")
         return None
-    if args.device not in CAPMEM_DEVICES:
-        raise UsageError(f"--targets: device {args.device} cannot apply CapMem cells yet (no "
-                         f"CapMem registers in its register map); use --device "
-                         f"{' or '.join(CAPMEM_DEVICES)}")
     try:
         return CapMemTargets(**{f: getattr(args, k) for k, f in TARGET_OPTIONS.items()})
     except ValueError as exc:
@@ -415,7 +410,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     settings = CalibrationSettings(driver_repetitions=args.driver_repetitions,
                                    offset_repetitions=args.offset_repetitions)
     chip = chip_instance(args)
-    start = load_calibration(args, chip, args.device)
+    start = load_calibration(args, chip)
     start_cells = start.capmem if start is not None else None
     total = settings.num_vmms + (targets.num_vmms if targets is not None else 0)
     run = Run("calibrate", args, chip, total)

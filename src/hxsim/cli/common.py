@@ -15,6 +15,10 @@ progress    ``--progress/--no-progress`` (default: on when stderr is a terminal)
 timing      ``--num-sends N``, ``--event-wait N`` (the VMM timing registers)
 calibration ``--calibration FILE`` (a file of ``hxsim calibrate``: the device runs with its DAC
             offsets, column offsets and CapMem cells; ``load_calibration``, ``Run``)
+jobs        ``--workers N``, ``--scheduler ADDRESS``, ``--cluster slurm|pbs|lsf``,
+            ``--cluster-config FILE``: where a command's jobs run (``hxsim.jobs``, defined
+            there once and shared with make regress / make mutate; ``job_options``,
+            ``job_spec``, ``open_jobs``; docs/regress.md)
 =========== ======================================================================================
 
 Every option has a help text that states its default. Bad input is reported as one line on
@@ -46,9 +50,6 @@ DEFAULT_FIXED_SEED = 1
 DEFAULT_NOISE_SEED = 2
 #: HDL simulators of the co-simulation (``hxtb.build``).
 SIMULATORS = ("verilator", "icarus")
-#: Devices that take CapMem cells (``run_vmms(..., capmem=)``). ``regs`` and ``cosim`` do not
-#: yet: the register map has no CapMem registers in this version.
-CAPMEM_DEVICES = ("model", "golden")
 
 
 class UsageError(Exception):
@@ -221,6 +222,39 @@ def calibration_options(what: str = "the device runs with its DAC offsets, colum
 
 
 # ---- what the options mean -----------------------------------------------------------------
+def job_options(workers_default: str) -> argparse.ArgumentParser:
+    """The job group (``hxsim.jobs.cluster_options``: one definition for every command that
+    runs jobs); ``workers_default`` states what happens without ``--workers``."""
+    from hxsim.jobs import cluster_options
+
+    return cluster_options(workers_default)
+
+
+def job_spec(args: argparse.Namespace) -> Any:
+    """The ``hxsim.jobs.ClusterSpec`` of the job options, the cluster config file checked
+    (``ValueError``/``ClusterConfigError`` naming the option or the file's field: exit 2)."""
+    from hxsim import jobs
+
+    spec = jobs.ClusterSpec.from_args(args)
+    if spec.cluster is not None and spec.config is not None:
+        jobs.load_cluster_config(spec.config, spec.cluster)
+    return spec
+
+
+@contextlib.contextmanager
+def open_jobs(spec: Any) -> Iterator[Any]:
+    """``hxsim.jobs.open_cluster`` with a scheduler that cannot be reached reported as bad input
+    (``UsageError``, exit 2) instead of a traceback."""
+    from hxsim import jobs
+
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(jobs.open_cluster(spec))
+        except OSError as exc:  # --scheduler: cannot connect
+            raise UsageError(str(exc)) from None
+        yield client
+
+
 def chip_params(args: argparse.Namespace, default_ideal: bool = False) -> ChipParams:
     """The chip of ``--params`` / ``--ideal`` (or the command's default)."""
     if args.ideal and args.params is not None:
@@ -238,12 +272,12 @@ def chip_instance(args: argparse.Namespace, default_ideal: bool = False) -> Chip
     return ChipInstance(chip_params(args, default_ideal), args.fixed_seed, args.noise_seed)
 
 
-def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None,
-                     device: str | None = None) -> CalibrationResult | None:
+def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None
+                     ) -> CalibrationResult | None:
     """The calibration of ``--calibration`` (None when not given), checked against the command:
     ``UsageError`` when the file was measured on another fixed-pattern seed than ``chip``'s
-    (the calibration of one chip instance does not fit another) or when its CapMem cells are not
-    all default and ``device`` cannot apply CapMem cells (``CAPMEM_DEVICES``)."""
+    (the calibration of one chip instance does not fit another). Every device kind applies the
+    file's CapMem cells (``regs`` and ``cosim`` write them over AXI)."""
     path = getattr(args, "calibration", None)
     if path is None:
         return None
@@ -259,12 +293,6 @@ def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None,
         raise UsageError(f"--calibration: {path} was measured on fixed_seed {recorded}, the chip "
                          f"is fixed_seed {chip.fixed_seed} (give --fixed-seed {recorded}, or "
                          "calibrate this chip instance)")
-    if (device is not None and device not in CAPMEM_DEVICES and cal.capmem is not None
-            and not cal.capmem.is_default):
-        raise UsageError(f"--calibration: device {device} cannot apply CapMem cells yet (no "
-                         f"CapMem registers in its register map); {path} sets non-default cells: "
-                         f"use --device {' or '.join(CAPMEM_DEVICES)}, or a calibration without "
-                         "--targets")
     return cal
 
 

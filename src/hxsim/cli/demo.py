@@ -64,8 +64,7 @@ def _row(label: str, values: np.ndarray) -> str:
 def run(args: argparse.Namespace) -> int:
     if not 1 <= args.columns <= 256:
         raise ValueError(f"--columns: value {args.columns} is outside the allowed range 1..256")
-    cal = load_calibration(args, ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed),
-                           args.device)
+    cal = load_calibration(args, ChipInstance(ChipParams(), args.fixed_seed, args.noise_seed))
     if args.device != "model":  # an unavailable device fails before any output
         close_device(open_device(args.device, ChipInstance(ChipParams.ideal(), args.fixed_seed,
                                                            args.noise_seed), args.simulator))

@@ -30,8 +30,11 @@ from hxsim.cli.common import (
     chip_params,
     device_options,
     echo,
+    job_options,
+    job_spec,
     load_calibration,
     nonneg,
+    open_jobs,
     output_options,
     positive,
     positive_float,
@@ -106,6 +109,13 @@ alone) and write a twin configuration (JSON) that hxsim train/infer --twin run o
 LAYER_CALIBRATION = ("every layer's VMMs run with its DAC offsets, column offsets and CapMem "
                      "cells (the fixed-pattern seed must be the file's)")
 
+#: Images per job of ``hxsim infer --cosim-check`` (a session start per chunk amortized over its
+#: images; small enough to spread a few hundred images over a farm).
+COSIM_CHUNK = 16
+#: What --workers does in ``hxsim infer``.
+INFER_WORKERS = ("one per core when --cosim-check has 2 or more chunks, else 1: the chunks one "
+                 "after another in this process")
+
 #: The strategies of ``hxsim.nn.models.MAPPINGS`` (listed here so that --help needs no torch).
 MAPPING_NAMES = ("plain", "sends", "rows2", "avg2", "signed-rows")
 
@@ -161,7 +171,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                  seed_options(chip_default=("the training run's fixed_seed", "the training "
                                             "run's eval_noise_seed")),
                  chip_options("the training run's"), _chip_extra(),
-                 calibration_options(LAYER_CALIBRATION), progress_options()])
+                 calibration_options(LAYER_CALIBRATION), progress_options(),
+                 job_options(INFER_WORKERS)])
     i.add_argument("--weights", type=Path, default=DEFAULT_OUT / "chip.pt", metavar="FILE",
                    help="checkpoint of `hxsim train`")
     i.add_argument("--float", action="store_true", help="run the float model (no VMMs)")
@@ -169,6 +180,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="also run the first N test images on the model and through the RTL "
                         "co-simulation from fresh chip instances with the same seeds and check "
                         "the outputs are equal bit for bit (exit 1 otherwise)")
+    i.add_argument("--cosim-chunk", type=positive, default=COSIM_CHUNK, metavar="N",
+                   help="images per job of --cosim-check: each chunk opens its own simulator "
+                        "session and draws trial noise from the run's stream jumped by its index "
+                        "(results depend on N, not on the workers)")
     i.add_argument("--batch-size", type=positive, default=500, metavar="N",
                    help="images per forward pass (default 500)")
     i.set_defaults(func=cmd_infer)
@@ -274,8 +289,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _set_threads(args.threads)
     twin = _twin(args)
     params = twin.params if twin is not None else chip_params(args)
-    cal = load_calibration(args, ChipInstance(params, args.fixed_seed, args.noise_seed),
-                           args.device)
+    cal = load_calibration(args, ChipInstance(params, args.fixed_seed, args.noise_seed))
     seeds = {"shuffle_seed": args.seed, "init_seed": args.seed + 1, "mock_seed": args.seed + 2,
              "fixed_seed": args.fixed_seed, "noise_seed": args.noise_seed,
              "eval_noise_seed": args.noise_seed + 1}
@@ -514,9 +528,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     else:
         params = chip_params(args)
     inst = ChipInstance(params, fixed, noise)
-    cal = load_calibration(args, inst, args.device)
-    if args.cosim_check:
-        load_calibration(args, inst, "cosim")  # the check runs on the co-simulation too
+    cal = load_calibration(args, inst)
     trained_cal = (meta.get("calibration") or {}).get("file")
     if trained_cal is not None and cal is None and not args.float:
         echo(f"note: the training run used --calibration {trained_cal}; this run uses none "
@@ -525,6 +537,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     if args.cosim_check > len(te):
         raise UsageError(f"--cosim-check: {args.cosim_check} images requested, the test set has "
                          f"{len(te)}")
+    spec = job_spec(args)
     echo(f"weights: {args.weights} ({meta.get('trained', '?')}); data: {args.data} "
          f"({len(te)} test images)")
     mp = meta.get("mock_parameter")
@@ -554,12 +567,37 @@ def cmd_infer(args: argparse.Namespace) -> int:
          + (f", {vmms} tile VMMs ({vmms / max(len(te), 1):.0f} per image)"
             if vmms and mode == "chip" else ""))
     if args.cosim_check:
-        from hxsim.nn.cosim import cosim_check
-
-        ok = cosim_check(model, te.head(args.cosim_check), params, fixed, noise,
-                         simulator=args.simulator, calibration=cal, log=echo)
-        return 0 if ok else 1
+        return _cosim(args, spec, model, te.head(args.cosim_check), params, fixed, noise, cal)
     return 0
+
+
+def _cosim(args: argparse.Namespace, spec: Any, model: Any, data: Split, params: ChipParams,
+           fixed: int, noise: int, cal: CalibrationResult | None) -> int:
+    """``--cosim-check``: the images in chunks, here or on the cluster of ``spec``; exit code."""
+    from hxsim import jobs
+    from hxsim.nn.cosim import cosim_check, split
+
+    chunks = len(split(len(data), args.cosim_chunk))
+    here = spec.in_process(chunks, auto_min=2)
+    echo(f"cosim check: {len(data)} images in {chunks} chunk(s) of up to {args.cosim_chunk} "
+         f"(--cosim-chunk), fixed_seed={fixed} noise_seed={noise}, "
+         f"{'in this process' if here else 'on ' + spec.describe()}")
+    t0 = time.perf_counter()
+    try:
+        if here:
+            ok = cosim_check(model, data, params, fixed, noise, simulator=args.simulator,
+                             calibration=cal, log=echo, chunk_size=args.cosim_chunk,
+                             progress=wants_progress(args))
+        else:
+            with open_jobs(spec) as client:
+                ok = cosim_check(model, data, params, fixed, noise, simulator=args.simulator,
+                                 calibration=cal, log=echo, chunk_size=args.cosim_chunk,
+                                 client=client, progress=wants_progress(args))
+    except jobs.JobFailed as exc:
+        echo(f"cosim: FAILED: {exc}")
+        return 1
+    echo(f"cosim check: {time.perf_counter() - t0:.1f} s")
+    return 0 if ok else 1
 
 
 # ---- hxsim twin ---------------------------------------------------------------------------------
@@ -571,7 +609,7 @@ def cmd_twin(args: argparse.Namespace) -> int:
     outs.check()
     params = chip_params(args)
     inst = ChipInstance(params, args.fixed_seed, args.noise_seed)
-    cal = load_calibration(args, inst, args.device)
+    cal = load_calibration(args, inst)
     echo(f"measuring device {args.device} (fixed_seed={args.fixed_seed} "
          f"noise_seed={args.noise_seed}), stimulus seed {args.seed}"
          + (f", calibration {args.calibration}" if cal is not None else ""))

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from pathlib import Path
 
 from hxsim.cli.common import (
-    CAPMEM_DEVICES,
-    Run,
     UsageError,
     calibration_metadata,
     calibration_options,
@@ -17,7 +17,10 @@ from hxsim.cli.common import (
     chip_options,
     chip_params,
     device_options,
+    job_options,
+    job_spec,
     load_calibration,
+    open_jobs,
     output_options,
     positive,
     positive_float,
@@ -26,24 +29,40 @@ from hxsim.cli.common import (
     seed_options,
     timing,
     timing_options,
+    wants_progress,
 )
 from hxsim.drift import compensation_study
 from hxsim.outputs import Outputs
-from hxsim.sweep import QUANTITIES, MeasureSettings, SweepSpec, plot_sweep, sweep
+from hxsim.progress import CHUNK, ProgressDevice, bar
+from hxsim.sweep import (
+    QUANTITIES,
+    MeasureSettings,
+    SweepSpec,
+    collect,
+    measure_job,
+    plot_sweep,
+    sweep_jobs,
+)
+
+#: What --workers does in hxsim sweep (a point on the model takes ~0.1 s, starting an embedded
+#: cluster a few seconds: the points run in this process unless asked otherwise).
+SWEEP_WORKERS = ("1: the points one after another in this process; N >= 2: an embedded "
+                 "LocalCluster of N worker processes")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sweep", help="sweep CapMem cells: gain, noise, offsets, saturation, INL per setting",
         description=cmd_sweep.__doc__,
-        parents=[device_options("model", CAPMEM_DEVICES,
-                                "where the VMMs run (devices that take CapMem cells)"),
+        parents=[device_options("model", what="where the VMMs run (regs and cosim write every "
+                                "setting's cells over AXI)"),
                  seed_options("random matrices of the measurement"),
                  chip_options(),
                  output_options(Path("out/sweep"), "output directory (sweep.json, PNGs)"),
                  progress_options(), timing_options(),
                  calibration_options("its CapMem cells are the base point each cell is swept "
-                                     "from, its DAC and column offsets apply")])
+                                     "from, its DAC and column offsets apply"),
+                 job_options(SWEEP_WORKERS)])
     p.add_argument("specs", nargs="+", metavar="PARAM=start:stop:steps",
                    help="a CapMem cell and its integer settings (e.g. syn_i_bias_dac=200:1000:5)")
     p.set_defaults(func=cmd_sweep)
@@ -83,19 +102,41 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     outs.check()
     settings = MeasureSettings(seed=args.seed)
     chip = chip_instance(args)
-    # every setting is a CapMem configuration: only devices that take the cells can sweep
+    spec = job_spec(args)
     cal = load_calibration(args, chip)
     base, dac, off = (None, None, None) if cal is None else (
         cal.capmem, cal.dac_offsets, cal.column_offsets)
-    total = settings.num_vmms * (1 + sum(len(s.values) for s in specs))
-    run = Run("sweep", args, chip, total)
-    print(f"hxsim sweep: device {run.inner.name}, fixed_seed {chip.fixed_seed}, noise_seed "
-          f"{chip.noise_seed}, seed {args.seed}, {len(specs)} parameter(s)")
-    try:
-        data = sweep(run.start(), specs, base, settings, timing(args), dac, off)
-    finally:
-        run_md = run.finish()
-    data["metadata"] = {**seed_metadata(chip), **run_md, "seed": args.seed,
+    points = sweep_jobs(specs, base, args.device, chip.params, chip.fixed_seed, chip.noise_seed,
+                        settings, timing(args), args.simulator, dac, off)
+    here = spec.in_process(len(points))
+    where = "this process" if here else spec.describe()
+    print(f"hxsim sweep: device {args.device}, fixed_seed {chip.fixed_seed}, noise_seed "
+          f"{chip.noise_seed}, seed {args.seed}, {len(specs)} parameter(s), {len(points)} "
+          f"points in {where}")
+    t0 = time.perf_counter()
+    if here:
+        pbar = bar("sweep", settings.num_vmms * len(points), "VMM", wants_progress(args))
+        try:
+            results = [measure_job(j, lambda d: ProgressDevice(d, pbar, CHUNK.get(
+                args.device, 16))) for j in points]
+        finally:
+            pbar.close()
+    else:
+        from hxsim import jobs
+
+        with open_jobs(spec) as client:
+            done = jobs.map_jobs(client, measure_job, points, [j.key for j in points],
+                                 label="sweep", unit="point", progress=wants_progress(args))
+        try:
+            results = jobs.values(done)
+        except jobs.JobFailed as exc:
+            print(f"hxsim sweep: error: {exc}", file=sys.stderr)
+            return 1
+    wall = time.perf_counter() - t0
+    print(f"hxsim sweep: wall time {wall:.1f} s on device {args.device} ({where})")
+    data = collect(specs, base, results)
+    data["metadata"] = {**seed_metadata(chip), "wall_time_s": round(wall, 2), "where": where,
+                        "device": args.device, "seed": args.seed,
                         "units": QUANTITIES, **calibration_metadata(args, cal),
                         "timing": timing(args).to_dict(), "vmms_per_setting": settings.num_vmms}
     out.mkdir(parents=True, exist_ok=True)

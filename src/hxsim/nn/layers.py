@@ -11,7 +11,7 @@ row (31 on one extra row, its weights ``bias / (31 * gain * num_sends)``). Beyon
 (mapping strategies, docs/nn.md): ``row_repeat`` (each input on k rows: k times the signal,
 driver mismatch averaged) and ``signed`` (``"synapse"``: the signed weight on one logical row,
 i.e. the exc/inh synapse pair the chip model gives every logical row; ``"rows"``: the positive
-and negative parts on two logical rows with the input on both).
+and negative parts on two adjacent logical rows with the input on both, ``encode_rows``).
 
 Where a layer runs: ``mode`` (``"chip"``, ``"mock"``, ``"float"``; None follows ``mock``), its
 ``chip`` (``hxsim.nn.Chip``, set by ``hxsim.nn.attach``) and optionally its own
@@ -56,6 +56,37 @@ def clamp_weight_(w: torch.Tensor) -> torch.Tensor:
     with torch.no_grad():
         torch.clamp(w, -W_MAX, W_MAX, out=w)
     return w
+
+
+def encode_rows(x: torch.Tensor, w: torch.Tensor, row_repeat: int = 1,
+                signed: str = "synapse") -> tuple[torch.Tensor, torch.Tensor]:
+    """The logical rows of ``x[..., K] @ w[K, N]`` on the chip: ``row_repeat`` copies of every
+    input row next to each other, then, for ``signed="rows"``, each row split into its positive
+    part ``relu(w)`` and its negative part ``w - relu(w)`` on two adjacent rows that get the same
+    input. Returns ``(x[..., K'], w[K', N])`` with ``K' = K * row_repeat * (2 if rows else 1)``;
+    ``x' @ w'`` is ``row_repeat * x @ w`` (exact for integer values; float sums in another order)
+    with the same gradients with respect to ``x`` and ``w``.
+
+    The signed parts of one input sit on adjacent rows (as the chip's excitatory/inhibitory
+    synapse rows, bss2-facts.md section 1), so every 128-row tile holds both parts of whole
+    inputs and its partial sum is a signed sum (over 64 inputs at ``row_repeat`` 1). The earlier
+    layout, all positive parts first and all negative parts after them, made whole tiles
+    one-signed: their partial sums ran into the CADC's rails (a tile's result floors at about
+    minus the baseline, -99 LSB on the calibrated chip, and is compressed beyond about -70 LSB),
+    which the linear backward does not see, and chip-in-the-loop training diverged (docs/nn.md,
+    "Results"). Raises ``ValueError`` for ``row_repeat < 1`` or an unknown ``signed``."""
+    if int(row_repeat) < 1:
+        raise ValueError(f"row_repeat: expected >= 1, got {row_repeat}")
+    if signed not in SIGNED:
+        raise ValueError(f"signed: expected one of {', '.join(SIGNED)}, got {signed!r}")
+    if row_repeat > 1:
+        x = x.repeat_interleave(int(row_repeat), -1)
+        w = w.repeat_interleave(int(row_repeat), 0)
+    if signed == "rows":
+        pos = torch.relu(w)
+        x = x.repeat_interleave(2, -1)
+        w = torch.stack([pos, w - pos], 1).reshape(2 * w.shape[0], w.shape[1])
+    return x, w
 
 
 class Layer:
@@ -125,15 +156,9 @@ class MACLayer(Layer):
                 self.bias.uniform_(-bound, bound)
 
     def mapped_matmul(self, x: torch.Tensor, w: torch.Tensor, avg: int = 1) -> torch.Tensor:
-        """``x[..., K] @ w[K, N]`` with this layer's mapping (row repetition, signed encoding,
-        column duplication ``avg``) in its mode."""
-        if self.row_repeat > 1:
-            x = x.repeat_interleave(self.row_repeat, -1)
-            w = w.repeat_interleave(self.row_repeat, 0)
-        if self.signed == "rows":
-            pos = torch.relu(w)
-            x = torch.cat([x, x], -1)
-            w = torch.cat([pos, w - pos], 0)
+        """``x[..., K] @ w[K, N]`` with this layer's mapping (row repetition and signed encoding
+        by ``encode_rows``, column duplication ``avg``) in its mode."""
+        x, w = encode_rows(x, w, self.row_repeat, self.signed)
         if avg > 1:
             w = w.repeat_interleave(avg, -1)
         y = hf.matmul(x, w, self.num_sends, self.wait_between_events, self.mock,

@@ -44,7 +44,8 @@ from typing import Any, Self
 
 from hxsim.array import ChipInstance
 from hxsim.bringup.program import ExecResult, Op
-from hxsim.device import DeviceUnavailable, VmmBatch, check_vmm_args
+from hxsim.capmem import CapMemConfig
+from hxsim.device import DeviceUnavailable, VmmBatch, check_capmem, check_vmm_args
 from hxsim.timing import Timing
 from hxtb.session.protocol import (
     ENV_ADDRESS,
@@ -322,15 +323,20 @@ class CosimDevice:
 
     # ---- the device ----------------------------------------------------------------------------
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
-                 dac_offsets: object = None, column_offsets: object = None) -> VmmBatch:
+                 dac_offsets: object = None, column_offsets: object = None,
+                 capmem: CapMemConfig | None = None) -> VmmBatch:
         """B VMMs in the co-simulation (``hxsim.device.VmmDevice.run_vmms``): one request, one
-        reply. Raises ``ValueError`` for bad arguments, ``DeviceUnavailable`` when hx_top
-        refused an access and ``CosimError`` when the simulator run failed."""
+        reply. ``capmem``: the CapMem cells (None: their reset values, as on the model device);
+        the simulator side writes them over AXI (only the cells that differ from what it last
+        wrote) and the analog bridge takes them from hx_top's CapMem outputs. Raises
+        ``ValueError`` for bad arguments, ``DeviceUnavailable`` when hx_top refused an access
+        and ``CosimError`` when the simulator run failed."""
         a = check_vmm_args(x, w, timing, dac_offsets, column_offsets)
+        check_capmem(capmem)
         self.start()
         t0 = time.perf_counter()
         reply = self._request(RunVmms(a.x, a.w, a.timing, a.dac_offsets, a.column_offsets,
-                                      self.chip.noise_state))
+                                      self.chip.noise_state, capmem))
         if isinstance(reply, Failed):
             raise DeviceUnavailable(f"{self.name}: {reply.message}")
         if not isinstance(reply, VmmsDone):

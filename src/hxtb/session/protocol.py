@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hxsim.bringup.program import Op
+from hxsim.capmem import CapMemConfig
 from hxsim.params import ChipParams
 from hxsim.timing import Timing
 from hxsim.types import I64
@@ -35,7 +36,9 @@ class Open:
 @dataclass(frozen=True)
 class RunVmms:
     """One ``run_vmms`` batch (arguments checked by the host, defaults filled in): ``x[B, 128]``,
-    ``w[128, 256]``, ``timing``, ``dac_offsets[128]``, ``column_offsets[256]``."""
+    ``w[128, 256]``, ``timing``, ``dac_offsets[128]``, ``column_offsets[256]``, and the CapMem
+    cells the batch runs with (``capmem``; None: their reset values). The server writes the cells
+    over AXI (those differing from what it last wrote); the bridge reads them back from the RTL."""
 
     x: I64
     w: I64
@@ -43,6 +46,7 @@ class RunVmms:
     dac_offsets: I64
     column_offsets: I64
     noise_state: dict[str, Any]
+    capmem: CapMemConfig | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ cycle; the DUT state (registers, SRAM, offsets) and the bridge's event session l
 requests like a real chip's.
 
 A ``RunVmms`` request is one batch: ``VmmProgram.ops`` builds its register-level program
-(configuration writes only for what changed since the last batch, then per vector: input store,
+(configuration writes only for what changed since the last batch: the CapMem cells that differ
+from what the session last wrote, one AXI write per quadrant register or column-window word, then
+timing, weights and offsets; then per vector: input store,
 START, wait for DONE, counter reads, result / baseline / raw-result loads), ``run_program`` runs it
 through the bus agents, ``VmmProgram.decode`` turns the reads into arrays, and one ``VmmsDone``
 goes back. ``wait_done`` waits for the falling edge of hx_top's ``busy`` (a trigger, not a
@@ -25,6 +27,7 @@ from typing import Any
 
 from hxsim.array import ChipInstance
 from hxsim.bringup.program import ExecResult, Op, VmmProgram, interpret
+from hxsim.capmem import CapMemConfig
 from hxtb.session.protocol import (
     ENV_ADDRESS,
     ENV_AUTHKEY,
@@ -81,7 +84,8 @@ class Session:
         self.bus = bus
         self.now_ns = now_ns
         self.host_gone = host_gone
-        self.program = VmmProgram()
+        # hx_top was just reset: it holds the CapMem reset values
+        self.program = VmmProgram(capmem=CapMemConfig.default())
         self.requests = self.vmms = self.ops = self.sim_ns = 0
 
     @property
@@ -102,7 +106,7 @@ class Session:
         """One batch: build, run and decode its program."""
         try:
             ops = self.program.ops(req.x, req.w, req.timing, req.dac_offsets,
-                                   req.column_offsets)
+                                   req.column_offsets, req.capmem)
             res = await self._run(ops, True, req.noise_state)
             if res.mismatches:
                 self.program.forget()

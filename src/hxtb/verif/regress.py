@@ -148,12 +148,13 @@ def run_job(spec: JobSpec) -> JobOutput:
             out.status, out.detail = "CRASH", f"simulator exited without results ({exc})"
             res = tdir / "test" / "results.xml"
         if res.is_file():
-            o = build.test_outcomes(res)
+            o = build.test_outcomes(res, spec.tests)
             out.passed, out.failed, out.skipped, out.why = o.passed, o.failed, o.skipped, o.why
             out.results_xml = res.read_text()
             if out.status == "PASS" and not o.ok:
+                # a skipped or missing test checked nothing: the job fails and says which
                 out.status = "FAIL"
-                out.detail = "" if o.failed else "no cocotb test ran"
+                out.detail = "" if o.failed else (o.problem() or "no cocotb test ran")
         elif out.status == "PASS":
             out.status, out.detail = "CRASH", "the simulator wrote no results"
         out.log = _read(log)
