@@ -281,7 +281,9 @@ MUTATIONS: list[Mutation] = [
              "DAC offsets reset to 0 instead of 32"),
     Mutation("ev_driver_ungated", EVS,
              "assign ev_driver_o = emit ? sel : '0;",
-             "assign ev_driver_o = sel;",
+             # (was `= sel`: since the priority encoder runs only in an event slot's first cycle,
+             # sel is 0 whenever no event is emitted there, which made that mutant equivalent)
+             "assign ev_driver_o = emit ? sel : DrvIdxW'(1);",
              "event driver not 0 while no event is sent (section 7.8)"),
     Mutation("top_sel_in_post", TOP,
              "assign cadc_sel_o   = (phase == PHASE_RESULT);",
