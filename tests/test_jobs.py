@@ -458,9 +458,9 @@ def test_good_scheduler_addresses(addr: str) -> None:
 
 def test_refused_scheduler_fails_fast() -> None:
     t0 = time.monotonic()
-    with pytest.raises(OSError, match=r"--scheduler tcp://127.0.0.1:1: cannot connect"):
-        with jobs.open_cluster(jobs.ClusterSpec(scheduler="tcp://127.0.0.1:1")):
-            pass
+    with pytest.raises(OSError, match=r"--scheduler tcp://127.0.0.1:1: cannot connect"), \
+            jobs.open_cluster(jobs.ClusterSpec(scheduler="tcp://127.0.0.1:1")):
+        pass
     assert time.monotonic() - t0 < jobs.CONNECT_TIMEOUT_S
 
 

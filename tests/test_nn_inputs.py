@@ -20,7 +20,7 @@ def test_nan_numpy_and_channels() -> None:
     with pytest.raises(ValueError, match="NaN or inf"):
         lin(torch.tensor([[0.0, float("nan"), 1.0, 2.0]]))
     with pytest.raises(TypeError, match="expected a torch.Tensor"):
-        hxnn.functional.matmul(np.ones((1, 4)), lin.weight.t(), mock=True)  # type: ignore[arg-type]
+        hxnn.functional.matmul(np.ones((1, 4)), lin.weight.t(), mock=True)
     conv = hxnn.Conv2d(1, 4, 3, mock=True)
     with pytest.raises(ValueError, match="expected 1 channels"):
         conv(torch.rand(1, 2, 8, 8))
