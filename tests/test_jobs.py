@@ -431,3 +431,79 @@ def test_values_names_the_failed_job(client: Any) -> None:
     res = jobs.map_jobs(client, _square, [2, 3], ["a", "b"], progress=False)
     with pytest.raises(jobs.JobFailed, match=r"job b: error: ValueError: item 3 fails"):
         jobs.values(res)
+
+
+# ---------------------------------------------------------------- option checks (fixb)
+@pytest.mark.parametrize("addr", ["nonsense", "tcp://host", "tcp://h:0", "tcp://h:70000",
+                                  "http://h:1", "h:p"])
+def test_bad_scheduler_address_is_one_line_exit_2(addr: str, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from hxtb.verif import regress
+
+    with pytest.raises(SystemExit) as e:
+        regress.main(["--scheduler", addr, "--out", str(tmp_path / "o")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "--scheduler" in err and "tcp://HOST:PORT" in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(ValueError, match="tcp://HOST:PORT"):
+        jobs.ClusterSpec(scheduler=addr)
+
+
+@pytest.mark.parametrize("addr", ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "tls://h.x:1",
+                                  "tcp://[::1]:8786"])
+def test_good_scheduler_addresses(addr: str) -> None:
+    assert jobs.scheduler_address(addr) == addr
+
+
+def test_refused_scheduler_fails_fast() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(OSError, match=r"--scheduler tcp://127.0.0.1:1: cannot connect"), \
+            jobs.open_cluster(jobs.ClusterSpec(scheduler="tcp://127.0.0.1:1")):
+        pass
+    assert time.monotonic() - t0 < jobs.CONNECT_TIMEOUT_S
+
+
+@pytest.mark.parametrize("where", [["--scheduler", "tcp://127.0.0.1:8786"],
+                                   ["--cluster", "slurm", "--cluster-config", "c.toml"]])
+def test_workers_with_scheduler_or_cluster_refused(where: list[str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from hxtb.verif import regress
+
+    assert regress.main([*where, "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers 2" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "x"])
+def test_regress_refuses_bad_seed(seed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from hxtb.verif import regress
+
+    with pytest.raises(SystemExit) as e:
+        regress.parser().parse_args(["--seed", seed])
+    assert e.value.code == 2
+    assert "--seed" in capsys.readouterr().err
+
+
+def test_sigint_handler_kept_by_imports_and_lazy_jobqueue() -> None:
+    import signal
+
+    code = """
+import signal, sys
+def h(*_): pass
+signal.signal(signal.SIGINT, h)
+import hxsim.jobs as jobs
+import hxtb.verif.regress as r
+r.parser().parse_args(["--workers", "2"])
+assert "dask_jobqueue" not in sys.modules, "imported eagerly"
+assert signal.getsignal(signal.SIGINT) is h
+jobs.import_jobqueue()
+assert "dask_jobqueue" in sys.modules
+assert signal.getsignal(signal.SIGINT) is h, signal.getsignal(signal.SIGINT)
+print("ok")
+"""
+    before = signal.getsignal(signal.SIGINT)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(jobs.__file__).parents[1])})
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
+    assert signal.getsignal(signal.SIGINT) is before

@@ -56,3 +56,13 @@ def test_mutate_run_table_and_report(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert [j["id"] for j in summary["jobs"]] == ["baseline", *names.split(",")]
     check_report(tmp_path / "report.html", tmp_path, 3, None, 2)
+
+
+def test_mutate_refuses_bad_seed_and_scheduler(capsys: pytest.CaptureFixture[str]) -> None:
+    from hxtb.verif import mutate
+
+    for argv in (["--seed", "-1"], ["--scheduler", "nonsense"]):
+        with pytest.raises(SystemExit) as e:
+            mutate.parser().parse_args(argv)
+        assert e.value.code == 2
+        assert argv[0] in capsys.readouterr().err

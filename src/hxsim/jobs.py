@@ -36,6 +36,9 @@ import contextlib
 import importlib.util
 import logging
 import os
+import re
+import signal
+import socket
 import time
 import tomllib
 import traceback
@@ -67,6 +70,62 @@ _KIND_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 Status = Literal["ok", "error", "lost"]
 
 
+#: ``--scheduler`` addresses: ``[PROTOCOL://]HOST:PORT`` (HOST a name, an IPv4 address or a
+#: bracketed IPv6 address), as ``distributed.Client`` takes them
+SCHEDULER_FORM = "tcp://HOST:PORT"
+_SCHEDULER_RE = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+#: seconds a connection to ``--scheduler`` may take (a refused connection fails at once: the
+#: port is probed before ``distributed`` connects, which would retry a refusal until its
+#: timeout); a scheduler that answers but is slow gets the same again for the Dask handshake
+CONNECT_TIMEOUT_S = 8
+
+
+def scheduler_address(text: str) -> str:
+    """A ``--scheduler`` address (``[tcp|tls|ws|wss|ucx://]HOST:PORT``, port 1..65535), as given;
+    ``ValueError`` naming ``--scheduler`` and the expected form otherwise."""
+    m = _SCHEDULER_RE.match(text)
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise ValueError(f"--scheduler {text!r}: expected an address {SCHEDULER_FORM} "
+                         "(e.g. tcp://10.0.0.5:8786; port 1..65535)")
+    return text
+
+
+def _scheduler_arg(text: str) -> str:
+    try:
+        return scheduler_address(text)
+    except ValueError as exc:  # argparse's message names the option already
+        raise argparse.ArgumentTypeError(f"{text!r}: {str(exc).split(': ', 1)[1]}") from None
+
+
+def probe_scheduler(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Open and close a TCP connection to the scheduler's port: ``OSError`` naming
+    ``--scheduler`` at once when it is refused, after ``timeout`` s when nothing answers."""
+    m = _SCHEDULER_RE.match(address)
+    assert m is not None, address
+    host, port = m.group(2).strip("[]"), int(m.group(3))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except TimeoutError:
+        raise OSError(f"--scheduler {address}: cannot connect (no answer within {timeout} s)"
+                      ) from None
+    except OSError as exc:
+        raise OSError(f"--scheduler {address}: cannot connect "
+                      f"({exc.strerror or exc})") from None
+
+
+def import_jobqueue() -> Any:
+    """``dask_jobqueue``, imported on first use only (``--cluster``): its import installs a
+    SIGINT handler (``sys.exit()`` in dask_jobqueue.runner) that would replace ours, so the
+    handler in place before the import is put back."""
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        import dask_jobqueue
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGINT, before)
+    return dask_jobqueue
+
+
 class ClusterConfigError(ValueError):
     """A cluster config file that is missing, unreadable or malformed (exit code 2)."""
 
@@ -86,6 +145,12 @@ class ClusterSpec:
     def __post_init__(self) -> None:
         if self.scheduler and self.cluster:
             raise ValueError("--scheduler and --cluster exclude each other")
+        if self.scheduler:
+            scheduler_address(self.scheduler)
+        if self.workers is not None and (self.scheduler or self.cluster):
+            raise ValueError(f"--workers {self.workers} applies to the embedded cluster only: "
+                             f"not with --{'scheduler' if self.scheduler else 'cluster'} "
+                             "(its workers are started there)")
         if self.cluster is not None and self.cluster not in CLUSTER_KINDS:
             raise ValueError(f"--cluster {self.cluster!r}: one of {', '.join(CLUSTER_KINDS)}")
         if self.cluster is not None and self.config is None:
@@ -134,7 +199,7 @@ def cluster_options(workers_default: str = "one per core") -> argparse.ArgumentP
     ``--workers``."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("where the jobs run (dask.distributed; docs/regress.md)")
-    g.add_argument("--scheduler", default="", metavar="ADDRESS",
+    g.add_argument("--scheduler", type=_scheduler_arg, default=None, metavar="ADDRESS",
                    help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                         "(default: an embedded LocalCluster on this machine)")
     g.add_argument("--cluster", choices=tuple(CLUSTER_KINDS), default=None,
@@ -221,8 +286,7 @@ def jobqueue_cluster(cfg: dict[str, Any], start: bool = True) -> Any:
     """dask-jobqueue's cluster for the checked ``cfg`` (``load_cluster_config``): its scheduler
     runs in this process; no job is submitted until ``.scale(jobs=...)``. ``env`` becomes
     ``export`` lines before the worker starts (with ``job_script_prologue``)."""
-    import dask_jobqueue
-
+    dask_jobqueue = import_jobqueue()
     kw = {k: v for k, v in cfg.items() if k not in ("kind", "jobs", "env")}
     env = cfg.get("env", {})
     if env:
@@ -258,7 +322,8 @@ def open_cluster(spec: ClusterSpec, log: Callable[[str], None] = write) -> Itera
         stack.enter_context(dask.config.set({"distributed.scheduler.worker-saturation": 1.0}))
         if spec.scheduler:
             try:
-                client = Client(spec.scheduler, timeout="20s")
+                probe_scheduler(spec.scheduler)
+                client = Client(spec.scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
             except OSError as exc:
                 raise OSError(f"--scheduler {spec.scheduler}: cannot connect ({exc})") from None
         elif spec.cluster:

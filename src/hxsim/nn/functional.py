@@ -56,6 +56,26 @@ def _check_range(t: torch.Tensor, name: str, lo: int, hi: int) -> None:
                          f"{float(t.min()):g}..{float(t.max()):g}")
 
 
+def check_input(x: object, name: str = "input") -> torch.Tensor:
+    """``x`` if it is a torch.Tensor with finite values: ``TypeError`` for another type (a numpy
+    array: ``torch.from_numpy``), ``ValueError`` for NaN/inf (which would round to nonsense)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name}: contains NaN or inf")
+    return x
+
+
+def _check_conv(input: object, weight: torch.Tensor, dims: int) -> torch.Tensor:
+    x = check_input(input)
+    if x.dim() != dims + 2:
+        raise ValueError(f"input: expected a batched {dims + 2}-d tensor [B, C, ...], got shape "
+                         f"{tuple(x.shape)} (add the batch dimension: input.unsqueeze(0))")
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(f"input: expected {weight.shape[1]} channels (C_in), got {x.shape[1]}")
+    return x
+
+
 def lround(t: torch.Tensor) -> torch.Tensor:
     """``std::lround`` on a tensor: round half away from zero (hxtorch's hardware conversion)."""
     return torch.sign(t) * torch.floor(t.abs() + 0.5)
@@ -141,6 +161,7 @@ def matmul(x: torch.Tensor, w: torch.Tensor, num_sends: int | None = None,
     """hxtorch's ``matmul(input, other, num_sends, wait_between_events, mock)``: ``x[..., K]``
     (0..31 after rounding) times ``w[K, N]`` (-63..63) -> ``[..., N]`` (int8 values as floats in
     chip/mock mode). ``num_sends`` None means 1. Float mode: ``gain * num_sends * x @ w``."""
+    check_input(x)
     n = 1 if num_sends is None else int(num_sends)
     if not 1 <= n <= 63:
         raise ValueError(f"num_sends: expected 1..63, got {num_sends}")
@@ -243,6 +264,7 @@ def conv1d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """``input[B, C, L]`` (padded already, as hxtorch's layer pads) with ``weight[O, C, k]`` ->
     ``[B, O, P]``: one VMM row per output position (patches ordered (C, k)); ``bias[O]`` added
     digitally (``add``)."""
+    _check_conv(input, weight, 1)
     o, c, k = weight.shape
     p = _conv_out(input.shape[-1], k, int(stride))
     patches = input.unfold(-1, k, int(stride))[..., :p, :]          # [B, C, P, k]
@@ -302,6 +324,7 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """``input[B, C, H, W]`` (padded already) with ``weight[O, C, kh, kw]`` -> ``[B, O, OH, OW]``:
     one VMM row per output position, patches (``F.unfold``) ordered (C, kh, kw), positions
     row-major; ``bias[O]`` added digitally."""
+    _check_conv(input, weight, 2)
     o, c, kh, kw = weight.shape
     st = (stride, stride) if isinstance(stride, int) else tuple(stride)
     oh = _conv_out(input.shape[-2], kh, st[0])

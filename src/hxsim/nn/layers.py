@@ -196,6 +196,9 @@ class Linear(MACLayer, torch.nn.Linear):  # type: ignore[misc]
         if int(avg) < 1:
             raise ValueError(f"avg: expected >= 1, got {avg}")
         self.avg = int(avg)
+        for name, v in (("in_features", in_features), ("out_features", out_features)):
+            if int(v) < 1:
+                raise ValueError(f"{name}: expected >= 1, got {v}")
         torch.nn.Linear.__init__(self, in_features, out_features, bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:

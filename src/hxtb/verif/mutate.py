@@ -38,7 +38,7 @@ from typing import Any
 
 from hxsim import jobs
 from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
-from hxsim.cli.common import HxParser
+from hxsim.cli.common import HxParser, nonneg
 from hxsim.outputs import write_text_atomic
 from hxsim.progress import progress_enabled
 from hxtb import build, testplan
@@ -137,7 +137,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--baseline", action="store_true",
                     help="also run the unmutated RTL (must pass)")
     ap.add_argument("--goal", type=float, default=95.0, help="mutation score required, %%")
-    ap.add_argument("--seed", type=int, default=SEED, help="seed of every mutant's run")
+    ap.add_argument("--seed", type=nonneg, default=SEED, help="seed of every mutant's run")
     ap.add_argument("--timeout", type=float, default=TIMEOUT_S,
                     help="time limit of a mutant's simulation, seconds (past it: caught)")
     ap.add_argument("--out", type=Path, default=OUT, help="output directory")

@@ -46,7 +46,7 @@ from typing import Any
 
 from hxsim import jobs
 from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
-from hxsim.cli.common import HxParser
+from hxsim.cli.common import HxParser, nonneg
 from hxsim.outputs import write_text_atomic
 from hxsim.progress import progress_enabled, write
 from hxtb import build, testplan
@@ -309,7 +309,7 @@ def plan_jobs(a: argparse.Namespace) -> list[Job]:
 def parser() -> argparse.ArgumentParser:
     ap = HxParser(prog="python -m hxtb.verif.regress", description=__doc__.split("\n\n")[0],
                   parents=[jobs.cluster_options()])
-    ap.add_argument("--seed", type=int, default=int(os.environ.get("SEED") or 5),
+    ap.add_argument("--seed", type=nonneg, default=int(os.environ.get("SEED") or 5),
                     help="regression seed of every job (default: $SEED, else 5)")
     ap.add_argument("--soak", type=int, default=None,
                     help="VMMs of the Verilator soak (default: the testplan's)")
