@@ -38,6 +38,11 @@ def test_characterize_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert s[3] == pytest.approx(0.768, rel=0.15) and s[7] == pytest.approx(1.792, rel=0.15)
     data = MeasuredData.load(out / "characterization.npz")
     assert data.repetitions == 4 and data.metadata["fixed_seed"] == 1
+    # The JSON records what the NPZ/CSV record: seeds, chip, device, calibration.
+    md = res["metadata"]
+    for key in ("fixed_seed", "noise_seed", "chip", "calibration"):
+        assert md[key] == data.metadata[key], key
+    assert md["device"] == "model" and md["calibration"] is None
     # No overwrite without --force (exit 2, the file named), then with --force.
     assert main(["characterize", "--device", "model", "--repetitions", "2",
                  "--out", str(out)]) == 2

@@ -15,6 +15,7 @@ from hxsim.bringup.data import MeasuredData
 from hxsim.calibration import CalibrationResult, CapMemTargets
 from hxsim.capmem import CapMemConfig
 from hxsim.cli import main
+from hxsim.cli.common import DEFAULT_FIXED_SEED
 from hxsim.golden import TILE_COLS, TILE_ROWS
 
 #: Small target calibration (repetitions 4) and offset calibration.
@@ -30,8 +31,9 @@ def one_error_line(err: str, *words: str) -> None:
 
 
 def write_cal(path: Path, dac: int = 32, col: int = 0, capmem: CapMemConfig | None = None,
-              fixed_seed: int | None = None) -> Path:
-    """A calibration file with constant DAC and column offsets and the given cells."""
+              fixed_seed: int | None = DEFAULT_FIXED_SEED) -> Path:
+    """A calibration file with constant DAC and column offsets and the given cells, measured on
+    chip ``fixed_seed`` (None: without the ``chip`` field)."""
     z = np.zeros
     res = CalibrationResult(
         dac_offsets=np.full(TILE_ROWS, dac, dtype=np.int64),
@@ -274,6 +276,28 @@ def test_bad_calibration_file(name: str, tmp_path: Path,
     assert main([*argv, "--calibration", str(other)]) == 2
     one_error_line(capsys.readouterr().err, "--calibration:", "fixed_seed 7", "--fixed-seed 7")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json", "other.json"]
+
+
+@pytest.mark.parametrize(("chip", "words"), [
+    (None, ("'chip.fixed_seed' missing", "integer")),
+    ({}, ("'chip.fixed_seed' missing", "integer")),
+    ({"noise_seed": 2}, ("'chip.fixed_seed' missing", "integer")),
+    ({"fixed_seed": "1"}, ("'chip.fixed_seed'", "expected an integer", "str '1'")),
+    ({"fixed_seed": None}, ("'chip.fixed_seed'", "expected an integer", "NoneType")),
+])
+def test_calibration_without_an_integer_fixed_seed_is_refused(
+        chip: dict | None, words: tuple[str, ...], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The fixed-seed check cannot be bypassed by leaving the chip out or giving a string."""
+    path = write_cal(tmp_path / "c.json", fixed_seed=None)
+    if chip is not None:
+        data = json.loads(path.read_text())
+        data["chip"] = chip
+        path.write_text(json.dumps(data))
+    assert main(["calibrate", "--device", "model", "--out", str(tmp_path / "o.json"),
+                 *SMALL, "--calibration", str(path)]) == 2
+    one_error_line(capsys.readouterr().err, "--calibration:", "c.json", *words)
+    assert not (tmp_path / "o.json").exists()
 
 
 def test_targets_progress_bar_counts_every_vmm(tmp_path: Path,

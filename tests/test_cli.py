@@ -58,6 +58,30 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert run.stdout.strip() == f"hxsim {version('hxsim')}"
 
 
+@pytest.mark.parametrize(("argv", "line"), [
+    (["characterize", "--seed", "3"], "hxsim characterize: error: unrecognized arguments: "
+     "--seed 3 (see hxsim characterize --help)"),
+    (["twin", "--bogus"], "hxsim twin: error: unrecognized arguments: --bogus "
+     "(see hxsim twin --help)"),
+])
+def test_unknown_option_names_the_command(argv: list[str], line: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines() == [line]
+
+
+def test_twin_repetitions_checked_by_argparse(capsys: pytest.CaptureFixture[str]) -> None:
+    """--repetitions 1 is refused before anything runs (a spread needs two repetitions)."""
+    with pytest.raises(SystemExit) as exc:
+        main(["twin", "--repetitions", "1"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hxsim twin: error: argument --repetitions:")
+    assert "at least 2" in err[0]
+
+
 @pytest.mark.parametrize("name", list(commands()))
 def test_every_option_has_help_and_default(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     p = commands()[name]

@@ -18,13 +18,57 @@ from hxsim.sweep import QUANTITIES, MeasureSettings, SweepSpec, collect, measure
 
 
 @pytest.mark.parametrize("spec", ["foo=1:2:3", "syn_i_bias_dac=1:2", "syn_i_bias_dac=0:2000:3",
-                                  "syn_i_bias_dac=0:100:1", "syn_i_bias_dac"])
+                                  "syn_i_bias_dac=0:100:1", "syn_i_bias_dac",
+                                  "syn_i_bias_dac=10:10:3", "syn_i_bias_dac=1:5:64"])
 def test_bad_spec_is_one_line_exit_2(spec: str, tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", spec, "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sweep" in err[0]
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(("argv", "rule"), [
+    (["syn_i_bias_dac=10:10:3"], "start and stop must differ"),
+    (["syn_i_bias_dac=1:5:64"], "64 steps need at least 64 distinct integer settings"),
+    (["stp_i_ramp=300:1000:3", "stp_i_ramp=0:100:2"], "'stp_i_ramp' given more than once"),
+])
+def test_spec_rules_name_spec_and_rule(argv: list[str], rule: str, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", *argv, "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and rule in err[0] and repr(argv[-1]) in err[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_interrupted_plots_leave_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """KeyboardInterrupt while plotting: no new directory; over an earlier run with --force,
+    the earlier sweep.json and PNGs are unchanged (JSON and PNGs are one commit)."""
+    import hxsim.sweep as sweep_mod
+
+    real = sweep_mod.plot_sweep
+    calls = []
+
+    def interrupted(data: dict, out: Path, force: bool = False, target: object = None) -> None:
+        calls.append(out)
+        real(data, out, force=force, target=target)  # write the (temporary) PNGs first
+        raise KeyboardInterrupt
+
+    argv = ["sweep", "syn_i_bias_dac=400:1000:2"]
+    fresh = tmp_path / "fresh"
+    monkeypatch.setattr("hxsim.cli.oppoint.plot_sweep", interrupted)
+    assert main([*argv, "--out", str(fresh)]) == 130
+    assert calls and not fresh.exists()
+
+    monkeypatch.setattr("hxsim.cli.oppoint.plot_sweep", real)
+    old = tmp_path / "old"
+    assert main([*argv, "--out", str(old), "--seed", "1"]) == 0
+    before = {p.name: p.read_bytes() for p in old.iterdir()}
+    assert "sweep.json" in before and "sweep_tradeoff.png" in before
+    monkeypatch.setattr("hxsim.cli.oppoint.plot_sweep", interrupted)
+    assert main([*argv, "--out", str(old), "--seed", "2", "--force"]) == 130
+    assert {p.name: p.read_bytes() for p in old.iterdir()} == before
 
 
 def test_spec_values() -> None:

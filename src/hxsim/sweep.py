@@ -223,7 +223,28 @@ class SweepSpec:
                                  f"in {text!r}")
         if not 2 <= n <= 64:
             raise ValueError(f"sweep: steps must be 2..64, got {n} in {text!r}")
+        if a == b:
+            raise ValueError(f"sweep: start and stop must differ, got {a}:{b} in {text!r}")
+        if n > abs(b - a) + 1:
+            raise ValueError(f"sweep: {n} steps need at least {n} distinct integer settings, "
+                             f"{a}:{b} has {abs(b - a) + 1} in {text!r} (use steps <= "
+                             f"{abs(b - a) + 1})")
         return cls(name, a, b, n)
+
+    @classmethod
+    def parse_all(cls, texts: Sequence[str]) -> list[SweepSpec]:
+        """``parse`` each spec; ``ValueError`` (naming both specs) when a parameter is given
+        more than once (its points would collide)."""
+        specs: list[SweepSpec] = []
+        seen: dict[str, str] = {}
+        for text in texts:
+            sp = cls.parse(text)
+            if sp.param in seen:
+                raise ValueError(f"sweep: parameter {sp.param!r} given more than once "
+                                 f"({seen[sp.param]!r} and {text!r})")
+            seen[sp.param] = text
+            specs.append(sp)
+        return specs
 
     @property
     def values(self) -> list[int]:
@@ -316,9 +337,13 @@ def collect(specs: Sequence[SweepSpec], base: CapMemConfig | None,
     return res
 
 
-def plot_sweep(data: dict[str, Any], out_dir: Any, force: bool = False) -> list[Any]:
+def plot_sweep(data: dict[str, Any], out_dir: Any, force: bool = False,
+               target: Any = None) -> list[Any]:
     """PNGs: each quantity vs each swept parameter (one file per quantity), and the trade-off
-    plot (signal range vs noise vs non-linearity, the base point marked). Returns the paths."""
+    plot (signal range vs noise vs non-linearity, the base point marked). Returns the paths.
+    ``target`` (e.g. the ``temp`` of ``hxsim.outputs.Outputs.commit``) maps each output path to
+    the file actually written, so that a caller can make all outputs one atomic commit; None:
+    each PNG is written through its own temporary file and renamed into place."""
     from pathlib import Path
 
     import matplotlib
@@ -331,6 +356,16 @@ def plot_sweep(data: dict[str, Any], out_dir: Any, force: bool = False) -> list[
     out = Path(out_dir)
     paths = []
     sweeps = data["sweeps"]
+
+    def _save(fig: Any, p: Path) -> None:
+        if target is not None:
+            fig.savefig(target(p), format="png")
+            return
+        if p.exists() and not force:
+            raise FileExistsError(f"{p}: exists (use --force)")
+        with atomic_path(p) as tmp:
+            fig.savefig(tmp, format="png")
+
     for q, unit in QUANTITIES.items():
         fig, axes = plt.subplots(1, max(1, len(sweeps)), figsize=(4.0 * max(1, len(sweeps)), 3.2),
                                  dpi=100, squeeze=False)
@@ -345,10 +380,7 @@ def plot_sweep(data: dict[str, Any], out_dir: Any, force: bool = False) -> list[
         fig.suptitle(f"{q} [{unit}]", fontsize=9)
         fig.tight_layout()
         p = out / f"sweep_{q}.png"
-        if p.exists() and not force:
-            raise FileExistsError(f"{p}: exists (use --force)")
-        with atomic_path(p) as tmp:
-            fig.savefig(tmp)
+        _save(fig, p)
         plt.close(fig)
         paths.append(p)
     fig, ax = plt.subplots(figsize=(7.0, 5.0), dpi=100)
@@ -369,10 +401,7 @@ def plot_sweep(data: dict[str, Any], out_dir: Any, force: bool = False) -> list[
     ax.legend(fontsize=7)
     fig.tight_layout()
     p = out / "sweep_tradeoff.png"
-    if p.exists() and not force:
-        raise FileExistsError(f"{p}: exists (use --force)")
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp)
+    _save(fig, p)
     plt.close(fig)
     paths.append(p)
     return paths

@@ -105,6 +105,16 @@ def _explicit(argv: Sequence[str] | None) -> set[str]:
     return set(vars(parser.parse_args(argv)))
 
 
+def _command_parser(parser: argparse.ArgumentParser, command: str | None
+                    ) -> argparse.ArgumentParser:
+    """The subparser of ``command`` (``parser`` itself when there is none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            sub: argparse.ArgumentParser = action.choices[command]
+            return sub
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     previous = None
     # not in the main thread (e.g. a test's worker thread) SIGTERM keeps its handler
@@ -116,7 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hxsim.device import DeviceUnavailable
 
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # named by the subcommand's parser (its prog and --help), not the top one
+            _command_parser(parser, getattr(args, "command", None)).error(
+                f"unrecognized arguments: {' '.join(extra)}")
         setattr(args, EXPLICIT, _explicit(argv))
         prefix = f"hxsim {args.command}"
         try:

@@ -239,7 +239,10 @@ def cmd_characterize(args: argparse.Namespace) -> int:
         data.save(temp(files["csv"]), force=True)
         charz.plot(res, temp(files["png"]), f"Characterization ({run.inner.name}, fixed_seed "
                    f"{chip.fixed_seed})", force=True)
-        temp(files["json"]).write_text(json.dumps(res.to_dict(), indent=1) + "\n")
+        summary = res.to_dict()
+        summary["metadata"] = {**seed_metadata(chip), "device": args.device,
+                               **calibration_metadata(args, cal)}  # as the NPZ/CSV record
+        temp(files["json"]).write_text(json.dumps(summary, indent=1) + "\n")
     print(res.summary())
     print("wrote " + ", ".join(str(f) for f in files.values()))
     return 0

@@ -287,9 +287,17 @@ def load_calibration(args: argparse.Namespace, chip: ChipInstance | None = None
         cal = CalibrationResult.from_dict(raw)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"--calibration: {path}: {exc}") from exc
-    recorded = raw.get("chip", {}).get("fixed_seed") if isinstance(raw.get("chip"), dict) \
-        else None
-    if chip is not None and recorded is not None and recorded != chip.fixed_seed:
+    # Every file hxsim calibrate writes records the chip instance it was measured on; without it
+    # the fixed-seed check below could not be made, so the field is required (any version).
+    recorded = raw.get("chip").get("fixed_seed") if isinstance(raw.get("chip"), dict) else None
+    if not isinstance(raw.get("chip"), dict) or "fixed_seed" not in raw["chip"]:
+        raise UsageError(f"--calibration: {path}: field 'chip.fixed_seed' missing (expected an "
+                         "object \"chip\" with an integer \"fixed_seed\", as hxsim calibrate "
+                         "writes)")
+    if isinstance(recorded, bool) or not isinstance(recorded, int):
+        raise UsageError(f"--calibration: {path}: field 'chip.fixed_seed': expected an integer, "
+                         f"got {type(recorded).__name__} {recorded!r}")
+    if chip is not None and recorded != chip.fixed_seed:
         raise UsageError(f"--calibration: {path} was measured on fixed_seed {recorded}, the chip "
                          f"is fixed_seed {chip.fixed_seed} (give --fixed-seed {recorded}, or "
                          "calibrate this chip instance)")

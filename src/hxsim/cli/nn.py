@@ -24,6 +24,7 @@ from hxsim.cli.common import (
     DEFAULT_FIXED_SEED,
     DEFAULT_NOISE_SEED,
     UsageError,
+    _int_at_least,
     calibration_metadata,
     calibration_options,
     chip_options,
@@ -197,9 +198,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                      "offsets and CapMem cells, so the twin describes the "
                                      "calibrated chip"),
                  progress_options()])
-    w.add_argument("--vectors", type=positive, default=256, metavar="N",
+    # hxsim.twin.measure needs two of each for a spread: refused here, before anything runs
+    at_least_2 = _int_at_least(2, "an integer at least 2")
+    w.add_argument("--vectors", type=at_least_2, default=256, metavar="N",
                    help="random VMM input vectors")
-    w.add_argument("--repetitions", type=positive, default=8, metavar="N",
+    w.add_argument("--repetitions", type=at_least_2, default=8, metavar="N",
                    help="repetitions of every vector (default 8)")
     w.set_defaults(func=cmd_twin)
 

@@ -90,7 +90,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spread, saturation point, integral non-linearity, drift and the CADC codes with a fixed
     measurement (the characterization matrix, weights-8 and random matrices; hxsim.sweep).
     Writes sweep.json, one PNG per quantity and sweep_tradeoff.png under --out."""
-    specs = [SweepSpec.parse(s) for s in args.specs]
+    specs = SweepSpec.parse_all(args.specs)
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out: {out} is a file, expected a directory")
@@ -139,10 +139,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                         "device": args.device, "seed": args.seed,
                         "units": QUANTITIES, **calibration_metadata(args, cal),
                         "timing": timing(args).to_dict(), "vmms_per_setting": settings.num_vmms}
-    out.mkdir(parents=True, exist_ok=True)
+    # One commit for sweep.json and every PNG: an interrupt or error anywhere leaves no output
+    # (and the files of an earlier run unchanged), as in characterize and drift.
     with outs.commit() as temp:
         temp(files[0]).write_text(json.dumps(data, indent=1) + "\n")
-    plot_sweep(data, out, force=True)
+        plot_sweep(data, out, target=temp)
     b = data["base"]
     print("base point: " + ", ".join(f"{k} {v:.4g}" for k, v in b.items()))
     print(f"wrote {out}/sweep.json and {len(QUANTITIES) + 1} PNGs")
