@@ -27,6 +27,7 @@ import numpy as np
 import pytest
 from test_capmem_devices import (
     SMALL_TARGETS,
+    capmem_stimulus,
     cells_a,
     check_wrong_write,
     compare,
@@ -46,18 +47,7 @@ pytestmark = pytest.mark.sim
 
 
 def test_cosim_capmem_equals_fast_path_and_wrong_write_shows() -> None:
-    fixed_seed, noise_seed, stim = 31, 32, 33
-    print(f"[seed] fixed_seed {fixed_seed}, noise_seed {noise_seed}, stimulus seed {stim}")
-    rng = np.random.default_rng(stim)
-    w = rng.integers(-40, 41, (128, 256))
-    x = rng.integers(0, 32, (3, 128))
-    x[rng.random(x.shape) < 0.3] = 0
-    dac = rng.integers(24, 40, 128)
-    col = rng.integers(-6, 7, 256)
-    t = Timing(num_sends=2, event_wait=3)
-    a = cells_a()
-    b = a.with_(syn_i_bias_dac=[700, 820], i_bias_synin_gm=np.where(
-        np.arange(256) < 3, 600, a.column["i_bias_synin_gm"]))
+    fixed_seed, noise_seed, x, w, t, dac, col, a, b = capmem_stimulus(zero_fraction=0.3)
     fast = ModelDevice(ChipInstance(ChipParams(), fixed_seed, noise_seed))
     cos_chip = ChipInstance(ChipParams(), fixed_seed, noise_seed)
     with CosimDevice(cos_chip) as cos:

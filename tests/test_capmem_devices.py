@@ -71,18 +71,34 @@ def test_capmem_ops_write_only_the_differences() -> None:
     assert m.execute(everything).mismatches == [] and m.capmem == a
 
 
-def test_register_device_applies_capmem_bit_for_bit() -> None:
+def capmem_stimulus(zero_fraction: float) -> tuple[
+        int, int, np.ndarray, np.ndarray, Timing, np.ndarray, np.ndarray,
+        CapMemConfig, CapMemConfig]:
+    """The CapMem device tests' fixed stimulus, seeds printed.
+
+    Returns (fixed_seed, noise_seed, x [3, 128] 5-bit codes with about ``zero_fraction`` of
+    entries set to 0, w [128, 256] int weights, timing, dac [128] codes, col [256] offsets,
+    cells a, cells b = a with two quadrants' and three columns' cells changed).
+    """
     fixed_seed, noise_seed, stim = 31, 32, 33
     print(f"[seed] fixed_seed {fixed_seed}, noise_seed {noise_seed}, stimulus seed {stim}")
     rng = np.random.default_rng(stim)
     w = rng.integers(-40, 41, (128, 256))
     x = rng.integers(0, 32, (3, 128))
+    if zero_fraction > 0.0:
+        x[rng.random(x.shape) < zero_fraction] = 0
     dac = rng.integers(24, 40, 128)
     col = rng.integers(-6, 7, 256)
     t = Timing(num_sends=2, event_wait=3)
     a = cells_a()
     b = a.with_(syn_i_bias_dac=[700, 820], i_bias_synin_gm=np.where(
         np.arange(256) < 3, 600, a.column["i_bias_synin_gm"]))
+    assert a != b
+    return fixed_seed, noise_seed, x, w, t, dac, col, a, b
+
+
+def test_register_device_applies_capmem_bit_for_bit() -> None:
+    fixed_seed, noise_seed, x, w, t, dac, col, a, b = capmem_stimulus(zero_fraction=0.0)
     fast = ModelDevice(ChipInstance(ChipParams(), fixed_seed, noise_seed))
     regs = open_device("regs", ChipInstance(ChipParams(), fixed_seed, noise_seed))
     assert isinstance(regs, RegisterDevice)
