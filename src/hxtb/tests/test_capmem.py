@@ -23,6 +23,7 @@ with ``make sim TEST=<name> SEED=<seed>``).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import cocotb
@@ -233,6 +234,20 @@ async def test_capmem_bridge(dut: Any) -> None:
 # ------------------------------------------------------------------------------------------------
 # AXI4-Lite sub-word access, on the pins
 # ------------------------------------------------------------------------------------------------
+async def _accepted(d: Any, ready: Callable[[], bool], what: str) -> None:
+    """Hold the request until ``ready()`` is seen in ReadOnly, then step past that edge.
+
+    Raises AssertionError naming ``what`` when it is not accepted within 20 cycles.
+    """
+    for _ in range(20):
+        await ReadOnly()
+        accepted = ready()
+        await RisingEdge(d.clk_i)
+        if accepted:
+            return
+    raise AssertionError(f"{what} not accepted in 20 cycles")
+
+
 async def _raw_write(tb: Testbench, addr: int, data: int, strb: int) -> int:
     """One AXI4-Lite write with the given AWADDR, WDATA and WSTRB (AW and W together); the
     response. The cocotbext-axi master is idle meanwhile; its B sink's copy is dropped."""
@@ -244,14 +259,8 @@ async def _raw_write(tb: Testbench, addr: int, data: int, strb: int) -> int:
     d.s_axil_awvalid.value = 1
     d.s_axil_wvalid.value = 1
     d.s_axil_bready.value = 1
-    for _ in range(20):
-        await ReadOnly()
-        accepted = bool(d.s_axil_awready.value) and bool(d.s_axil_wready.value)
-        await RisingEdge(d.clk_i)
-        if accepted:
-            break
-    else:
-        raise AssertionError(f"write {addr:#05x}: AW/W not accepted in 20 cycles")
+    await _accepted(d, lambda: bool(d.s_axil_awready.value) and bool(d.s_axil_wready.value),
+                    f"write {addr:#05x}: AW/W")
     d.s_axil_awvalid.value = 0
     d.s_axil_wvalid.value = 0
     for _ in range(20):
@@ -272,14 +281,7 @@ async def _raw_read(tb: Testbench, addr: int) -> tuple[int, int]:
     d.s_axil_araddr.value = addr
     d.s_axil_arvalid.value = 1
     d.s_axil_rready.value = 1
-    for _ in range(20):
-        await ReadOnly()
-        accepted = bool(d.s_axil_arready.value)
-        await RisingEdge(d.clk_i)
-        if accepted:
-            break
-    else:
-        raise AssertionError(f"read {addr:#05x}: AR not accepted in 20 cycles")
+    await _accepted(d, lambda: bool(d.s_axil_arready.value), f"read {addr:#05x}: AR")
     d.s_axil_arvalid.value = 0
     for _ in range(20):
         await ReadOnly()
