@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from hxsim import jobs
+from hxsim.outputs import write_text_atomic
 from hxtb import build, testplan
 from hxtb.verif import regress
 
@@ -170,7 +171,7 @@ def main() -> int:
                            for w in counts}}
         if "old pool" in mut:
             rec["mutate"] = round(mut["old pool"], 1)
-        BASELINE.write_text(json.dumps(rec, indent=1) + "\n")
+        write_text_atomic(BASELINE, json.dumps(rec, indent=1) + "\n")
         print(f"recorded {BASELINE}")
     return 0
 
