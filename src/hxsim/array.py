@@ -1237,6 +1237,22 @@ class EventSession:
                              f"({cycles.size}, {drivers.size}, {codes.size})")
         self._events.append((cycles, drivers, codes))
 
+    def _take_due_events(self, cycle: int) -> tuple[npt.NDArray[np.integer],
+                                                    npt.NDArray[np.integer], F64 | None] | None:
+        """Remove the queued events that start before ``cycle`` and return their drivers, codes
+        and ordering factor (``ChipInstance._order_factor`` of their age; None: no ordering
+        effect), or None when there are none. Later events stay queued."""
+        if not self._events:
+            return None
+        c = np.concatenate([e[0] for e in self._events])
+        d = np.concatenate([e[1] for e in self._events])
+        k = np.concatenate([e[2] for e in self._events])
+        before = c < cycle
+        self._events = [(c[~before], d[~before], k[~before])]
+        if not before.any():
+            return None
+        return d[before], k[before], self._chip._order_factor(cycle - c[before])
+
     def convert(self, cycle: int) -> npt.NDArray[np.uint8]:
         """One CADC conversion starting at ``cycle``: each column's crossing code (0..255)."""
         if not self._reset_done:
@@ -1245,20 +1261,15 @@ class EventSession:
         if self._op is not None:
             return self._convert_op(cycle)
         signal = None
-        if self._events:
-            c = np.concatenate([e[0] for e in self._events])
-            d = np.concatenate([e[1] for e in self._events])
-            k = np.concatenate([e[2] for e in self._events])
-            before = c < cycle
-            if before.any():
-                contrib = self._pulse_by_code[k[before], d[before]]
-                factor = chip._order_factor(cycle - c[before])
-                if factor is not None:
-                    contrib = contrib * factor
-                drive = np.zeros((1, TILE_ROWS))
-                np.add.at(drive[0], d[before], contrib)
-                signal = chip._signal(drive, self._wt)
-            self._events = [(c[~before], d[~before], k[~before])]
+        due = self._take_due_events(cycle)
+        if due is not None:
+            d, k, factor = due
+            contrib = self._pulse_by_code[k, d]
+            if factor is not None:
+                contrib = contrib * factor
+            drive = np.zeros((1, TILE_ROWS))
+            np.add.at(drive[0], d, contrib)
+            signal = chip._signal(drive, self._wt)
         u = (uniform16(chip._rng, TILE_COLS).reshape(1, TILE_COLS)
              if chip.params.any_noise else None)
         if self._baseline_cycle is None:
@@ -1274,25 +1285,20 @@ class EventSession:
         chip, op, groups = self._chip, self._op, self._groups
         assert op is not None and groups is not None
         signal = None
-        if self._events:
-            c = np.concatenate([e[0] for e in self._events])
-            d = np.concatenate([e[1] for e in self._events])
-            k = np.concatenate([e[2] for e in self._events])
-            before = c < cycle
-            if before.any():
-                factor = chip._order_factor(cycle - c[before])
-                signal = np.empty((1, TILE_COLS))
-                for cols, table in groups:
-                    contrib = table[k[before], d[before]]
-                    if factor is not None:
-                        contrib = contrib * factor
-                    drive = np.zeros((1, TILE_ROWS))
-                    np.add.at(drive[0], d[before], contrib)
-                    a_fix = np.rint(drive * _FIX)
-                    chip._check_exact(float(a_fix.max(initial=0.0)), self._wt)
-                    signal[:, cols] = a_fix @ self._wt.w_fix[:, cols]
-                signal *= op.col_scale
-            self._events = [(c[~before], d[~before], k[~before])]
+        due = self._take_due_events(cycle)
+        if due is not None:
+            d, k, factor = due
+            signal = np.empty((1, TILE_COLS))
+            for cols, table in groups:
+                contrib = table[k, d]
+                if factor is not None:
+                    contrib = contrib * factor
+                drive = np.zeros((1, TILE_ROWS))
+                np.add.at(drive[0], d, contrib)
+                a_fix = np.rint(drive * _FIX)
+                chip._check_exact(float(a_fix.max(initial=0.0)), self._wt)
+                signal[:, cols] = a_fix @ self._wt.w_fix[:, cols]
+            signal *= op.col_scale
         z = (np.take(NORMAL_TABLE, uniform16(chip._rng, TILE_COLS)).reshape(1, TILE_COLS)
              if chip.params.any_noise else None)
         if self._baseline_cycle is None:

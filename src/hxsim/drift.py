@@ -126,6 +126,9 @@ def compensation_study(params: ChipParams, periods: list[int | None], n_vmms: in
     "extra_vmms": [...]}``; everything is seeded (same arguments, same numbers)."""
     from hxsim.array import ChipInstance  # here: hxsim.array imports this module
 
+    for n in periods:  # before the twin's run, not after it
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ValueError(f"periods: expected positive integers or None, got {n!r}")
     quiet = params.with_(enable_read_noise=False, enable_membrane_noise=False,
                          enable_drift=False, vmm_period_us=vmm_period_us)
     rng = np.random.default_rng(seed)
@@ -143,8 +146,6 @@ def compensation_study(params: ChipParams, periods: list[int | None], n_vmms: in
     y_twin = twin.program(w, None, c_twin).vmm(x).astype(np.float64)
     residual, extra = [], []
     for n in periods:
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
-            raise ValueError(f"periods: expected positive integers or None, got {n!r}")
         chip = ChipInstance(quiet.with_(enable_temporal_drift=True), fixed_seed, noise_seed)
         c = offsets(chip, np.zeros(TILE_COLS, dtype=np.int64))
         step = n_vmms if n is None else n

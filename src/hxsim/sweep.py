@@ -43,6 +43,7 @@ import numpy as np
 from hxsim.array import ChipInstance
 from hxsim.bringup.characterize import stimulus as char_stimulus
 from hxsim.capmem import CAPMEM_MAX, DEFAULTS, CapMemConfig
+from hxsim.checks import check_int
 from hxsim.device import VmmDevice, close_device, open_device, run_with_capmem
 from hxsim.golden import TILE_COLS, TILE_ROWS, ideal_vmm
 from hxsim.params import ChipParams
@@ -91,10 +92,7 @@ class MeasureSettings:
     def __post_init__(self) -> None:
         for name in ("gain_repetitions", "inl_repetitions", "noise_repetitions",
                      "offset_repetitions", "drift_repetitions", "random_vectors"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or not 2 <= v <= 4096:
-                raise ValueError(f"MeasureSettings.{name}: expected an integer 2..4096, "
-                                 f"got {v!r}")
+            check_int(getattr(self, name), f"MeasureSettings.{name}", 2, 4096)
 
     @property
     def num_vmms(self) -> int:

@@ -92,8 +92,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     Writes sweep.json, one PNG per quantity and sweep_tradeoff.png under --out."""
     specs = SweepSpec.parse_all(args.specs)
     out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {out} is a file, expected a directory")
     outs = Outputs(args.force, [p for p in (args.params, args.calibration) if p is not None])
     files = [out / "sweep.json"] + [out / f"sweep_{q}.png" for q in QUANTITIES] + [
         out / "sweep_tradeoff.png"]
@@ -186,8 +184,6 @@ def cmd_drift(args: argparse.Namespace) -> int:
     periods = parse_periods(args.periods, args.vmms)
     params = chip_params(args)
     out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {out} is a file, expected a directory")
     outs = Outputs(args.force, [args.params])
     files = {k: outs.add(out / f"drift.{k}") for k in ("json", "png")}
     outs.check()
