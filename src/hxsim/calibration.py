@@ -337,9 +337,15 @@ class CalibrationResult:
                 except TypeError as exc:
                     raise ValueError(f"settings: {exc}") from exc
             elif f.name in ("dac_step_x",):
-                kw[f.name] = float(v)
+                try:
+                    kw[f.name] = float(v)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{f.name}: expected a number, got {v!r}") from exc
             elif f.name in ("num_vmms", "drivers_unusable"):
-                kw[f.name] = int(v)
+                try:
+                    kw[f.name] = int(v)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{f.name}: expected an integer, got {v!r}") from exc
             else:
                 n = shapes.get(f.name, TILE_ROWS if f.name.startswith("driver") else TILE_COLS)
                 if not isinstance(v, list) or len(v) != n:
@@ -351,8 +357,12 @@ class CalibrationResult:
                         raise ValueError(f"{f.name}: expected integers {lo}..{hi}")
                     kw[f.name] = np.asarray(v, dtype=np.int64)
                 else:
-                    kw[f.name] = np.asarray([np.nan if e is None else e for e in v],
-                                            dtype=np.float64)
+                    try:
+                        kw[f.name] = np.asarray([np.nan if e is None else e for e in v],
+                                                dtype=np.float64)
+                    except (TypeError, ValueError) as exc:
+                        raise ValueError(f"{f.name}: expected a list of {n} numbers or "
+                                         "null") from exc
         return cls(**kw)
 
     def save(self, path: str | Path) -> None:
