@@ -38,7 +38,7 @@ import numpy as np
 
 from hxsim.capmem import CAPMEM_MAX, N_QUADRANTS, CapMemConfig
 from hxsim.checks import read_json
-from hxsim.device import VmmBatch, VmmDevice, run_with_capmem
+from hxsim.device import DeviceWrapper, VmmBatch, VmmDevice, run_with_capmem
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.outputs import atomic_path
 from hxsim.timing import TIMING_RANGES, Timing
@@ -337,9 +337,15 @@ class CalibrationResult:
                 except TypeError as exc:
                     raise ValueError(f"settings: {exc}") from exc
             elif f.name in ("dac_step_x",):
-                kw[f.name] = float(v)
+                try:
+                    kw[f.name] = float(v)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{f.name}: expected a number, got {v!r}") from exc
             elif f.name in ("num_vmms", "drivers_unusable"):
-                kw[f.name] = int(v)
+                try:
+                    kw[f.name] = int(v)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"{f.name}: expected an integer, got {v!r}") from exc
             else:
                 n = shapes.get(f.name, TILE_ROWS if f.name.startswith("driver") else TILE_COLS)
                 if not isinstance(v, list) or len(v) != n:
@@ -351,8 +357,12 @@ class CalibrationResult:
                         raise ValueError(f"{f.name}: expected integers {lo}..{hi}")
                     kw[f.name] = np.asarray(v, dtype=np.int64)
                 else:
-                    kw[f.name] = np.asarray([np.nan if e is None else e for e in v],
-                                            dtype=np.float64)
+                    try:
+                        kw[f.name] = np.asarray([np.nan if e is None else e for e in v],
+                                                dtype=np.float64)
+                    except (TypeError, ValueError) as exc:
+                        raise ValueError(f"{f.name}: expected a list of {n} numbers or "
+                                         "null") from exc
         return cls(**kw)
 
     def save(self, path: str | Path) -> None:
@@ -364,7 +374,7 @@ class CalibrationResult:
         return cls.from_dict(read_json(path, "CalibrationResult"))
 
 
-class CalibratedDevice:
+class CalibratedDevice(DeviceWrapper):
     """``inner`` running with a calibration's configuration: every ``run_vmms`` argument the
     caller leaves at None (DAC offsets, column offsets, CapMem cells) takes the calibration's
     value; an argument given explicitly wins (a sweep moves one cell from the calibrated point).
@@ -384,14 +394,6 @@ class CalibratedDevice:
         cm = calibration.capmem
         self.capmem = None if cm is None or cm.is_default else cm
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def vmms(self) -> int:
-        return self.inner.vmms
-
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None,
                  capmem: CapMemConfig | None = None) -> VmmBatch:
@@ -400,12 +402,6 @@ class CalibratedDevice:
             self.inner, x, w, timing, c.dac_offsets if dac_offsets is None else dac_offsets,
             c.column_offsets if column_offsets is None else column_offsets,
             self.capmem if capmem is None else capmem)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def stats(self) -> str | None:
-        return self.inner.stats()
 
 
 def calibrate(device: VmmDevice, settings: CalibrationSettings | None = None,

@@ -300,14 +300,11 @@ class RegisterDevice:
         """Nothing to release."""
 
 
-@dataclass
-class RecordingDevice:
-    """Wraps a device and keeps every batch: ``calls`` holds (x, w, timing, VmmBatch) per
-    ``run_vmms`` call (for cross-checks and cycle counts). ``vmms`` and ``name`` are the inner
-    device's."""
+class DeviceWrapper:
+    """Base of a device that wraps another (``inner``): ``name``, ``vmms``, ``close()`` and
+    ``stats()`` are the inner device's; a subclass gives its own ``run_vmms``."""
 
     inner: VmmDevice
-    calls: list[tuple[I64, I64, Timing, VmmBatch]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -317,6 +314,22 @@ class RecordingDevice:
     def vmms(self) -> int:
         return self.inner.vmms
 
+    def close(self) -> None:
+        self.inner.close()
+
+    def stats(self) -> str | None:
+        return self.inner.stats()
+
+
+@dataclass
+class RecordingDevice(DeviceWrapper):
+    """Wraps a device and keeps every batch: ``calls`` holds (x, w, timing, VmmBatch) per
+    ``run_vmms`` call (for cross-checks and cycle counts). ``vmms`` and ``name`` are the inner
+    device's."""
+
+    inner: VmmDevice
+    calls: list[tuple[I64, I64, Timing, VmmBatch]] = field(default_factory=list)
+
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None,
                  capmem: CapMemConfig | None = None) -> VmmBatch:
@@ -324,12 +337,6 @@ class RecordingDevice:
         self.calls.append((np.array(x, dtype=np.int64), np.array(w, dtype=np.int64),
                            timing if timing is not None else Timing(), batch))
         return batch
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def stats(self) -> str | None:
-        return self.inner.stats()
 
 
 def device_matmul(device: VmmDevice, x: I64, w: I64, timing: Timing | None = None

@@ -161,9 +161,12 @@ class ClusterSpec:
 
     @classmethod
     def from_args(cls, a: argparse.Namespace) -> ClusterSpec:
-        """The spec of the options added by ``cluster_options`` (ValueError if inconsistent)."""
+        """The spec of the options added by ``cluster_options`` (ValueError if inconsistent);
+        the hidden old ``--jobs N`` (``cluster_options(jobs_alias=True)``) stands for
+        ``--workers N`` when ``--workers`` is not given."""
+        workers = a.workers if a.workers is not None else getattr(a, "jobs", None)
         return cls(scheduler=a.scheduler or None, cluster=a.cluster, config=a.cluster_config,
-                   workers=a.workers)
+                   workers=workers)
 
     def in_process(self, n_items: int, auto_min: int | None = None) -> bool:
         """Whether ``n_items`` items run one after another in this process instead of on a
@@ -194,9 +197,11 @@ def local_workers() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def cluster_options(workers_default: str = "one per core") -> argparse.ArgumentParser:
+def cluster_options(workers_default: str = "one per core",
+                    jobs_alias: bool = False) -> argparse.ArgumentParser:
     """The argparse parent with ``--scheduler``, ``--cluster``, ``--cluster-config`` and
-    ``--workers``."""
+    ``--workers``; ``jobs_alias``: also the hidden old ``--jobs N`` (read as ``--workers N`` by
+    ``ClusterSpec.from_args``)."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("where the jobs run (dask.distributed; docs/regress.md)")
     g.add_argument("--scheduler", type=_scheduler_arg, default=None, metavar="ADDRESS",
@@ -209,6 +214,8 @@ def cluster_options(workers_default: str = "one per core") -> argparse.ArgumentP
                         "(docs/regress.md; default: none)")
     g.add_argument("--workers", type=int, default=None, metavar="N",
                    help=f"worker processes of the embedded cluster (default: {workers_default})")
+    if jobs_alias:
+        g.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
     return p
 
 

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 import numpy as np
 from tqdm import tqdm
 
-from hxsim.device import DeviceUnavailable, VmmBatch, VmmDevice, run_with_capmem
+from hxsim.device import DeviceUnavailable, DeviceWrapper, VmmBatch, VmmDevice, run_with_capmem
 from hxsim.timing import Timing
 
 #: VMMs per ``run_vmms`` call of ``ProgressDevice`` by device kind (one co-simulation program
@@ -82,32 +82,35 @@ class Progress:
         self.bar.close()
 
 
-class ProgressDevice:
+class ProgressDevice(DeviceWrapper):
     """A ``VmmDevice`` that runs each batch of ``device`` in chunks of ``chunk`` VMMs and advances
     ``progress`` (a tqdm bar) by each chunk's VMMs. Name, ``close`` and ``stats`` are the inner
-    device's."""
+    device's; ``vmms`` counts the VMMs run through this wrapper."""
 
     def __init__(self, device: VmmDevice, progress: tqdm, chunk: int) -> None:
         if chunk < 1:
             raise ValueError(f"chunk: expected a positive integer, got {chunk}")
-        self.device = device
-        self.name = device.name
+        self.inner = device
         self.progress = progress
         self.chunk = int(chunk)
-        self.vmms = 0
+        self._vmms = 0
+
+    @property
+    def vmms(self) -> int:
+        return self._vmms
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None,
                  capmem: Any = None) -> VmmBatch:
         xa = np.asarray(x)
         if xa.ndim != 2 or xa.shape[0] <= self.chunk:
-            parts = [run_with_capmem(self.device, x, w, timing, dac_offsets, column_offsets,
+            parts = [run_with_capmem(self.inner, x, w, timing, dac_offsets, column_offsets,
                                      capmem)]
             self._count(parts[0])
         else:
             parts = []
             for s in range(0, xa.shape[0], self.chunk):
-                parts.append(run_with_capmem(self.device, xa[s:s + self.chunk], w, timing,
+                parts.append(run_with_capmem(self.inner, xa[s:s + self.chunk], w, timing,
                                              dac_offsets, column_offsets, capmem))
                 self._count(parts[-1])
         if len(parts) == 1:
@@ -117,14 +120,8 @@ class ProgressDevice:
 
     def _count(self, batch: VmmBatch) -> None:
         n = int(batch.y.shape[0])
-        self.vmms += n
+        self._vmms += n
         self.progress.update(n)
-
-    def close(self) -> None:
-        self.device.close()
-
-    def stats(self) -> str | None:
-        return self.device.stats()
 
 
 def write(msg: str, stream: TextIO | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hxsim.capmem import CapMemConfig
-from hxsim.device import VmmBatch, VmmDevice, run_with_capmem
+from hxsim.device import DeviceWrapper, VmmBatch, VmmDevice, run_with_capmem
 from hxsim.timing import CLOCK_PERIOD_NS, Timing
 
 #: bss2-facts.md section 3.6 [A]: ASIC energy and time per ECG classification.
@@ -28,17 +28,12 @@ ASIC_TIME_S = 276e-6
 ASIC_POWER_W = ASIC_ENERGY_J / ASIC_TIME_S
 
 
-class CycleCounter:
+class CycleCounter(DeviceWrapper):
     """Wraps a ``VmmDevice``; ``cycles`` sums the ``CYCLES_LAST`` of every VMM it ran."""
 
     def __init__(self, inner: VmmDevice) -> None:
         self.inner = inner
-        self.name = inner.name
         self.cycles = 0
-
-    @property
-    def vmms(self) -> int:
-        return self.inner.vmms
 
     def run_vmms(self, x: object, w: object, timing: Timing | None = None,
                  dac_offsets: object = None, column_offsets: object = None,
@@ -46,12 +41,6 @@ class CycleCounter:
         b = run_with_capmem(self.inner, x, w, timing, dac_offsets, column_offsets, capmem)
         self.cycles += int(np.sum(b.cycles))
         return b
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def stats(self) -> str | None:
-        return self.inner.stats()
 
 
 def energy_per_image_j(cycles_per_image: float) -> float:

@@ -130,8 +130,7 @@ def verdict(o: JobOutput | None, status: str, detail: str) -> tuple[bool | None,
 
 def parser() -> argparse.ArgumentParser:
     ap = HxParser(prog="python -m hxtb.verif.mutate", description=__doc__.split("\n\n")[0],
-                  parents=[jobs.cluster_options()])
-    ap.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)  # old --jobs
+                  parents=[jobs.cluster_options(jobs_alias=True)])
     ap.add_argument("--only", default="", help="comma-separated mutation names (default: all)")
     ap.add_argument("--list", action="store_true", help="list the mutations and exit")
     ap.add_argument("--baseline", action="store_true",
@@ -150,8 +149,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
     a = ap.parse_args(argv)
-    if a.jobs is not None and a.workers is None:
-        a.workers = a.jobs
     muts = MUTATIONS
     try:
         spec = jobs.ClusterSpec.from_args(a)

@@ -308,7 +308,7 @@ def plan_jobs(a: argparse.Namespace) -> list[Job]:
 
 def parser() -> argparse.ArgumentParser:
     ap = HxParser(prog="python -m hxtb.verif.regress", description=__doc__.split("\n\n")[0],
-                  parents=[jobs.cluster_options()])
+                  parents=[jobs.cluster_options(jobs_alias=True)])
     ap.add_argument("--seed", type=nonneg, default=int(os.environ.get("SEED") or 5),
                     help="regression seed of every job (default: $SEED, else 5)")
     ap.add_argument("--soak", type=int, default=None,
@@ -322,7 +322,6 @@ def parser() -> argparse.ArgumentParser:
                     help="testplan tier whose jobs run")
     ap.add_argument("--only", default="", help="comma-separated run names or job ids "
                                                "(default: all of the tier)")
-    ap.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)  # old --jobs
     ap.add_argument("--timeout", type=float, default=3 * 3600,
                     help="time limit per job, seconds; past it: HANG")
     ap.add_argument("--require", type=float, default=100.0,
@@ -336,8 +335,6 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
     a = ap.parse_args(argv)
-    if a.jobs is not None and a.workers is None:
-        a.workers = a.jobs
     try:
         spec = jobs.ClusterSpec.from_args(a)
         todo = plan_jobs(a)
