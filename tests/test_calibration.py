@@ -194,3 +194,14 @@ def test_calibrated_device_fills_in_what_the_caller_leaves_open() -> None:
     want = ref.run_vmms(x, w, None, res.dac_offsets, own, capmem=CapMemConfig.default())
     assert np.array_equal(got.y, want.y)
     assert dev.vmms == 6 and dev.name == "model"
+
+
+@pytest.mark.parametrize("value", [3.7, "12", True, -5, None])
+def test_integer_fields_are_not_converted(
+        value: object, calibrated: tuple[ChipInstance, CalibrationResult]) -> None:
+    """num_vmms/drivers_unusable: only a non-negative JSON integer; 3.7 is refused, not cut to 3."""
+    good = calibrated[1].to_dict()
+    bad = {**good, "num_vmms": value}
+    with pytest.raises(ValueError, match=r"^num_vmms: expected a non-negative integer"):
+        CalibrationResult.from_dict(bad)
+    assert CalibrationResult.from_dict(good).num_vmms == good["num_vmms"]

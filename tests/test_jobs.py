@@ -507,3 +507,14 @@ print("ok")
                          env={**os.environ, "PYTHONPATH": str(Path(jobs.__file__).parents[1])})
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_jobs_alias_and_workers_must_agree() -> None:
+    """The hidden old --jobs N stands for --workers N; both given with other values is refused."""
+    import argparse
+
+    ap = argparse.ArgumentParser(parents=[jobs.cluster_options(jobs_alias=True)])
+    with pytest.raises(ValueError, match="--jobs 3 and --workers 2 disagree"):
+        jobs.ClusterSpec.from_args(ap.parse_args(["--jobs", "3", "--workers", "2"]))
+    assert jobs.ClusterSpec.from_args(ap.parse_args(["--jobs", "3"])).workers == 3
+    assert jobs.ClusterSpec.from_args(ap.parse_args(["--jobs", "2", "--workers", "2"])).workers == 2

@@ -299,7 +299,7 @@ def test_killed_writer_leaves_nothing(tmp_path: Path, sig: int, code: int, word:
     outcomes = set()
     for delay in (0.0, 0.3, 0.8, 1.6):  # after main is entered (_wait_for_main)
         out = tmp_path / f"d{delay}" / "v.jsonl"
-        r = _kill_after(["export-vectors", "--vmms", "2000", "--matrices", "64", "--out",
+        r = _kill_after(["export-vectors", "--vmms", "10000", "--matrices", "64", "--out",
                          str(out)], sig, delay, tmp_path)
         if out.exists():
             # the run wrote its file before the signal came (exit 0; 130/143 when it came

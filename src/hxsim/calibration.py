@@ -342,10 +342,10 @@ class CalibrationResult:
                 except (TypeError, ValueError) as exc:
                     raise ValueError(f"{f.name}: expected a number, got {v!r}") from exc
             elif f.name in ("num_vmms", "drivers_unusable"):
-                try:
-                    kw[f.name] = int(v)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"{f.name}: expected an integer, got {v!r}") from exc
+                # a JSON integer >= 0; no float, string or bool is converted (3.7 is not 3)
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise ValueError(f"{f.name}: expected a non-negative integer, got {v!r}")
+                kw[f.name] = v
             else:
                 n = shapes.get(f.name, TILE_ROWS if f.name.startswith("driver") else TILE_COLS)
                 if not isinstance(v, list) or len(v) != n:

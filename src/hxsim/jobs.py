@@ -164,7 +164,11 @@ class ClusterSpec:
         """The spec of the options added by ``cluster_options`` (ValueError if inconsistent);
         the hidden old ``--jobs N`` (``cluster_options(jobs_alias=True)``) stands for
         ``--workers N`` when ``--workers`` is not given."""
-        workers = a.workers if a.workers is not None else getattr(a, "jobs", None)
+        alias = getattr(a, "jobs", None)
+        if alias is not None and a.workers is not None and alias != a.workers:
+            raise ValueError(f"--jobs {alias} and --workers {a.workers} disagree (--jobs is the "
+                             "old name of --workers: give one)")
+        workers = a.workers if a.workers is not None else alias
         return cls(scheduler=a.scheduler or None, cluster=a.cluster, config=a.cluster_config,
                    workers=workers)
 
