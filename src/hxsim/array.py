@@ -1244,6 +1244,14 @@ class EventSession:
         effect), or None when there are none. Later events stay queued."""
         if not self._events:
             return None
+        if len(self._events) == 1:
+            c, d, k = self._events[0]
+            if c.size == 0:
+                self._events = []
+                return None
+            if c.max() < cycle:  # all due (the bridge's case): no selection
+                self._events = []
+                return d, k, self._chip._order_factor(cycle - c)
         c = np.concatenate([e[0] for e in self._events])
         d = np.concatenate([e[1] for e in self._events])
         k = np.concatenate([e[2] for e in self._events])
@@ -1267,9 +1275,9 @@ class EventSession:
             contrib = self._pulse_by_code[k, d]
             if factor is not None:
                 contrib = contrib * factor
-            drive = np.zeros((1, TILE_ROWS))
-            np.add.at(drive[0], d, contrib)
-            signal = chip._signal(drive, self._wt)
+            # per driver, added in event order (bincount adds sequentially, as np.add.at)
+            drive = cast(F64, np.bincount(d, weights=contrib, minlength=TILE_ROWS))
+            signal = chip._signal(drive.reshape(1, TILE_ROWS), self._wt)
         u = (uniform16(chip._rng, TILE_COLS).reshape(1, TILE_COLS)
              if chip.params.any_noise else None)
         if self._baseline_cycle is None:
@@ -1293,8 +1301,7 @@ class EventSession:
                 contrib = table[k, d]
                 if factor is not None:
                     contrib = contrib * factor
-                drive = np.zeros((1, TILE_ROWS))
-                np.add.at(drive[0], d, contrib)
+                drive = np.bincount(d, weights=contrib, minlength=TILE_ROWS).reshape(1, TILE_ROWS)
                 a_fix = np.rint(drive * _FIX)
                 chip._check_exact(float(a_fix.max(initial=0.0)), self._wt)
                 signal[:, cols] = a_fix @ self._wt.w_fix[:, cols]

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from time import perf_counter
+from typing import Any, NamedTuple, cast
 
 import cocotb
 import numpy as np
@@ -36,9 +37,10 @@ from hxsim.regmap import (
     CAPMEM_QUADRANT_REGS,
     COLS,
     PHYS_ROWS,
-    unpack_fields,
 )
 from hxsim.types import I64, U8
+from hxtb import config
+from hxtb.vpi import U32, VpiAccess
 
 EV_PER_PAGE = 128
 EV_BITS = 48
@@ -60,6 +62,97 @@ def _to_int(value: Any) -> int:
         return int(str(value).lower().replace("x", "0").replace("z", "0"), 2)
 
 
+def unpack_words(words: U32, width: int, count: int) -> I64:
+    """``count`` unsigned ``width``-bit fields (field k at bits [width*k +: width]) of a vector
+    given as 32-bit words, least significant first (as ``hxsim.regmap.unpack_fields`` of its
+    int)."""
+    bits = np.unpackbits(np.ascontiguousarray(words, dtype="<u4").view(np.uint8),
+                         bitorder="little")[: width * count].reshape(count, width)
+    return bits.astype(np.int64) @ (np.int64(1) << np.arange(width, dtype=np.int64))
+
+
+class Signals:
+    """The bridge's reads and writes of tb_top, one method per access: through the simulator's
+    VPI directly (``hxtb.vpi``, when ``vpi`` is given) or through cocotb's handles (the same
+    values). Wide values come as 32-bit words, least significant first."""
+
+    def __init__(self, dut: Any, vpi: VpiAccess | None) -> None:
+        self.dut = dut
+        self.vpi = vpi
+        self.fast = vpi is not None
+        self._pages: dict[int, Any] = {}
+        self._rows: dict[int, Any] = {}
+        self._vec: dict[str, Any] = {}
+
+    def _handle(self, name: str) -> Any:
+        h = self.dut
+        for part in name.split("."):
+            h = getattr(h, part)
+        return h
+
+    def _vector(self, name: str) -> Any:
+        v = self._vec.get(name)
+        if v is None:
+            assert self.vpi is not None
+            v = self._vec[name] = self.vpi.vector(self._handle(name)._path)
+        return v
+
+    def words(self, name: str) -> U32:
+        """Signal ``name`` (a path below tb_top) as words (the fast path's array is reused by
+        the next read of the same signal)."""
+        if self.fast:
+            return cast(U32, self._vector(name).read())
+        return _int_words(_to_int(self._handle(name).value), len(self._handle(name)))
+
+    def value(self, name: str) -> int:
+        """Signal ``name`` as an unsigned int (X/Z bits read as 0)."""
+        if self.fast:
+            return int(self._vector(name).read_int())
+        return _to_int(self._handle(name).value)
+
+    def page(self, p: int) -> U32:
+        """Event-recorder page ``p`` (``ev_page[p]``) as words."""
+        if not self.fast:
+            h = self.dut.ev_page[p]
+            return _int_words(_to_int(h.value), len(h))
+        v = self._pages.get(p)
+        if v is None:
+            assert self.vpi is not None
+            v = self._pages[p] = self.vpi.element(self.dut.ev_page._path, p)
+        return cast(U32, v.read())
+
+    def sram_row(self, r: int) -> U32:
+        """Synapse SRAM row ``r`` (``u_dut.u_sram.mem[r]``) as words."""
+        if not self.fast:
+            h = self.dut.u_dut.u_sram.mem[r]
+            return _int_words(_to_int(h.value), len(h))
+        v = self._rows.get(r)
+        if v is None:
+            assert self.vpi is not None
+            v = self._rows[r] = self.vpi.element(self.dut.u_dut.u_sram.mem._path, r)
+        return cast(U32, v.read())
+
+    def write_codes(self, codes: U8, direct: bool) -> None:
+        """The 256 crossing codes to ``cross_codes_i`` (code j at bits [8j +: 8]). ``direct``
+        (used under Verilator, whose cocotb writes are trusted inertial writes) and the fast
+        path: an inertial VPI write at time 0, which is what cocotb's deposit does there (applied
+        after the current evaluation); otherwise cocotb's deposit."""
+        if self.fast and direct:
+            self._vector("cross_codes_i").write(codes.view("<u4"), inertial=True)
+        else:
+            self.dut.cross_codes_i.value = int.from_bytes(codes.tobytes(), "little")
+
+
+def _int_words(value: int, bits: int) -> U32:
+    n = (bits + 31) // 32
+    return np.frombuffer(value.to_bytes(4 * n, "little"), dtype="<u4").astype(np.uint32)
+
+
+#: the empty event arrays of a VMM observation before its events are read (read-only, shared)
+_NO_EVENTS = np.zeros(0, dtype=np.int64)
+_NO_EVENTS.flags.writeable = False
+
+
 @dataclass
 class Conversion:
     """What the bridge did at one CADC conversion."""
@@ -74,117 +167,139 @@ class VmmObservation:
     """One VMM as seen by the bridge: conversions and the events the RTL emitted."""
 
     conversions: list[Conversion] = field(default_factory=list)
-    ev_cycles: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    ev_drivers: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    ev_codes: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    ev_cycles: I64 = field(default_factory=lambda: _NO_EVENTS)
+    ev_drivers: I64 = field(default_factory=lambda: _NO_EVENTS)
+    ev_codes: I64 = field(default_factory=lambda: _NO_EVENTS)
     ev_overflow: bool = False
+
+
+class BridgeStat(NamedTuple):
+    """tb_top's ``bridge_stat`` word at a conversion start (tb/hdl/tb_top.sv)."""
+
+    cycle: int            #: rel_cycle: cycles since the VMM's cycle 0
+    sel: int              #: cadc_sel_o: 0 baseline, 1 result conversion
+    sram_other: bool      #: every SRAM row must be re-read (reset)
+    sram_touched: bool    #: some SRAM row was written since the last baseline
+    capmem_dirty: bool    #: CapMem cells written or reset since the last baseline
+    dac_changed: bool     #: DAC offsets changed since the last baseline (or reset)
+    ev_overflow: bool     #: the event recorder overflowed
+    ev_count: int         #: events recorded in this VMM
+
+    @classmethod
+    def unpack(cls, word: int) -> BridgeStat:
+        return cls(word & 0xFFFF_FFFF, (word >> 32) & 1, bool(word >> 33 & 1),
+                   bool(word >> 34 & 1), bool(word >> 35 & 1), bool(word >> 36 & 1),
+                   bool(word >> 37 & 1), (word >> 38) & 0x3FFF)
+
+
+#: one recorded event as stored in a recorder page (48 bits, little-endian)
+_EVENT = np.dtype([("code", "u1"), ("driver", "u1"), ("cycle", "<u4")])
 
 
 class EventRecorder:
     """Reads tb_top's event recorder (pages of 128 events of 48 bits:
     {cycle[31:0], 0, driver[6:0], 000, code[4:0]}) in one go, at a phase boundary."""
 
-    def __init__(self, dut: Any) -> None:
-        self.count = dut.ev_count_q
-        self.overflow = dut.ev_overflow_q
-        self.pages = dut.ev_page
+    def __init__(self, sig: Signals) -> None:
+        self.sig = sig
 
-    def read(self) -> tuple[I64, I64, I64, bool]:
-        n = _to_int(self.count.value)
-        ovf = bool(self.overflow.value)
+    def read(self, stat: BridgeStat | None = None) -> tuple[I64, I64, I64, bool]:
+        """The recorded events (cycles, drivers, codes) and the overflow flag; ``stat``: the
+        status word read at this wake-up (count and overflow from it)."""
+        if stat is None:
+            n = self.sig.value("ev_count_q")
+            ovf = bool(self.sig.value("ev_overflow_q"))
+        else:
+            n, ovf = stat.ev_count, stat.ev_overflow
         if n == 0:
             z = np.zeros(0, dtype=np.int64)
             return z, z.copy(), z.copy(), ovf
         pages = (n + EV_PER_PAGE - 1) // EV_PER_PAGE
-        raw = b"".join(_le_bytes(self.pages[p].value) for p in range(pages))
-        f = np.frombuffer(raw, dtype=np.uint8).reshape(-1, EV_BITS // 8)[:n]
-        return (f[:, 2:6].copy().view("<u4")[:, 0].astype(np.int64),
-                (f[:, 1] & 0x7F).astype(np.int64), (f[:, 0] & 0x1F).astype(np.int64), ovf)
-
-
-def _le_bytes(value: Any) -> bytes:
-    """A LogicArray's bits as little-endian bytes (bit 0 = bit 0 of byte 0), vectorized over its
-    binary string; X/Z read as 0 (as ``_to_int``)."""
-    s = np.frombuffer(str(value).encode("ascii"), dtype=np.uint8)[::-1]
-    return np.packbits((s == ord("1")) | (s == ord("H")), bitorder="little").tobytes()
+        if pages == 1:
+            raw = self.sig.page(0).view(np.uint8)
+        else:
+            raw = np.concatenate([self.sig.page(p).view(np.uint8) for p in range(pages)])
+        ev = raw[: n * _EVENT.itemsize].view(_EVENT)
+        return (ev["cycle"].astype(np.int64), np.bitwise_and(ev["driver"], 0x7F, dtype=np.int64),
+                np.bitwise_and(ev["code"], 0x1F, dtype=np.int64), ovf)
 
 
 class CapMemReader:
-    """Reads the CapMem cells from hx_top's outputs (three wide vectors, one VPI read each) when
+    """Reads the CapMem cells from hx_top's outputs (three wide vectors, one read each) when
     tb_top's ``capmem_dirty_q`` says they may have changed."""
 
-    def __init__(self, dut: Any) -> None:
+    def __init__(self, sig: Signals) -> None:
         if set(CAPMEM_COLUMN_PORTS) != set(COLUMN_CELLS):
             raise RuntimeError(f"bridge: CapMem column cells {sorted(COLUMN_CELLS)} have no "
                                f"port in {sorted(CAPMEM_COLUMN_PORTS)}")
-        self.dirty = dut.capmem_dirty_q
-        self.quad = dut.capmem_quad_o
-        self.cols = {cell: getattr(dut, port) for cell, port in CAPMEM_COLUMN_PORTS.items()}
+        self.sig = sig
         self.reads = 0
-
-    def changed(self) -> bool:
-        return str(self.dirty.value) == "1"
 
     def read(self) -> CapMemConfig:
         """The cells as the RTL presents them."""
         self.reads += 1
-        quad = unpack_fields(_to_int(self.quad.value), CAPMEM_W, _QUAD_COUNT)
+        quad = unpack_words(self.sig.words("capmem_quad_o"), CAPMEM_W, _QUAD_COUNT)
         q = {cell: quad[[(a - _QUAD_BASE) // 4 for a in addrs]]
              for cell, addrs in CAPMEM_QUADRANT_REGS.items()}
-        c = {cell: unpack_fields(_to_int(h.value), CAPMEM_W, COLS) for cell, h in self.cols.items()}
+        c = {cell: unpack_words(self.sig.words(port), CAPMEM_W, COLS)
+             for cell, port in CAPMEM_COLUMN_PORTS.items()}
         return CapMemConfig(q, c)
 
 
 class AnalogBridge:
-    """Drives tb_top's ``cross_codes_i`` from an ``hxsim.ChipInstance`` event session."""
+    """Drives tb_top's ``cross_codes_i`` from an ``hxsim.ChipInstance`` event session.
 
-    def __init__(self, dut: Any, chip: hxsim.ChipInstance) -> None:
+    ``fast_vpi`` (default: the knob ``HX_FAST_VPI``, on): read and write the wide signals through
+    the simulator's VPI directly (``hxtb.vpi``) when the process has it, else through cocotb."""
+
+    def __init__(self, dut: Any, chip: hxsim.ChipInstance, fast_vpi: bool | None = None) -> None:
         self.log = logging.getLogger("hxtb.bridge")
         self.dut = dut
         self.chip = chip
-        self.recorder = EventRecorder(dut)
+        if fast_vpi is None:
+            fast_vpi = config.get().fast_vpi
+        self.sig = Signals(dut, VpiAccess.open(fast_vpi))
+        if fast_vpi and not self.sig.fast:
+            self.log.warning("bridge: this simulator process exports no VPI functions; "
+                             "reading and writing through cocotb (slower)")
+        self.recorder = EventRecorder(self.sig)
         self.start_rise = RisingEdge(dut.cadc_start_o)
         self.read_only = ReadOnly()
         self.settle = Timer(1, unit="ns")
-        self.sel = dut.cadc_sel_o
-        self.rel_cycle = dut.rel_cycle
-        self.cross = dut.cross_codes_i
-        self.dac = dut.dac_offset_o
-        self.touched = dut.sram_touched_q
-        self.other = dut.sram_other_q
-        self.mem = dut.u_dut.u_sram.mem
-        self.capmem_reader = CapMemReader(dut)
+        self.capmem_reader = CapMemReader(self.sig)
         self.capmem = CapMemConfig.default()
         self.weights: U8 = np.zeros((PHYS_ROWS, COLS), dtype=np.uint8)
         self.dac_offsets: I64 = np.full(128, 32, dtype=np.int64)
-        self._dac_raw = -1  # dac_offset_o as last read (the offsets are unpacked when it changes)
         self.session: Any = None
         self.obs = VmmObservation()
-        self.history: list[VmmObservation] = []
         self.rows_read = 0
         self.wakeups = 0
+        self.busy_s = 0.0  # wall time spent in the wake-ups (reads, model, write), seconds
 
     # ---- readers (called at phase boundaries only) ----
     def _read_row(self, r: int) -> None:
-        self.weights[r] = unpack_fields(_to_int(self.mem[r].value), 6, COLS).astype(np.uint8)
+        self.weights[r] = unpack_words(self.sig.sram_row(r), 6, COLS)
         self.rows_read += 1
 
-    def _sync_weights(self) -> bool:
+    def _sync_weights(self, stat: BridgeStat) -> bool:
         """Re-read the SRAM rows that may have changed; True if any row was read."""
-        rows: list[int]
-        if self.other.value or self.session is None:
-            rows = list(range(PHYS_ROWS))
+        if stat.sram_other or self.session is None:
+            rows = np.arange(PHYS_ROWS)
+        elif not stat.sram_touched:
+            return False
         else:
-            mask = _to_int(self.touched.value)
-            rows = [r for r in range(PHYS_ROWS) if (mask >> r) & 1] if mask else []
+            mask = self.sig.words("sram_touched_q")
+            if not mask.any():
+                return False
+            rows = np.flatnonzero(np.unpackbits(mask.view(np.uint8), bitorder="little"))
         for r in rows:
-            self._read_row(r)
-        return len(rows) > 0
+            self._read_row(int(r))
+        return rows.size > 0
 
-    def _sync_capmem(self, new_session: bool) -> None:
-        """Re-read the CapMem cells when marked as changed; hand them to the session when they
-        differ from what it has (every new session gets them)."""
-        if self.capmem_reader.changed() or new_session:
+    def _sync_capmem(self, new_session: bool, dirty: bool) -> None:
+        """Re-read the CapMem cells when marked as changed (``dirty``); hand them to the session
+        when they differ from what it has (every new session gets them)."""
+        if dirty or new_session:
             cfg = self.capmem_reader.read()
             if cfg != self.capmem or new_session:
                 self._set_capmem(cfg)
@@ -195,44 +310,55 @@ class AnalogBridge:
         the hand-overs)."""
         self.session.set_capmem(cfg)
 
-    def write_codes(self, codes: npt.ArrayLike) -> None:
-        c = np.asarray(codes, dtype=np.uint8)
-        self.cross.value = int.from_bytes(c.tobytes(), "little")
+    def write_codes(self, codes: npt.ArrayLike, direct: bool = False) -> None:
+        """Present ``codes[256]`` (uint8) on ``cross_codes_i`` (``Signals.write_codes``)."""
+        c = np.ascontiguousarray(codes, dtype=np.uint8)
+        if c.shape != (COLS,):
+            raise ValueError(f"bridge: {c.shape} crossing codes, expected ({COLS},)")
+        self.sig.write_codes(c, direct)
 
     # ---- the two wake-up points ----
-    def on_baseline(self, cycle: int) -> U8:
-        changed = self._sync_weights()
-        dac_raw = _to_int(self.dac.value)
+    def read_stat(self) -> BridgeStat:
+        """tb_top's status word (one read)."""
+        return BridgeStat.unpack(self.sig.value("bridge_stat"))
+
+    def on_baseline(self, stat: BridgeStat) -> U8:
+        """The baseline conversion: bring the session up to date with what the RTL holds
+        (SRAM rows, DAC offsets and CapMem cells, each only when ``stat`` marks it changed),
+        reset it, convert."""
+        changed = self._sync_weights(stat)
         new_session = self.session is None
-        if self.session is None:
-            self.dac_offsets = unpack_fields(dac_raw, 6, 128)
+        if new_session:
+            self.dac_offsets = unpack_words(self.sig.words("dac_offset_o"), 6, 128)
             self.session = self.chip.event_session(self.weights, self.dac_offsets)
         else:
             if changed:
                 self.session.set_weights(self.weights)
-            if dac_raw != self._dac_raw:
-                dac = unpack_fields(dac_raw, 6, 128)
+            if stat.dac_changed:
+                dac = unpack_words(self.sig.words("dac_offset_o"), 6, 128)
                 if not np.array_equal(dac, self.dac_offsets):
                     self.session.set_dac_offsets(dac)
                 self.dac_offsets = dac
-        self._dac_raw = dac_raw
-        self._sync_capmem(new_session)
+        self._sync_capmem(new_session, stat.capmem_dirty)
         self.obs = VmmObservation()
-        self.history.append(self.obs)
         self.session.reset(0)
-        return np.asarray(self.session.convert(cycle), dtype=np.uint8)
+        return np.asarray(self.session.convert(stat.cycle), dtype=np.uint8)
 
-    def on_result(self, cycle: int) -> U8:
-        cyc, drv, code, ovf = self.recorder.read()
+    def on_result(self, stat: BridgeStat) -> U8:
+        """The result conversion: the recorded events into the session, convert."""
+        cycle = stat.cycle
+        cyc, drv, code, ovf = self.recorder.read(stat)
         self.obs.ev_cycles, self.obs.ev_drivers, self.obs.ev_codes = cyc, drv, code
         self.obs.ev_overflow = ovf
         if self.session is None:
             raise RuntimeError("bridge: result conversion without a baseline conversion")
-        valid = (code >= 1) & (code <= 31) & (cyc < cycle)
         if cyc.size:
             # in range by construction (recorder fields: 32-bit cycle, 7-bit driver; codes
-            # filtered to 1..31): no re-validation
-            self.session.apply_events_trusted(cyc[valid], drv[valid], code[valid])
+            # 1..31 and cycles before the conversion, else filtered): no re-validation
+            if not (code.min() >= 1 and code.max() <= 31 and cyc.max() < cycle):
+                valid = (code >= 1) & (code <= 31) & (cyc < cycle)
+                cyc, drv, code = cyc[valid], drv[valid], code[valid]
+            self.session.apply_events_trusted(cyc, drv, code)
         return np.asarray(self.session.convert(cycle), dtype=np.uint8)
 
     async def run(self) -> None:
@@ -248,11 +374,14 @@ class AnalogBridge:
             await self.start_rise
             if not settled_on_wake:
                 await self.read_only
+            t0 = perf_counter()
             self.wakeups += 1
-            sel = int(self.sel.value)
-            cycle = _to_int(self.rel_cycle.value)
-            codes = self.on_baseline(cycle) if sel == 0 else self.on_result(cycle)
-            self.obs.conversions.append(Conversion(sel, cycle, codes))
+            stat = self.read_stat()
+            codes = self.on_baseline(stat) if stat.sel == 0 else self.on_result(stat)
+            self.obs.conversions.append(Conversion(stat.sel, stat.cycle, codes))
             if not settled_on_wake:
+                self.busy_s += perf_counter() - t0
                 await self.settle
-            self.write_codes(codes)
+                t0 = perf_counter()
+            self.write_codes(codes, direct=settled_on_wake)
+            self.busy_s += perf_counter() - t0

@@ -401,6 +401,11 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         cov_part.unlink(missing_ok=True)  # a part from an earlier run must not count
     test_dir.mkdir(parents=True, exist_ok=True)
     env = {"COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "WARNING")}
+    # The model's products inside the simulator are small (1 x 128 by 128 x 256): a BLAS thread
+    # pool only adds hand-overs and competes with the simulator for the cores (unless the
+    # caller chose a thread count).
+    if "OPENBLAS_NUM_THREADS" not in os.environ:
+        env["OPENBLAS_NUM_THREADS"] = "1"
     env.update(cfg.to_env() if cfg is not None else {})
     env.update(extra_env or {})
     plusargs = []

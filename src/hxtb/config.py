@@ -61,6 +61,9 @@ class TbConfig:
         "HX_COV_PART", "file this simulator process writes its coverage hits to at the end of "
         "its run (JSON; None: no coverage dump)", None)
     bench_out: Path | None = _knob("HX_BENCH_OUT", "JSON result file of bench_vmm", None)
+    fast_vpi: bool = _knob(
+        "HX_FAST_VPI", "the bridge reads and writes its wide signals through the simulator's VPI "
+        "directly (hxtb.vpi; false: through cocotb's handles, the same values, slower)", True)
     seed: int | Literal["random"] | None = _knob(
         "HX_SEED", "host side: the regression seed of every test (an int, or random); None: a "
         "fixed seed per test name", None, host=True)
@@ -142,7 +145,7 @@ def _parse(name: str, raw: str) -> Any:
         return int(raw)
     if name == "backpressure":
         return float(raw)
-    if name == "soak":
+    if name in ("soak", "fast_vpi"):
         if raw.lower() in ("1", "true", "yes"):
             return True
         if raw.lower() in ("0", "false", "no"):

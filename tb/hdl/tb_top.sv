@@ -362,6 +362,36 @@ module tb_top #(
     end
   end
 
+  // ---------------------------------------------------------------- DAC offset change tracker
+  // Set by reset and whenever hx_top's DAC offsets output changes (compared with its value one
+  // cycle earlier: exact whatever drove the change); cleared at the end of each baseline
+  // `cadc_start_o` cycle. `dac_changed` also covers a change in the baseline cycle itself.
+  reg [767:0] dac_prev_q;
+  reg         dac_dirty_q;
+  wire        dac_changed = dac_dirty_q || (dac_offset_o != dac_prev_q);
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      dac_prev_q  <= 768'd0;
+      dac_dirty_q <= 1'b1;
+    end else begin
+      dac_prev_q <= dac_offset_o;
+      if (dac_offset_o != dac_prev_q) begin
+        dac_dirty_q <= 1'b1;
+      end else if (cadc_start_o && !cadc_sel_o) begin
+        dac_dirty_q <= 1'b0;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------- bridge status word
+  // Everything the bridge needs to decide what to read at a conversion start, in one read:
+  // [31:0] rel_cycle, [32] cadc_sel_o, [33] sram_other_q, [34] some SRAM row touched,
+  // [35] capmem_dirty_q, [36] dac_changed, [37] ev_overflow_q, [51:38] events recorded
+  // (ev_count_q saturates at EvPerPage * NumPages = 8192), [63:52] 0.
+  wire [63:0] bridge_stat = {12'd0, ev_count_q[13:0], ev_overflow_q, dac_changed, capmem_dirty_q,
+                             |sram_touched_q, sram_other_q, cadc_sel_o, rel_cycle};
+
   // ---------------------------------------------------------------- wait guard
   // Python waits for the end of a VMM with one edge trigger instead of a trigger raced against a
   // timer (cocotb's with_timeout: two tasks per wait): it toggles `wd_kick_i` (writing

@@ -56,6 +56,7 @@ async def bench_vmm(dut: Any) -> None:
     out: dict[str, Any] = {"vmms": n, "vmm_cycles": vt.total_cycles, "ideal_hdl": tb.ideal_hdl}
     for loop in ("full", "short"):  # full first: the short loop leaves the IRQ pending
         wake0 = tb.bridge.wakeups if tb.bridge else 0
+        busy0 = tb.bridge.busy_s if tb.bridge else 0.0
         axi0, vec0 = tb.axil.wakeups, tb.vdrv.wakeups
         t0_sim = get_sim_time("ns")
         t0, c0 = time.perf_counter(), time.process_time()
@@ -72,6 +73,8 @@ async def bench_vmm(dut: Any) -> None:
                      "cycles_per_s": cycles / wall, "cpu_s": cpu, "cpu_vmm_per_s": n / cpu,
                      "cpu_cycles_per_s": cycles / cpu, "cycles_per_vmm": cycles / n,
                      "bridge_wakeups": (tb.bridge.wakeups if tb.bridge else 0) - wake0,
+                     "bridge_us_per_vmm": ((tb.bridge.busy_s if tb.bridge else 0.0) - busy0)
+                     / n * 1e6,
                      "axi_wakeups_per_vmm": (tb.axil.wakeups - axi0) / n,
                      "vport_wakeups_per_vmm": (tb.vdrv.wakeups - vec0) / n}
     dut._log.info("bench: %s", out)

@@ -35,8 +35,9 @@ import hxsim
 from hxsim import regmap as rm
 from hxsim.capmem import CAPMEM_MAX, CapMemConfig
 from hxsim.regmodel import HxTopRegModel
-from hxtb.bridge import CapMemReader
+from hxtb.bridge import CapMemReader, Signals
 from hxtb.tbench import Testbench
+from hxtb.vpi import VpiAccess
 
 QUAD_REGS = [r for r in rm.REGISTERS if r.capmem]
 #: every CapMem cell address: the quadrant registers, then every window word
@@ -73,9 +74,14 @@ async def _check_state(tb: Testbench, model: HxTopRegModel, what: str) -> None:
         got = await tb.axil.read_ok(a)
         exp, _ = model.axi_read(a)
         assert got == exp, f"{what}: read {a:#05x} = {got}, expected {exp}"
-    presented = CapMemReader(tb.dut).read()
-    assert presented == model.capmem, (f"{what}: hx_top's capmem outputs differ from the "
-                                       f"registers: {_cfg_diff(presented, model.capmem)}")
+    # read through cocotb's handles and through the direct VPI path (hxtb.vpi): both must agree
+    for path, vpi in (("cocotb", None), ("direct VPI", VpiAccess.open())):
+        if path == "direct VPI" and vpi is None:
+            raise AssertionError("the simulator process exports no VPI functions (hxtb.vpi)")
+        presented = CapMemReader(Signals(tb.dut, vpi)).read()
+        assert presented == model.capmem, (f"{what}: hx_top's capmem outputs ({path}) differ "
+                                           f"from the registers: "
+                                           f"{_cfg_diff(presented, model.capmem)}")
 
 
 def _cfg_diff(a: CapMemConfig, b: CapMemConfig) -> str:

@@ -38,8 +38,12 @@ class _VmmTestBase(uvm_test):
         chip, ref = self.make_chips(seed)
         self.tb = Testbench(cocotb.top, chip=chip, seed=seed, backpressure=cfg.backpressure)
         self.profile = cfg.profile
-        self.logger.info("seed %d, %d VMMs, profile %s, back-pressure %.2f", seed, self.n,
-                         cfg.profile, cfg.backpressure)
+        bridge = self.tb.bridge
+        access = "none" if bridge is None else "direct VPI" if bridge.sig.fast else "cocotb"
+        self.logger.info("seed %d, %d VMMs, profile %s, back-pressure %.2f, bridge access %s",
+                         seed, self.n, cfg.profile, cfg.backpressure, access)
+        if bridge is not None and bridge.sig.fast != cfg.fast_vpi:
+            raise AssertionError(f"knob fast_vpi={cfg.fast_vpi} but the bridge uses {access}")
         self.env = VmmEnv("env", self, EnvCfg(tb=self.tb, predictor=RegModelPredictor(ref),
                                               num_vmms=self.n))
 
