@@ -52,8 +52,9 @@ def test_every_test_has_a_feature_and_a_run() -> None:
 def test_tiers_and_sizes() -> None:
     plan = testplan.load()
     quick = {j.id: j for j in plan.jobs("quick")}
-    assert len(quick) == 16
+    assert len(quick) == 17
     assert {"capmem-verilator", "capmem-icarus"} <= set(quick)
+    assert quick["noisy_cocotb_handles-verilator"].cfg.fast_vpi is False
     assert quick["vmm-verilator-0"].cfg.num_vmms == 80
     assert quick["vmm-icarus-1"].cfg.profile == "fast"
     assert len(plan.jobs("regress")) == 9
