@@ -181,7 +181,7 @@ class BridgeStat(NamedTuple):
     sram_other: bool      #: every SRAM row must be re-read (reset)
     sram_touched: bool    #: some SRAM row was written since the last baseline
     capmem_dirty: bool    #: CapMem cells written or reset since the last baseline
-    dac_changed: bool     #: DAC offsets changed since the last baseline (or reset)
+    dac_changed: bool     #: DAC offsets written or reset since the last baseline
     ev_overflow: bool     #: the event recorder overflowed
     ev_count: int         #: events recorded in this VMM
 

@@ -328,21 +328,27 @@ module tb_top #(
   // baseline `cadc_start_o` cycle; the bridge reads it, and re-reads the marked rows, during that
   // cycle. `sram_other_q` marks "re-read every row": set by reset only (the rows' X state).
   reg [255:0] sram_touched_q;
+  reg         sram_touched_any_q;  // some bit of sram_touched_q is set
   reg         sram_other_q;
   reg [31:0]  stores_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      sram_touched_q <= {256{1'b1}};
-      sram_other_q   <= 1'b1;
+      sram_touched_q     <= {256{1'b1}};
+      sram_touched_any_q <= 1'b1;
+      sram_other_q       <= 1'b1;
       stores_q       <= 32'd0;
     end else begin
       if (cadc_start_o && !cadc_sel_o) begin
-        sram_touched_q <= 256'd0;
-        sram_other_q   <= 1'b0;
+        sram_touched_q     <= 256'd0;
+        sram_touched_any_q <= 1'b0;
+        sram_other_q       <= 1'b0;
       end
       if (vreq_valid_i && vreq_ready_o && vreq_we_i) stores_q <= stores_q + 32'd1;
-      if (u_dut.u_sram.we_i) sram_touched_q[u_dut.u_sram.addr_i] <= 1'b1;
+      if (u_dut.u_sram.we_i) begin
+        sram_touched_q[u_dut.u_sram.addr_i] <= 1'b1;
+        sram_touched_any_q                  <= 1'b1;
+      end
     end
   end
 
@@ -363,34 +369,29 @@ module tb_top #(
   end
 
   // ---------------------------------------------------------------- DAC offset change tracker
-  // Set by reset and whenever hx_top's DAC offsets output changes (compared with its value one
-  // cycle earlier: exact whatever drove the change); cleared at the end of each baseline
-  // `cadc_start_o` cycle. `dac_changed` also covers a change in the baseline cycle itself.
-  reg [767:0] dac_prev_q;
-  reg         dac_dirty_q;
-  wire        dac_changed = dac_dirty_q || (dac_offset_o != dac_prev_q);
+  // Set by reset and by every use of the DAC offset registers' own write port (`u_drv.we_i`:
+  // the offsets change only there, as the SRAM rows only through the SRAM's port); cleared at
+  // the end of each baseline `cadc_start_o` cycle, during which the bridge reads it and, when
+  // set, `dac_offset_o`.
+  reg dac_dirty_q;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      dac_prev_q  <= 768'd0;
       dac_dirty_q <= 1'b1;
-    end else begin
-      dac_prev_q <= dac_offset_o;
-      if (dac_offset_o != dac_prev_q) begin
-        dac_dirty_q <= 1'b1;
-      end else if (cadc_start_o && !cadc_sel_o) begin
-        dac_dirty_q <= 1'b0;
-      end
+    end else if (u_dut.u_drv.we_i) begin
+      dac_dirty_q <= 1'b1;
+    end else if (cadc_start_o && !cadc_sel_o) begin
+      dac_dirty_q <= 1'b0;
     end
   end
 
   // ---------------------------------------------------------------- bridge status word
   // Everything the bridge needs to decide what to read at a conversion start, in one read:
   // [31:0] rel_cycle, [32] cadc_sel_o, [33] sram_other_q, [34] some SRAM row touched,
-  // [35] capmem_dirty_q, [36] dac_changed, [37] ev_overflow_q, [51:38] events recorded
+  // [35] capmem_dirty_q, [36] dac_dirty_q, [37] ev_overflow_q, [51:38] events recorded
   // (ev_count_q saturates at EvPerPage * NumPages = 8192), [63:52] 0.
-  wire [63:0] bridge_stat = {12'd0, ev_count_q[13:0], ev_overflow_q, dac_changed, capmem_dirty_q,
-                             |sram_touched_q, sram_other_q, cadc_sel_o, rel_cycle};
+  wire [63:0] bridge_stat = {12'd0, ev_count_q[13:0], ev_overflow_q, dac_dirty_q, capmem_dirty_q,
+                             sram_touched_any_q, sram_other_q, cadc_sel_o, rel_cycle};
 
   // ---------------------------------------------------------------- wait guard
   // Python waits for the end of a VMM with one edge trigger instead of a trigger raced against a
