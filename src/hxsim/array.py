@@ -742,16 +742,19 @@ class ChipInstance:
         each ``[..., 256]`` for ``x[..., 128]`` (``[256]`` for a single vector).
 
         Runs ``self.program(w, dac_offsets, column_offsets).vmm_detail(x, timing)``; the last
-        programmed tile is reused while the three arguments equal its contents.
+        programmed tile is reused while the three arguments equal its contents (compared on every
+        call: a C-contiguous ``w`` of the dtype of the previous call's ``w`` byte for byte with a
+        copy of that one, anything else element by element; see ``_SeenWeights``).
 
         Memory: besides the results (3 bytes per VMM and column: 768 B per VMM; ``vmm``: 256 B)
         a call needs a bounded amount whatever the batch: the chip's work arrays (allocated once,
-        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), per-chunk temporaries (tens of KB) and, for
-        inputs that are not int64, the checks of one block of 4096 vectors (about 5 MB). A batch
-        of 10**6 vectors takes 768 MB of results and no more than that bound on top (the
-        caller's ``x`` itself aside; ``x`` with more than two dimensions that is not contiguous
-        is copied once). Results are bit for bit those of running the batch's parts one after
-        another.
+        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), the copy of the caller's weights (128 x 256
+        times their itemsize: 256 KiB for int64; replaced when they change), per-chunk
+        temporaries (tens of KB) and, for inputs that are not int64, the checks of one block of
+        4096 vectors (about 5 MB). A batch of 10**6 vectors takes 768 MB of results and no more
+        than that bound on top (the caller's ``x`` itself aside; ``x`` with more than two
+        dimensions that is not contiguous is copied once). Results are bit for bit those of
+        running the batch's parts one after another.
 
         Args:
             x: inputs ``[B, 128]``, ``[128]`` or with more leading dimensions ``[..., 128]``;
