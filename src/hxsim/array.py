@@ -21,8 +21,9 @@ only on it (effective weights, the column-sum bound, the pulse table, the offset
 chip keeps the order weights and the per-event-count noise std and leak. ``tile.vmm(x, timing)``
 then only does the per-vector work, in chunks of ``CHUNK_ROWS`` VMMs through work arrays the chip
 allocates once, so its speed does not depend on the heap's history. ``chip.vmm(x, w, ...)`` keeps
-the last programmed tile and reuses it while the arguments' contents are unchanged (compared
-element by element, so in-place changes of the caller's arrays are seen).
+the last programmed tile and reuses it while the arguments' contents are unchanged (compared on
+every call, element by element or byte for byte, so in-place changes of the caller's arrays are
+seen; see ``_SeenWeights``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ _TIMING_CACHE_SIZE = 16
 #: Index of input x on driver i in the fast path's pulse table: i * 32 + x.
 _DRIVER_BASE = np.arange(TILE_ROWS, dtype=np.intp) * (X_MAX + 1)
 _INT64 = np.dtype(np.int64)
+_W_SHAPE = (TILE_ROWS, TILE_COLS)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,9 @@ class _TimingTerms:
             ``factor_rev[L - nnz + rank]``, so a view from ``L - nnz`` on is indexed by ``rank``.
         sigma: noise std of the result read ``[129]`` by the number of non-zero inputs (None:
             no noise).
+        sigma_pair: for a single vector, the baseline and result reads' noise std side by side,
+            ``[129, 2, 1]`` by the number of non-zero inputs (None: no noise), so that one
+            product scales both reads' standard normals.
         dt_us: time from the baseline to the result read in us ``[129]`` by the number of
             non-zero inputs (None: leak off); the leak term is ``dt_us * leak_lsb_per_us``.
         leak: those leak terms ``[129, 256]`` in LSB (None: leak off), for a single vector.
@@ -187,6 +192,7 @@ class _TimingTerms:
     factor: F64 | None
     factor_rev: F64 | None
     sigma: F64 | None
+    sigma_pair: F64 | None
     dt_us: F64 | None
     leak: F64 | None
 
@@ -220,6 +226,44 @@ class _OpTerms:
     var_static: F64
     drift_var: float
     tau_us: F64
+
+
+@dataclass(frozen=True, eq=False)
+class _SeenWeights:
+    """The weights array a caller last passed to ``ChipInstance.vmm``/``vmm_detail`` for ``tile``,
+    as raw bytes in the caller's own dtype (a private copy: at most 128 x 256 x itemsize bytes,
+    256 KiB for 8-byte dtypes; one per chip).
+
+    Invariant: ``raw`` read as ``dtype`` in shape ``[128, 256]`` holds exactly the values of
+    ``tile.weights``. A later array of the same dtype and shape, C-contiguous, whose bytes equal
+    ``raw`` therefore holds the same values, so ``tile.matches`` would accept it: the check is one
+    ``memcmp`` of the caller's buffer (no conversion, no temporary), and it sees any in-place change
+    because it reads every byte on every call. Anything else (other dtype or byte order, a
+    non-contiguous view, a list, equal values in other bytes such as ``-0.0``) takes the
+    element-by-element comparison of ``ProgrammedTile.matches``.
+    """
+
+    tile: ProgrammedTile
+    dtype: np.dtype[Any]
+    raw: bytearray
+
+    @staticmethod
+    def of(tile: ProgrammedTile, w: object) -> _SeenWeights | None:
+        """The record of ``w`` (whose values equal ``tile.weights``), or None when the byte
+        comparison cannot apply to it (not a C-contiguous numpy array)."""
+        if type(w) is not np.ndarray or not w.flags.c_contiguous:
+            return None
+        return _SeenWeights(tile, w.dtype, bytearray(w))
+
+    def unchanged(self, tile: ProgrammedTile, w: object) -> bool:
+        """True if ``w`` is a C-contiguous array of this dtype and shape ``[128, 256]`` whose
+        bytes equal ``raw`` and ``tile`` is this record's tile (then ``tile.matches`` holds for
+        ``w``'s weights). False says nothing: compare element by element then."""
+        return (self.tile is tile and type(w) is np.ndarray and w.shape == _W_SHAPE
+                and w.dtype == self.dtype and w.flags.c_contiguous
+                # bytearray compares with any C-contiguous buffer by one memcmp (NotImplemented
+                # if the buffer cannot be had; numpy's == would compare element-wise instead)
+                and bytearray.__eq__(self.raw, w) is True)
 
 
 def _same(stored: npt.NDArray[Any], value: object) -> bool:
@@ -340,6 +384,7 @@ class ChipInstance:
         self._quiet_baseline: U8 | None = None
         self._default_timing = Timing()
         self._tile: ProgrammedTile | None = None
+        self._seen: _SeenWeights | None = None  # the caller's weights behind _tile (vmm)
         self._timing_cache: dict[Timing, _TimingTerms] = {}
         self._last_timing: tuple[Timing, _TimingTerms] | None = None
         self._work: _Buffers | None = None
@@ -355,7 +400,7 @@ class ChipInstance:
         """Pickled and copied without the fast path's caches and work arrays (views of one
         allocation, which pickling would turn into separate arrays); they are rebuilt on use."""
         state = self.__dict__.copy()
-        state.update(_tile=None, _timing_cache={}, _last_timing=None, _work=None,
+        state.update(_tile=None, _seen=None, _timing_cache={}, _last_timing=None, _work=None,
                      _work_views={})
         return state
 
@@ -697,16 +742,19 @@ class ChipInstance:
         each ``[..., 256]`` for ``x[..., 128]`` (``[256]`` for a single vector).
 
         Runs ``self.program(w, dac_offsets, column_offsets).vmm_detail(x, timing)``; the last
-        programmed tile is reused while the three arguments equal its contents.
+        programmed tile is reused while the three arguments equal its contents (compared on every
+        call: a C-contiguous ``w`` of the dtype of the previous call's ``w`` byte for byte with a
+        copy of that one, anything else element by element; see ``_SeenWeights``).
 
         Memory: besides the results (3 bytes per VMM and column: 768 B per VMM; ``vmm``: 256 B)
         a call needs a bounded amount whatever the batch: the chip's work arrays (allocated once,
-        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), per-chunk temporaries (tens of KB) and, for
-        inputs that are not int64, the checks of one block of 4096 vectors (about 5 MB). A batch
-        of 10**6 vectors takes 768 MB of results and no more than that bound on top (the
-        caller's ``x`` itself aside; ``x`` with more than two dimensions that is not contiguous
-        is copied once). Results are bit for bit those of running the batch's parts one after
-        another.
+        about 1.2 MB for ``CHUNK_ROWS`` = 64 VMMs), the copy of the caller's weights (128 x 256
+        times their itemsize: 256 KiB for int64; replaced when they change), per-chunk
+        temporaries (tens of KB) and, for inputs that are not int64, the checks of one block of
+        4096 vectors (about 5 MB). A batch of 10**6 vectors takes 768 MB of results and no more
+        than that bound on top (the caller's ``x`` itself aside; ``x`` with more than two
+        dimensions that is not contiguous is copied once). Results are bit for bit those of
+        running the batch's parts one after another.
 
         Args:
             x: inputs ``[B, 128]``, ``[128]`` or with more leading dimensions ``[..., 128]``;
@@ -723,9 +771,7 @@ class ChipInstance:
             TypeError: ``timing`` is neither None nor a ``Timing`` (e.g. a dict).
         """
         xb, lead = _inputs(x)
-        tile = self._tile
-        if tile is None or not tile.matches(w, dac_offsets, column_offsets):
-            tile = self.program(w, dac_offsets, column_offsets)
+        tile = self._programmed(w, dac_offsets, column_offsets)
         cb, cr, y = self._run(tile, xb, timing, codes=True)
         assert cb is not None and cr is not None
         return _shaped(cb, lead), _shaped(cr, lead), _shaped(y, lead)
@@ -736,10 +782,29 @@ class ChipInstance:
         ``[..., 256]`` (``[256]`` for ``x[128]``); the ``y`` of ``vmm_detail`` (same arguments,
         same errors, same noise, same memory bound with 256 B of results per VMM)."""
         xb, lead = _inputs(x)
-        tile = self._tile
-        if tile is None or not tile.matches(w, dac_offsets, column_offsets):
-            tile = self.program(w, dac_offsets, column_offsets)
+        tile = self._programmed(w, dac_offsets, column_offsets)
         return _shaped(self._run(tile, xb, timing, codes=False)[2], lead)
+
+    def _programmed(self, w: object, dac_offsets: object, column_offsets: object
+                    ) -> ProgrammedTile:
+        """The last programmed tile if it holds exactly these arguments, else
+        ``program(w, dac_offsets, column_offsets)`` (which checks them: ``ValueError`` naming
+        w, dac_offsets, column_offsets in that order). Compares the weights first (as
+        ``ProgrammedTile.matches``), by their raw bytes when the caller passes the same kind of
+        array as last time (``_SeenWeights``), else element by element."""
+        tile = self._tile
+        if tile is not None:
+            seen = self._seen
+            if seen is not None and seen.unchanged(tile, w):
+                if (tile._matches_dac(dac_offsets) and tile._matches_offsets(column_offsets)
+                        and tile.capmem is None):
+                    return tile
+            elif tile.matches(w, dac_offsets, column_offsets):
+                self._seen = _SeenWeights.of(tile, w)
+                return tile
+        tile = self.program(w, dac_offsets, column_offsets)
+        self._seen = _SeenWeights.of(tile, w)
+        return tile
 
     def matmul(self, x: object, w: object, timing: Timing | None = None) -> I8:
         """A VMM of any size on this hemisphere, as hxtorch/grenade split it: 128-row x 256-column
@@ -781,13 +846,18 @@ class ChipInstance:
                 factor_rev = np.concatenate(([0.0], all_m[::-1]))  # m = L + 1 - j, 0 at j = L+1
             n_ev = np.arange(TILE_ROWS + 1, dtype=np.int64) * sends
             dt = t.conversion_cycles + n_ev * t.event_wait + t.settle_cycles
-            sigma = self._sigma(dt) if self._noise else None
+            sigma = sigma_pair = None
+            if self._noise:
+                sigma = self._sigma(dt)
+                sigma_pair = np.empty((TILE_ROWS + 1, 2, 1))
+                sigma_pair[:, 0, 0] = self._read_sigma
+                sigma_pair[:, 1, 0] = sigma
             dt_us: F64 | None = None
             leak: F64 | None = None
             if self.params.enable_leak:
                 dt_us = (dt * CYCLE_US).astype(np.float64, copy=False)  # as in _leak
                 leak = self._leak(dt)
-            tt = _TimingTerms(sends, factor, factor_rev, sigma, dt_us, leak)
+            tt = _TimingTerms(sends, factor, factor_rev, sigma, sigma_pair, dt_us, leak)
             if len(self._timing_cache) >= _TIMING_CACHE_SIZE:
                 self._timing_cache.clear()
             self._timing_cache[t] = tt
@@ -933,16 +1003,19 @@ class ChipInstance:
             NORMAL_TABLE32.take(u, out=b.z_flat, mode="clip")
             # z * sigma in float64 (z is exact in float32): the baseline table's and
             # _conversion's products, bit for bit.
-            r = b.r
-            np.multiply(b.z_b, self._read_sigma, out=r, dtype=np.float64)
+            if k >= 0:  # one vector: both reads' products in one call
+                assert tt.sigma_pair is not None
+                np.multiply(b.z, tt.sigma_pair[k], out=b.zs, dtype=np.float64)
+                rb, r = b.zs_b, b.zs_r
+            else:
+                rb = r = b.r
+                np.multiply(b.z_b, self._read_sigma, out=rb, dtype=np.float64)
             if self._baseline_cast:
-                np.add(r, self._static, out=cb, casting="unsafe")
+                np.add(rb, self._static, out=cb, casting="unsafe")
             else:
-                r += self._static
-                self._adc_code(r, self._baseline_linear, out=cb)
-            if k >= 0:
-                np.multiply(b.z_r, tt.sigma[k], out=r, dtype=np.float64)
-            else:
+                rb += self._static
+                self._adc_code(rb, self._baseline_linear, out=cb)
+            if k < 0:
                 tt.sigma.take(nnz, out=b.sig, mode="clip")
                 np.multiply(b.z_r, b.sig_col, out=r, dtype=np.float64)
             r += charge
@@ -1128,11 +1201,13 @@ class _Buffers:
         self.r = arr("r", (n, TILE_COLS), np.float64)
         self.u = arr("u", (n, 2, TILE_COLS), np.intp)        # noise draws (table indices)
         self.z = arr("z", (n, 2, TILE_COLS), np.float32)     # standard normals
+        self.zs = arr("zs", (1, 2, TILE_COLS), np.float64)   # z * sigma of a single vector
         self.sig = arr("sig", (n,), np.float64)
         self.cb = arr("cb", (n, TILE_COLS), np.uint8)
         self.cr = arr("cr", (n, TILE_COLS), np.uint8)
         self.nnz, self.nnz_col = self.rank[:, -1], self.rank[:, -1:]
         self.z_b, self.z_r = self.z[:, 0], self.z[:, 1]
+        self.zs_b, self.zs_r = self.zs[:, 0], self.zs[:, 1]
         self.u_flat, self.z_flat = self.u.reshape(-1), self.z.reshape(-1)
         self.sig_col = self.sig[:, None]
 
