@@ -252,13 +252,16 @@ class AnalogBridge:
     ``fast_vpi`` (default: the knob ``HX_FAST_VPI``, on): read and write the wide signals through
     the simulator's VPI directly (``hxtb.vpi``) when the process has it, else through cocotb."""
 
-    def __init__(self, dut: Any, chip: hxsim.ChipInstance, fast_vpi: bool | None = None) -> None:
+    def __init__(self, dut: Any, chip: hxsim.ChipInstance, fast_vpi: bool | None = None,
+                 vpi: VpiAccess | None = None) -> None:
         self.log = logging.getLogger("hxtb.bridge")
         self.dut = dut
         self.chip = chip
         if fast_vpi is None:
             fast_vpi = config.get().fast_vpi
-        self.sig = Signals(dut, VpiAccess.open(fast_vpi))
+        if vpi is None and fast_vpi:
+            vpi = VpiAccess.open()
+        self.sig = Signals(dut, vpi if fast_vpi else None)
         if fast_vpi and not self.sig.fast:
             self.log.warning("bridge: this simulator process exports no VPI functions; "
                              "reading and writing through cocotb (slower)")

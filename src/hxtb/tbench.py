@@ -38,9 +38,11 @@ from cocotb.triggers import (
 import hxsim
 from hxsim import regmap
 from hxsim.types import I64
+from hxtb import config
 from hxtb.agents.axil import AxilAgent, axil_bus
 from hxtb.agents.vport import VectorPortDriver, VportBus
 from hxtb.bridge import AnalogBridge, VmmObservation
+from hxtb.vpi import VpiAccess, port
 
 CLK_NS = 8
 
@@ -93,13 +95,13 @@ class WaitGuard:
 
     LIMIT_MAX = 2**32 - 1
 
-    def __init__(self, dut: Any) -> None:
-        self.kick = dut.wd_kick_i
-        self.limit = dut.wd_limit_i
+    def __init__(self, dut: Any, vpi: VpiAccess | None = None) -> None:
+        self.kick = port(dut.wd_kick_i, vpi)
+        self.limit = port(dut.wd_limit_i, vpi)
         self._kick = 0
         self._limit = 0
-        self.kick.value = 0
-        self.limit.value = 0
+        self.kick.set(0)
+        self.limit.set(0)
         self.busy_fall = FallingEdge(dut.wait_busy)
         self.irq_rise = RisingEdge(dut.wait_irq)
 
@@ -109,10 +111,10 @@ class WaitGuard:
         if not 1 <= max_cycles <= self.LIMIT_MAX:
             raise ValueError(f"max_cycles: {max_cycles} outside 1..{self.LIMIT_MAX}")
         if max_cycles != self._limit:
-            self.limit.value = max_cycles
+            self.limit.set(max_cycles)
             self._limit = max_cycles
         self._kick ^= 1
-        self.kick.value = self._kick
+        self.kick.set(self._kick)
 
 
 def _int(h: Any) -> int:
@@ -140,13 +142,21 @@ class Testbench:
         # No reset signal for cocotbext-axi: the testbench resets only while no access is in
         # flight, and the master's seven reset monitors (one value-change callback each) would be
         # checked at every simulator time step.
-        self.axil = AxilAgent(self.axil_bus, dut.clk_i)
+        # Signal access: the simulator's VPI directly (hxtb.vpi) unless the knob fast_vpi is
+        # off; the bus drivers use it only under Verilator, whose cocotb writes are the same
+        # inertial puts (other simulators: cocotb's scheduled writes), the bridge everywhere.
+        self.vpi = VpiAccess.open(config.get().fast_vpi)
+        drv_vpi = self.vpi if cocotb.SIM_NAME.lower().startswith("verilator") else None
+        self.axil = AxilAgent(self.axil_bus, dut.clk_i, vpi=drv_vpi)
         self.vbus = VportBus.from_dut(dut, dut.clk_i)
-        self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure)
+        self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure,
+                                     vpi=drv_vpi)
         self.ideal_hdl = int(dut.IDEAL_ARRAY.value) != 0
         self.chip = chip if chip is not None else hxsim.ChipInstance(hxsim.ChipParams.ideal())
-        self.bridge: AnalogBridge | None = None if self.ideal_hdl else AnalogBridge(dut, self.chip)
-        self.guard = WaitGuard(dut)
+        self.bridge: AnalogBridge | None = (
+            None if self.ideal_hdl else AnalogBridge(dut, self.chip, vpi=self.vpi))
+        self.guard = WaitGuard(dut, drv_vpi)
+        self._busy = port(dut.u_dut.busy, drv_vpi)
         self._timing: dict[str, int] | None = None
         dut.cross_codes_i.value = 0
         dut.cmp_hold_low_i.value = 0
@@ -260,7 +270,7 @@ class Testbench:
         await self.start_vmm()
         self.guard.arm(max_cycles)
         await self.guard.busy_fall
-        if int(self.dut.u_dut.busy.value):
+        if self._busy.get():
             raise SimTimeoutError(f"hx_top still busy after {max_cycles} cycles")
         await self.clk_edge
         y_u, errs = await self.read_cols(regmap.VA_RESULT)

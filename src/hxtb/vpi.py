@@ -122,6 +122,26 @@ class Vector:
             return int(value)
         return int.from_bytes(self.read().tobytes(), "little")
 
+    def write_int(self, value: int, inertial: bool = True) -> None:
+        """Write the unsigned int ``value`` (at most ``bits`` bits; ValueError otherwise)."""
+        if value < 0 or value >> self.bits:
+            raise ValueError(f"VPI write of {self.name}: {value} does not fit {self.bits} bits")
+        if self.words == 1:
+            out = self._out[0]
+            out.aval = value
+            out.bval = 0
+            self._vpi._put_value(self.handle, self._put_ref, self._vpi._t0_ref,
+                                 VPI_INERTIAL_DELAY if inertial else VPI_NO_DELAY)
+            return
+        self.write(np.frombuffer(value.to_bytes(4 * self.words, "little"), dtype="<u4"),
+                   inertial)
+
+    def has_xz(self) -> bool:
+        """Whether the value read last (``read``/``read_int``) had X or Z bits."""
+        if self.words <= 2:
+            return any(self._small[i].bval for i in range(min(self.words, 2)))
+        return bool(self._pairs[:, 1].any())
+
     def write(self, words: U32, inertial: bool) -> None:
         """Write ``words`` (``self.words`` uint32, least significant first); bits above the
         signal's width must be 0."""
@@ -191,3 +211,63 @@ class VpiAccess:
         if not h:
             raise VpiError(f"VPI: no element {index} of {array_name!r}")
         return Vector(self, h, f"{array_name}[{index}]")
+
+
+class Port:
+    """One signal as the bus drivers use it: ``get()`` its value as an unsigned int, ``set()``
+    a deposit, ``get_defined(what)`` the value or ``RuntimeError`` naming ``what`` when a bit is
+    X or Z. ``port(handle, vpi)`` gives the direct-VPI port (Verilator: its writes are the
+    inertial puts cocotb does there) or one on cocotb's handle (any simulator)."""
+
+    def get(self) -> int:
+        raise NotImplementedError
+
+    def set(self, value: int) -> None:
+        raise NotImplementedError
+
+    def get_defined(self, what: str) -> int:
+        raise NotImplementedError
+
+
+class _CocotbPort(Port):
+    def __init__(self, handle: Any) -> None:
+        self.h = handle
+        self._wide = len(handle) > 1
+
+    def get(self) -> int:
+        v = self.h.value
+        return int(v.to_unsigned()) if self._wide else int(v)
+
+    def set(self, value: int) -> None:
+        self.h.value = value
+
+    def get_defined(self, what: str) -> int:
+        try:
+            return self.get()
+        except ValueError:
+            raise RuntimeError(f"{what} has X/Z bits (undefined state in the DUT)") from None
+
+
+class _VpiPort(Port):
+    def __init__(self, vec: Vector) -> None:
+        self.v = vec
+        self.get = vec.read_int  # type: ignore[method-assign]
+
+    def get(self) -> int:  # replaced per instance by the vector's read_int
+        return self.v.read_int()
+
+    def set(self, value: int) -> None:
+        self.v.write_int(value, inertial=True)
+
+    def get_defined(self, what: str) -> int:
+        value = self.v.read_int()
+        if self.v.has_xz():
+            raise RuntimeError(f"{what} has X/Z bits (undefined state in the DUT)")
+        return value
+
+
+def port(handle: Any, vpi: VpiAccess | None) -> Port:
+    """``handle`` (a cocotb signal handle) as a ``Port``: through ``vpi`` when given."""
+    if vpi is None:
+        return _CocotbPort(handle)
+    return _VpiPort(vpi.vector(handle._path))

@@ -16,12 +16,14 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cocotb
 from cocotb.triggers import ReadOnly, RisingEdge
 from cocotbext.axi import AxiLiteBus, AxiLiteMaster
 from pyuvm import uvm_analysis_port, uvm_component
+
+from hxtb.vpi import Port, VpiAccess, port
 
 # cocotbext-axi 0.1.x reads cocotb 2.x's deprecated Event.data on every access; the warning is
 # about the library, not this project, and would print twice per register access. Only that
@@ -48,6 +50,27 @@ class RegAccess:
     strb: int = 0xF
 
 
+class _WritePorts(NamedTuple):
+    awaddr: Port
+    awvalid: Port
+    awready: Port
+    wdata: Port
+    wstrb: Port
+    wvalid: Port
+    wready: Port
+    bvalid: Port
+    bresp: Port
+
+
+class _ReadPorts(NamedTuple):
+    araddr: Port
+    arvalid: Port
+    arready: Port
+    rvalid: Port
+    rdata: Port
+    rresp: Port
+
+
 class AxilAgent:
     """Register-level access to hx_top's AXI4-Lite slave (the driver side of the agent).
 
@@ -66,7 +89,8 @@ class AxilAgent:
     Raises ``RuntimeError`` when two reads or two writes are issued concurrently on the lean
     master (use ``master`` for several outstanding accesses)."""
 
-    def __init__(self, bus: AxiLiteBus, clock: Any, reset: Any = None) -> None:
+    def __init__(self, bus: AxiLiteBus, clock: Any, reset: Any = None,
+                 vpi: VpiAccess | None = None) -> None:
         self.log = logging.getLogger("hxtb.axil")
         self.log.setLevel(logging.WARNING)
         self.bus = bus
@@ -86,6 +110,14 @@ class AxilAgent:
                 getattr(ch, name).value = 0
         wr.b.bready.value = 1
         rd.r.rready.value = 1
+        # the lean master's signal accesses (hxtb.vpi.port: direct VPI when ``vpi`` is given)
+        self._aw = _WritePorts(*(port(getattr(ch, n), vpi) for ch, n in (
+            (wr.aw, "awaddr"), (wr.aw, "awvalid"), (wr.aw, "awready"), (wr.w, "wdata"),
+            (wr.w, "wstrb"), (wr.w, "wvalid"), (wr.w, "wready"), (wr.b, "bvalid"),
+            (wr.b, "bresp"))))
+        self._ar = _ReadPorts(*(port(getattr(ch, n), vpi) for ch, n in (
+            (rd.ar, "araddr"), (rd.ar, "arvalid"), (rd.ar, "arready"), (rd.r, "rvalid"),
+            (rd.r, "rdata"), (rd.r, "rresp"))))
 
     @property
     def master(self) -> AxiLiteMaster:
@@ -110,23 +142,23 @@ class AxilAgent:
             raise RuntimeError("AxilAgent.read: another read is in flight (use .master for "
                                "outstanding accesses)")
         self._rbusy = True
-        rd = self.bus.read
+        p = self._ar
         edge = self._edge
         try:
-            rd.ar.araddr.value = addr
-            rd.ar.arvalid.value = 1
+            p.araddr.set(addr)
+            p.arvalid.set(1)
             n = 1
             await edge
-            while not rd.ar.arready.value:
+            while not p.arready.get():
                 n += 1
                 await edge
-            rd.ar.arvalid.value = 0
+            p.arvalid.set(0)
             n += 1
             await edge
-            while not rd.r.rvalid.value:
+            while not p.rvalid.get():
                 n += 1
                 await edge
-            data, resp = _u(rd.r.rdata), _u(rd.r.rresp)
+            data, resp = p.rdata.get(), p.rresp.get()
         finally:
             self._rbusy = False
         self.accesses += 1
@@ -158,33 +190,31 @@ class AxilAgent:
             raise RuntimeError("AxilAgent.write: another write is in flight (use .master for "
                                "outstanding accesses)")
         self._wbusy = True
-        wr = self.bus.write
-        aw_valid, aw_ready = wr.aw.awvalid, wr.aw.awready
-        w_valid, w_ready = wr.w.wvalid, wr.w.wready
+        p = self._aw
         edge = self._edge
         try:
-            wr.aw.awaddr.value = awaddr
-            wr.w.wdata.value = wdata
-            wr.w.wstrb.value = strb
-            aw_valid.value = 1
-            w_valid.value = 1
+            p.awaddr.set(awaddr)
+            p.wdata.set(wdata)
+            p.wstrb.set(strb)
+            p.awvalid.set(1)
+            p.wvalid.set(1)
             aw = w = True
             n = 0
             while aw or w:
                 n += 1
                 await edge
-                if aw and aw_ready.value:
+                if aw and p.awready.get():
                     aw = False
-                    aw_valid.value = 0
-                if w and w_ready.value:
+                    p.awvalid.set(0)
+                if w and p.wready.get():
                     w = False
-                    w_valid.value = 0
+                    p.wvalid.set(0)
             n += 1
             await edge
-            while not wr.b.bvalid.value:
+            while not p.bvalid.get():
                 n += 1
                 await edge
-            resp = _u(wr.b.bresp)
+            resp = p.bresp.get()
         finally:
             self._wbusy = False
         self.accesses += 1

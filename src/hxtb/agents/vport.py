@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cocotb.triggers import ReadOnly, RisingEdge
 from pyuvm import uvm_analysis_port, uvm_component
+
+from hxtb.vpi import Port, VpiAccess, port
 
 
 @dataclass
@@ -68,13 +70,27 @@ def _data(value: Any, what: str) -> int:
                            ) from None
 
 
+class _Ports(NamedTuple):
+    """The driver's signals (``VportBus`` fields without the clock) as ``hxtb.vpi.Port``."""
+
+    req_valid: Port
+    req_ready: Port
+    req_we: Port
+    req_addr: Port
+    req_wdata: Port
+    rsp_valid: Port
+    rsp_ready: Port
+    rsp_rdata: Port
+    rsp_err: Port
+
+
 class VectorPortDriver:
     """Drives requests, accepts responses with random back-pressure (``backpressure`` = chance
     of holding ``vrsp_ready_i`` low in a cycle, from its own ``random.Random``). One request is
     outstanding at a time, as the port requires."""
 
     def __init__(self, bus: VportBus, rng: random.Random | None = None,
-                 backpressure: float = 0.0) -> None:
+                 backpressure: float = 0.0, vpi: VpiAccess | None = None) -> None:
         self.log = logging.getLogger("hxtb.vport.drv")
         self.bus = bus
         self.clk_edge = RisingEdge(bus.clk)
@@ -83,11 +99,10 @@ class VectorPortDriver:
         self.backpressure = backpressure
         self.transactions = 0  # completed transactions
         self.wakeups = 0       # clock-edge wake-ups they took
-        bus.req_valid.value = 0
-        bus.rsp_ready.value = 0
-        bus.req_we.value = 0
-        bus.req_addr.value = 0
-        bus.req_wdata.value = 0
+        # the driver's signal accesses (hxtb.vpi.port: direct VPI when ``vpi`` is given)
+        self.p = _Ports(*(port(getattr(bus, f), vpi) for f in _Ports._fields))
+        for name in ("req_valid", "rsp_ready", "req_we", "req_addr", "req_wdata"):
+            getattr(self.p, name).set(0)
 
     async def send(self, we: bool, addr: int, wdata: int = 0) -> VecTxn:
         """Issue one request and wait for its response. Must be called right after a rising clock
@@ -99,33 +114,34 @@ class VectorPortDriver:
         the same cycles as reading them in ReadOnly before the edge, with one wake-up per cycle
         instead of two. ``vrsp_ready_i`` is drawn once per cycle from the cycle after the
         request was taken."""
-        b = self.bus
+        p = self.p
         edge = self.clk_edge
         txn = VecTxn(we=we, addr=addr, wdata=wdata)
-        b.req_we.value = int(we)
-        b.req_addr.value = addr
+        p.req_we.set(int(we))
+        p.req_addr.set(addr)
         if we:
             # a load leaves the data lines alone (every change of 1024 data bits costs time,
             # a lot of it on Icarus)
-            b.req_wdata.value = wdata
-        b.req_valid.value = 1
+            p.req_wdata.set(wdata)
+        p.req_valid.set(1)
         n = 1
         await edge
-        while not b.req_ready.value:
+        while not p.req_ready.get():
             n += 1
             await edge
-        b.req_valid.value = 0
+        p.req_valid.set(0)
         rng, bp = self.rng, self.backpressure
         while True:
             ready = rng.random() >= bp
-            b.rsp_ready.value = int(ready)
+            p.rsp_ready.set(int(ready))
             n += 1
             await edge
-            if ready and b.rsp_valid.value:
+            if ready and p.rsp_valid.get():
                 break
-        txn.rdata = _data(b.rsp_rdata.value, f"vector {'store' if we else 'load'} {addr:#06x}")
-        txn.err = bool(b.rsp_err.value)
-        b.rsp_ready.value = 0
+        txn.rdata = p.rsp_rdata.get_defined(
+            f"vector {'store' if we else 'load'} {addr:#06x}: response data")
+        txn.err = bool(p.rsp_err.get())
+        p.rsp_ready.set(0)
         self.transactions += 1
         self.wakeups += n
         return txn
