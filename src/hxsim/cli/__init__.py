@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,22 @@ class Terminated(SystemExit):
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated(EXIT_TERMINATED)
+
+
+@contextlib.contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """While the block runs, SIGTERM raises ``Terminated`` (exit code 143) in the main thread, so
+    context managers and ``finally`` blocks run (a Dask cluster is closed, temporary outputs
+    removed) as on Ctrl-C; the previous handler is restored after. Outside the main thread it
+    does nothing."""
+    previous = None
+    with contextlib.suppress(ValueError):
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _quiet_broken_pipe() -> int:

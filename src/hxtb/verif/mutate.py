@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from hxsim import jobs
-from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
+from hxsim.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPT,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Terminated,
+    sigterm_raises,
+)
 from hxsim.cli.common import HxParser, nonneg
 from hxsim.outputs import write_text_atomic
 from hxsim.progress import progress_enabled
@@ -172,10 +180,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name:32s} {m.file:24s} {m.what}")
         return EXIT_OK
     try:
-        return run(a, spec, job, muts)
+        with sigterm_raises():
+            return run(a, spec, job, muts)
     except KeyboardInterrupt:
         print(f"{ap.prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPT
+    except Terminated:
+        print(f"{ap.prog}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except OSError as exc:
         print(f"{ap.prog}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -45,7 +45,15 @@ from pathlib import Path
 from typing import Any
 
 from hxsim import jobs
-from hxsim.cli import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERRUPT, EXIT_OK
+from hxsim.cli import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPT,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Terminated,
+    sigterm_raises,
+)
 from hxsim.cli.common import HxParser, nonneg
 from hxsim.outputs import write_text_atomic
 from hxsim.progress import progress_enabled, write
@@ -350,10 +358,14 @@ def main(argv: list[str] | None = None) -> int:
         print("[regress] no job selected")
         return EXIT_CHECK_FAILED
     try:
-        return run(a, spec, todo)
+        with sigterm_raises():
+            return run(a, spec, todo)
     except KeyboardInterrupt:
         print(f"{ap.prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPT
+    except Terminated:
+        print(f"{ap.prog}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except OSError as exc:
         print(f"{ap.prog}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
