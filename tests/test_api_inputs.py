@@ -277,3 +277,30 @@ def test_zz_api_fuzz_counts(capsys: pytest.CaptureFixture[str]) -> None:
         for k, v in sorted(FUZZ.items()):
             print(f"\n  api fuzz: {v} {k}", end="")
         print(f"\n  api fuzz: {sum(FUZZ.values())} calls with generated arguments in all")
+
+
+def test_masked_arrays_with_masked_entries_are_refused() -> None:
+    """np.asarray drops a mask and would use whatever lies under it: a masked entry is refused
+    with its count and the argument's name, also when the same weights were programmed before;
+    a masked array without masked entries is read as its data."""
+    import numpy.ma as ma
+
+    rng = np.random.default_rng(3)
+    w = rng.integers(-63, 64, size=(128, 256))
+    x = rng.integers(0, 32, size=(2, 128))
+    chip = ChipInstance(ChipParams.ideal())
+    ref = ChipInstance(ChipParams.ideal())
+    assert np.array_equal(chip.vmm(x, ma.masked_array(w)), ref.vmm(x, w))
+    mask_w = np.zeros(w.shape, dtype=bool)
+    mask_w[5, 7] = True
+    wm = ma.masked_array(w, mask=mask_w)
+    with pytest.raises(ValueError, match=r"^w: 1 masked entries have no value"):
+        chip.vmm(x, wm)
+    mask_x = np.zeros(x.shape, dtype=bool)
+    mask_x[1, 2:4] = True
+    xm = ma.masked_array(x, mask=mask_x)
+    with pytest.raises(ValueError, match=r"^x: 2 masked entries have no value"):
+        chip.vmm(xm, w)
+    with pytest.raises(ValueError, match=r"^x: 2 masked entries"):
+        ideal_vmm(xm, w)
+    assert np.array_equal(chip.vmm(x, w), ref.vmm(x, w))  # nothing drawn by the refusals

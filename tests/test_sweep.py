@@ -152,3 +152,10 @@ def test_collect_orders_points_and_refuses_a_repeated_parameter() -> None:
         collect(specs, None, fake[:3])
     with pytest.raises(ValueError, match="'stp_i_ramp' given more than once"):
         sweep_jobs(specs * 2, None, "model", ChipParams(), 1, 2)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "3", True, None])
+def test_measure_settings_seed_checked(seed: object) -> None:
+    """The measurement's stimulus seed is checked like every other seed (a non-negative int)."""
+    with pytest.raises(ValueError, match="MeasureSettings.seed"):
+        MeasureSettings(seed=seed)  # type: ignore[arg-type]

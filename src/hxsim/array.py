@@ -269,6 +269,8 @@ class _SeenWeights:
 def _same(stored: npt.NDArray[Any], value: object) -> bool:
     """True if ``value`` is an int or float array equal to ``stored`` element by element (then it
     passes the same range checks ``stored`` passed)."""
+    if isinstance(value, np.ma.MaskedArray) and np.ma.count_masked(value):
+        return False  # program() refuses it, naming the argument
     a = value if type(value) is np.ndarray else np.asarray(value)
     if a.shape != stored.shape or a.dtype.kind not in "iuf":
         return False

@@ -32,8 +32,15 @@ def int_array(
 
     Accepts integer arrays of any integer dtype, and float arrays whose values are finite and
     integral (so ``3.0`` is accepted, ``3.5`` and ``nan`` are refused). Booleans, strings, objects
-    and complex numbers are refused. ``shape`` entries of ``None`` match any length.
+    and complex numbers are refused, and so is a masked array with masked entries (one without
+    is read as its data). ``shape`` entries of ``None`` match any length.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(value))
+        if masked:  # np.asarray would silently use whatever lies under the mask
+            raise ValueError(f"{name}: {masked} masked entries have no value (fill them, e.g. "
+                             f"np.ma.filled(a, 0), or pass a plain array)")
+        value = value.data
     arr = np.asarray(value)
     if arr.dtype == np.bool_ or arr.dtype.kind not in "iuf":
         raise ValueError(

@@ -43,7 +43,7 @@ import numpy as np
 from hxsim.array import ChipInstance
 from hxsim.bringup.characterize import stimulus as char_stimulus
 from hxsim.capmem import CAPMEM_MAX, DEFAULTS, CapMemConfig
-from hxsim.checks import check_int
+from hxsim.checks import check_int, check_seed
 from hxsim.device import VmmDevice, close_device, open_device, run_with_capmem
 from hxsim.golden import TILE_COLS, TILE_ROWS, ideal_vmm
 from hxsim.params import ChipParams
@@ -93,6 +93,7 @@ class MeasureSettings:
         for name in ("gain_repetitions", "inl_repetitions", "noise_repetitions",
                      "offset_repetitions", "drift_repetitions", "random_vectors"):
             check_int(getattr(self, name), f"MeasureSettings.{name}", 2, 4096)
+        check_seed(self.seed, "MeasureSettings.seed")
 
     @property
     def num_vmms(self) -> int:
