@@ -198,3 +198,17 @@ def test_bad_arguments_raise_named_errors() -> None:
         matmul(torch.zeros(1, 3), torch.zeros(3, 1))
     with pytest.raises(ValueError, match="x: values must round into 0..31"):
         matmul(torch.full((1, 3), 40.0), torch.zeros(3, 1), chip=Chip(GoldenDevice()))
+
+
+def test_expanded_conv1d_checks_its_input_as_conv1d() -> None:
+    """An unbatched input or a channel count other than the weight's is refused by name (it
+    used to be reshaped silently into another problem or fail deep inside)."""
+    from hxsim.nn.functional import expanded_conv1d
+
+    w = torch.zeros(4, 3, 5)
+    with pytest.raises(ValueError, match=r"input: expected 3 channels \(C_in\), got 2"):
+        expanded_conv1d(torch.zeros(1, 2, 20), w, num_expansions=2, mock=True)
+    with pytest.raises(ValueError, match="input: expected a batched 3-d tensor"):
+        expanded_conv1d(torch.zeros(3, 20), w, num_expansions=2, mock=True)
+    y = expanded_conv1d(torch.ones(2, 3, 20), w, num_expansions=2, mock=True)
+    assert tuple(y.shape) == (2, 4, 16)

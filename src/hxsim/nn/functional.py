@@ -294,7 +294,9 @@ def expanded_conv1d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tenso
     kernel unrolled E times (shifted by ``stride``) into a banded matrix ``[C * W, E * O]``
     (``W = (E - 1) * stride + k``); the input is cut into windows of W samples every
     ``E * stride`` (zero-padded at the end). Same result shape as ``conv1d``; the values differ
-    only by which synapses and columns compute them (and the noise draws)."""
+    only by which synapses and columns compute them (and the noise draws). Raises ``ValueError``
+    as ``conv1d`` for an unbatched input or a channel count that differs from the weight's."""
+    _check_conv(input, weight, 1)
     o, c, k = weight.shape
     s, e = int(stride), int(num_expansions)
     if e < 1:
