@@ -66,3 +66,16 @@ def test_twin_of_a_measured_chip_predicts_its_accuracy(data: tuple) -> None:
         accs[name] = accuracy(model, te, "chip")
     print(accs)
     assert abs(accs["twin"] - accs["chip"]) <= 0.03
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"epochs": 1.5}, "epochs"), ({"epochs": -1}, "epochs"), ({"batch_size": 0}, "batch_size"),
+    ({"batch_size": True}, "batch_size"), ({"shuffle_seed": -1}, "shuffle_seed"),
+    ({"shuffle_seed": "3"}, "shuffle_seed"), ({"lr": float("inf")}, "lr"),
+    ({"lr": float("nan")}, "lr"), ({"lr_final": 0.0}, "lr_final"),
+    ({"logit_scale": "0.1"}, "logit_scale")])
+def test_train_config_refuses_bad_fields(kw: dict, field: str) -> None:
+    """Every field checked on construction, named in the error (a float epoch count was cut, a
+    string seed or an infinite learning rate accepted)."""
+    with pytest.raises(ValueError, match=f"TrainConfig.{field}"):
+        TrainConfig(**kw)

@@ -25,6 +25,7 @@ import numpy.typing as npt
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from hxsim.checks import check_int, check_seed
 from hxsim.golden import W_MAX
 from hxsim.nn.data import Split
 from hxsim.nn.models import mac_layers, set_mode
@@ -43,11 +44,14 @@ class TrainConfig:
     shuffle_seed: int = 1
 
     def __post_init__(self) -> None:
-        if self.epochs < 0 or self.batch_size < 1:
-            raise ValueError(f"epochs/batch_size: expected >= 0 / >= 1, got "
-                             f"{self.epochs}/{self.batch_size}")
-        if not (self.lr > 0 and self.lr_final > 0 and self.logit_scale > 0):
-            raise ValueError("lr, lr_final and logit_scale must be positive")
+        check_int(self.epochs, "TrainConfig.epochs", 0, 1_000_000)
+        check_int(self.batch_size, "TrainConfig.batch_size", 1, 10_000_000)
+        check_seed(self.shuffle_seed, "TrainConfig.shuffle_seed")
+        for name in ("lr", "lr_final", "logit_scale"):
+            v = getattr(self, name)
+            if (isinstance(v, bool) or not isinstance(v, int | float)
+                    or not (math.isfinite(v) and v > 0)):
+                raise ValueError(f"TrainConfig.{name}: expected a finite number > 0, got {v!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
