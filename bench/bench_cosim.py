@@ -20,6 +20,11 @@ load does not change) and per wall-clock second. Targets (issue #12): Verilator 
 VMMs/s and >= 75 % of the C++ ceiling; the last line says whether they are met (the exit status
 does not depend on it: this is a measurement).
 
+The last lines: Python wake-ups per VMM of the short loop (each is one return from the simulator
+into Python); CPU time per VMM = the RTL as the ceiling harness runs it + the testbench (the
+difference of the two medians), and the CPU time inside the bridge's two wake-ups per VMM; the
+verdict against the targets.
+
 Usage: python bench/bench_cosim.py [--vmms-verilator N] [--vmms-icarus N] [--harness-vmms N]
                                    [--reps R] [--clock-ab]
 --clock-ab adds a cosim row built with cocotb's own main loop and clock driver (HX_VERILATOR_MAIN).
@@ -37,6 +42,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from hxsim.cli.common import positive
 from hxtb import build
 from hxtb.config import ROOT, TbConfig
 
@@ -92,10 +98,14 @@ def median_row(runs: list[dict[str, float]]) -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--vmms-verilator", type=int, default=200)
-    ap.add_argument("--vmms-icarus", type=int, default=5)
-    ap.add_argument("--harness-vmms", type=int, default=500)
-    ap.add_argument("--reps", type=int, default=5, help="interleaved runs per Verilator row")
+    ap.add_argument("--vmms-verilator", type=positive, default=200, metavar="N",
+                    help="VMMs per loop of each Verilator cocotb run (default 200)")
+    ap.add_argument("--vmms-icarus", type=positive, default=5, metavar="N",
+                    help="VMMs per loop of the Icarus runs (default 5)")
+    ap.add_argument("--harness-vmms", type=positive, default=500, metavar="N",
+                    help="VMMs per C++ harness run (default 500)")
+    ap.add_argument("--reps", type=positive, default=5, metavar="R",
+                    help="interleaved runs per Verilator row (default 5)")
     ap.add_argument("--clock-ab", action="store_true",
                     help="also cosim with cocotb's main loop and clock driver")
     args = ap.parse_args()
@@ -169,9 +179,9 @@ def main() -> int:
     ceil = med[("verilator", "ceiling, C++ harness")]["cpu_vmm_per_s"]
     t_all, t_rtl = 1e6 / cos, 1e6 / ceil
     print(f"CPU time per VMM (verilator cosim, short loop): {t_all:.0f} us = the RTL as the "
-          f"ceiling runs it {t_rtl:.0f} us + the testbench {t_all - t_rtl:.0f} us, of which the "
-          f"bridge's two wake-ups (status read, model, codes write; wall time inside them) "
-          f"{w['bridge_us_per_vmm']:.0f} us")
+          f"ceiling runs it {t_rtl:.0f} us + the testbench {t_all - t_rtl:.0f} us (the "
+          f"difference of the two medians), of which the bridge's two wake-ups (status read, "
+          f"model, codes write; CPU time inside them) {w['bridge_us_per_vmm']:.0f} us")
     print(f"verilator cosim {cos:.0f} VMMs/s (target >= {TARGET_VMM_S:.0f}): "
           f"{'met' if cos >= TARGET_VMM_S else 'NOT met'}; {cos / ceil:.0%} of the C++ ceiling "
           f"(target >= {TARGET_RATIO:.0%}): {'met' if cos >= TARGET_RATIO * ceil else 'NOT met'}")

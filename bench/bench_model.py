@@ -32,6 +32,25 @@ TARGET_BATCH1 = 30_000.0
 TARGET_RATIO = 2.0
 
 
+def _number(kind: type, low: float, what: str) -> Callable[[str], float]:
+    """An argparse type: a ``kind`` >= ``low`` (hxsim.cli.common has the same checks, but
+    importing hxsim imports numpy before ``--threads`` can set its BLAS threads)."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        if not value >= low or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return float(value) if kind is float else value
+    return parse
+
+
+positive = _number(int, 1, "a positive integer")
+nonneg = _number(int, 0, "a non-negative integer")
+positive_float = _number(float, 1e-9, "a positive number")
+
+
 def per_call_times(fn: Callable[[], object], seconds: float, min_calls: int = 3) -> list[float]:
     """Per-call wall times (s) of ``fn`` over about ``seconds`` (at least ``min_calls`` calls)."""
     times: list[float] = []
@@ -44,13 +63,17 @@ def per_call_times(fn: Callable[[], object], seconds: float, min_calls: int = 3)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0,
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=positive_float, default=2.0, metavar="S",
                         help="time per contender and batch, split over the rounds (default 2)")
-    parser.add_argument("--rounds", type=int, default=16, help="interleaved rounds (default 16)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1)")
-    parser.add_argument("--seed", type=int, default=1234)
-    parser.add_argument("--batches", type=int, nargs="+", default=list(BATCHES))
+    parser.add_argument("--rounds", type=positive, default=16,
+                        help="interleaved rounds (default 16)")
+    parser.add_argument("--threads", type=positive, default=1, help="BLAS threads (default 1)")
+    parser.add_argument("--seed", type=nonneg, default=1234,
+                        help="seed of the weights, inputs and chip (default 1234)")
+    parser.add_argument("--batches", type=positive, nargs="+", default=list(BATCHES),
+                        metavar="B", help="batch sizes (default 1 64 4096 16384)")
     args = parser.parse_args()
     # Before numpy loads its BLAS.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -71,7 +94,7 @@ def main() -> int:
     tile = chip.program(w)
     timing = Timing()
     noise = np.random.default_rng(args.seed + 2)
-    print(f"{'batch':>6} {'tile.vmm VMM/s':>15} {'chip.vmm VMM/s':>15} {'chip.vmm i8':>12} "
+    print(f"{'batch':>6} {'tile.vmm VMM/s':>15} {'chip.vmm i64':>15} {'chip.vmm i8':>12} "
           f"{'numpy VMM/s':>12} {'numpy/tile':>10} {'numpy/chip':>10} {'faults/call':>11}")
     results: dict[int, dict[str, float]] = {}
     for batch in args.batches:

@@ -173,7 +173,7 @@ def test_knobs_from_env_and_back() -> None:
 @pytest.mark.parametrize(("env", "msg"), [
     ({"HX_NUM_VMMS": "many"}, "HX_NUM_VMMS='many'"),
     ({"HX_PROFILE": "slow"}, "HX_PROFILE='slow': one of fast, mixed, default"),
-    ({"HX_SOAK": "maybe"}, "HX_SOAK='maybe': expected 0 or 1"),
+    ({"HX_SOAK": "maybe"}, "HX_SOAK='maybe': expected 1/true/yes or 0/false/no"),
     ({"HX_BACKPRESSURE": "1.5"}, "backpressure 1.5"),
     ({"HX_NUM_VMMS": "0"}, "num_vmms 0: too small"),
 ])
@@ -187,3 +187,21 @@ def test_reproduce_line() -> None:
     cfg = TbConfig(num_vmms=80, cov_part=Path("/x.json"))
     assert build.reproduce("test_vmm_random", "icarus", 7, cfg) == \
         "HX_NUM_VMMS=80 make sim TEST='test_vmm_random' SIM=icarus SEED=7"
+
+
+def test_a_run_sees_exactly_its_knobs() -> None:
+    """An exported knob does not change a testplan job behind its back (cocotb's runner copies
+    os.environ over what it is given): it is dropped from the simulator's environment and named
+    in a note; a knob the run sets itself (make sim reads the environment into its config) and
+    host-side knobs pass."""
+    from hxtb.build import knob_env
+
+    job = TbConfig(num_vmms=12, fast_vpi=False).to_env()
+    drop, note = knob_env(job, {"HX_FAST_VPI": "1", "HX_NUM_VMMS": "12", "HX_SEED": "3",
+                                "PATH": "/bin"})
+    assert drop == {"HX_FAST_VPI"}
+    assert note.startswith("note: HX_FAST_VPI=1 in the environment not used: this run's knobs "
+                           "are HX_FAST_VPI=0 HX_NUM_VMMS=12"), note
+    assert knob_env(job, {"HX_FAST_VPI": "0"}) == (set(), "")
+    drop, note = knob_env({}, {"HX_PROFILE": "fast", "HX_SOAK": ""})
+    assert drop == {"HX_PROFILE"} and "knobs are the defaults" in note

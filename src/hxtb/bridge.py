@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from time import perf_counter
+from time import thread_time
 from typing import Any, NamedTuple, cast
 
 import cocotb
@@ -277,7 +277,7 @@ class AnalogBridge:
         self.obs = VmmObservation()
         self.rows_read = 0
         self.wakeups = 0
-        self.busy_s = 0.0  # wall time spent in the wake-ups (reads, model, write), seconds
+        self.busy_s = 0.0  # CPU time of this thread in the wake-ups (reads, model, write), s
 
     # ---- readers (called at phase boundaries only) ----
     def _read_row(self, r: int) -> None:
@@ -377,14 +377,14 @@ class AnalogBridge:
             await self.start_rise
             if not settled_on_wake:
                 await self.read_only
-            t0 = perf_counter()
+            t0 = thread_time()
             self.wakeups += 1
             stat = self.read_stat()
             codes = self.on_baseline(stat) if stat.sel == 0 else self.on_result(stat)
             self.obs.conversions.append(Conversion(stat.sel, stat.cycle, codes))
             if not settled_on_wake:
-                self.busy_s += perf_counter() - t0
+                self.busy_s += thread_time() - t0
                 await self.settle
-                t0 = perf_counter()
+                t0 = thread_time()
             self.write_codes(codes, direct=settled_on_wake)
-            self.busy_s += perf_counter() - t0
+            self.busy_s += thread_time() - t0

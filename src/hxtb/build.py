@@ -41,10 +41,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -53,7 +54,7 @@ from filelock import FileLock
 
 from hxsim.outputs import write_text_atomic
 from hxtb import config
-from hxtb.config import ROOT, TB_DIR, TEST_PACKAGE, TbConfig
+from hxtb.config import KNOB_VARS, ROOT, TB_DIR, TEST_PACKAGE, TbConfig
 
 if TYPE_CHECKING:
     from hxtb.testplan import Job
@@ -176,15 +177,40 @@ def _kill_group(p: subprocess.Popen[Any]) -> None:
 
 
 class _Guarded:
-    """Mixin for cocotb's runners: commands run by ``execute_guarded`` with ``hx_timeout``."""
+    """Mixin for cocotb's runners: commands run by ``execute_guarded`` with ``hx_timeout``;
+    ``hx_env`` (a run's knobs and extra variables) applied over the environment cocotb copied
+    from ``os.environ``, and the variables in ``hx_unset`` removed (``knob_env``)."""
 
     hx_timeout: float | None = None
     hx_dry = False  # set the runner's state as a build would, run nothing (key already built)
+    hx_env: dict[str, str] = {}  # noqa: RUF012 (replaced per run, never mutated)
+    hx_unset: frozenset[str] = frozenset()
     env: dict[str, str]
 
     def _execute_cmds(self, cmds: Any, cwd: Any, stdout: TextIO | None = None) -> None:
+        self.env.update(self.hx_env)
+        for var in self.hx_unset:
+            self.env.pop(var, None)
         if not self.hx_dry:
             execute_guarded(cmds, cwd, self.env, stdout, self.hx_timeout)
+
+
+def knob_env(run_env: dict[str, str], environ: Mapping[str, str]) -> tuple[set[str], str]:
+    """The knob variables (``HX_*`` of ``TbConfig``) of ``environ`` that a run must not see, and
+    a note naming them ('' if none): a run's knobs are exactly its ``TbConfig`` (``run_env``
+    holds those that differ from the defaults). cocotb's runner copies ``os.environ`` over the
+    variables it is given, so an exported knob would otherwise change a testplan job of
+    ``make test`` / ``make regress`` behind its back (``make sim`` reads the environment into its
+    ``TbConfig`` first, so there nothing is dropped)."""
+    drop = {var for var in KNOB_VARS
+            if environ.get(var, "") != "" and run_env.get(var) != environ[var]}
+    note = ""
+    if drop:
+        mine = " ".join(f"{k}={v}" for k, v in sorted(run_env.items()) if k in KNOB_VARS)
+        note = (f"note: {', '.join(f'{v}={environ[v]}' for v in sorted(drop))} in the "
+                f"environment not used: this run's knobs are {mine or 'the defaults'} "
+                f"(make sim reads knobs from the environment)")
+    return drop, note
 
 
 def _runner(sim: str) -> Any:
@@ -408,6 +434,10 @@ def run(sim: str, tests: str | Sequence[str], test_dir: Path, seed: int,
         env["OPENBLAS_NUM_THREADS"] = "1"
     env.update(cfg.to_env() if cfg is not None else {})
     env.update(extra_env or {})
+    drop, note = knob_env(env, os.environ)
+    if note:
+        print(note, file=sys.stderr)
+    runner.hx_env, runner.hx_unset = env, frozenset(drop)
     plusargs = []
     if waves and sim == "icarus":
         plusargs.append(f"+dumpfile_path={test_dir / 'tb_top.fst'}")

@@ -3,8 +3,10 @@
 The runner passes knobs into the simulator process as ``HX_*`` environment variables;
 ``TbConfig.from_env`` is the only code that reads them (``get()`` caches it per process) and
 ``TbConfig.to_env`` writes them. The testplan (tb/testplan.toml) sets the same knobs by field name
-(``knobs = {num_vmms = 80, profile = "mixed"}``); a knob given in the environment of ``make sim``
-wins over the runner's (so a printed reproduce line ``HX_NUM_VMMS=80 make sim ...`` works).
+(``knobs = {num_vmms = 80, profile = "mixed"}``). ``make sim`` reads its knobs from the environment
+(so a printed reproduce line ``HX_NUM_VMMS=80 make sim ...`` works); a testplan job of ``make test``
+or ``make regress`` runs with exactly its own knobs: an exported knob variable is not passed to its
+simulator and is named in a note (``hxtb.build.knob_env``).
 ``knob_table()`` renders the fields below as the Markdown table in docs/cosim.md.
 """
 
@@ -62,8 +64,9 @@ class TbConfig:
         "its run (JSON; None: no coverage dump)", None)
     bench_out: Path | None = _knob("HX_BENCH_OUT", "JSON result file of bench_vmm", None)
     fast_vpi: bool = _knob(
-        "HX_FAST_VPI", "the bridge reads and writes its wide signals through the simulator's VPI "
-        "directly (hxtb.vpi; false: through cocotb's handles, the same values, slower)", True)
+        "HX_FAST_VPI", "signal access through the simulator's VPI directly (hxtb.vpi): the "
+        "bridge's, and under Verilator the bus drivers' (AXI master, vector-port driver, wait "
+        "guard); false: through cocotb's handles (the same values, slower)", True)
     seed: int | Literal["random"] | None = _knob(
         "HX_SEED", "host side: the regression seed of every test (an int, or random); None: a "
         "fixed seed per test name", None, host=True)
@@ -140,6 +143,11 @@ class TbConfig:
         return self.num_vmms if self.num_vmms is not None else default
 
 
+#: the environment variables of the knobs the simulator process reads (not the host-side ones)
+KNOB_VARS = frozenset(f.metadata["env"] for f in dataclasses.fields(TbConfig)
+                      if not f.metadata["host"])
+
+
 def _parse(name: str, raw: str) -> Any:
     if name in ("num_vmms", "stat_n", "stat_k", "progress"):
         return int(raw)
@@ -150,7 +158,7 @@ def _parse(name: str, raw: str) -> Any:
             return True
         if raw.lower() in ("0", "false", "no"):
             return False
-        raise ValueError("expected 0 or 1")
+        raise ValueError("expected 1/true/yes or 0/false/no")
     if name in ("cov_part", "bench_out", "rtl_dir"):
         return Path(raw)
     if name == "seed":

@@ -147,6 +147,7 @@ class Testbench:
         # inertial puts (other simulators: cocotb's scheduled writes), the bridge everywhere.
         self.vpi = VpiAccess.open(config.get().fast_vpi)
         drv_vpi = self.vpi if cocotb.SIM_NAME.lower().startswith("verilator") else None
+        self.drivers_direct = drv_vpi is not None
         self.axil = AxilAgent(self.axil_bus, dut.clk_i, vpi=drv_vpi)
         self.vbus = VportBus.from_dut(dut, dut.clk_i)
         self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure,

@@ -136,6 +136,9 @@ class CosimDevice:
         require_testbench()
         if not isinstance(chip, ChipInstance):
             raise ValueError(f"chip: expected an hxsim.ChipInstance, got {type(chip).__name__}")
+        from hxtb import config
+
+        config.TbConfig.from_env()  # a malformed HX_* knob: ValueError naming it, before any work
         self.chip = chip
         self.simulator = simulator
         self.name = f"cosim ({simulator})"

@@ -40,8 +40,10 @@ class _VmmTestBase(uvm_test):
         self.profile = cfg.profile
         bridge = self.tb.bridge
         access = "none" if bridge is None else "direct VPI" if bridge.sig.fast else "cocotb"
-        self.logger.info("seed %d, %d VMMs, profile %s, back-pressure %.2f, bridge access %s",
-                         seed, self.n, cfg.profile, cfg.backpressure, access)
+        drivers = "direct VPI" if self.tb.drivers_direct else "cocotb"
+        self.logger.info("seed %d, %d VMMs, profile %s, back-pressure %.2f, signal access: "
+                         "bridge %s, bus drivers %s", seed, self.n, cfg.profile,
+                         cfg.backpressure, access, drivers)
         if bridge is not None and bridge.sig.fast != cfg.fast_vpi:
             raise AssertionError(f"knob fast_vpi={cfg.fast_vpi} but the bridge uses {access}")
         self.env = VmmEnv("env", self, EnvCfg(tb=self.tb, predictor=RegModelPredictor(ref),
