@@ -205,3 +205,20 @@ def test_a_run_sees_exactly_its_knobs() -> None:
     assert knob_env(job, {"HX_FAST_VPI": "0"}) == (set(), "")
     drop, note = knob_env({}, {"HX_PROFILE": "fast", "HX_SOAK": ""})
     assert drop == {"HX_PROFILE"} and "knobs are the defaults" in note
+
+
+def test_malformed_knob_stops_a_cosim_command_before_work(tmp_path: Path) -> None:
+    """hxsim demo (which runs the cosim device) refuses a malformed knob with one line naming
+    the variable, exit 2, before anything runs or is written (it used to run the model part and
+    then report 'building tb_top failed')."""
+    import os
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "hxsim", "demo"], capture_output=True,
+                         text=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "HX_FAST_VPI": "maybe"})
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "hxsim demo: error: HX_FAST_VPI='maybe': expected 1/true/yes or 0/false/no"]
+    assert res.stdout == "" and list(tmp_path.iterdir()) == []
