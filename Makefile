@@ -20,7 +20,7 @@ WAVES ?= 0
 RTL_FILELIST := rtl/hx_top.f
 RTL_VLT := $(wildcard rtl/*.vlt)
 
-.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench bench-jobs sim train sweep nn-oppoint regress regress-fmnist mutate clean check-iverilog check-chromium
+.PHONY: all venv demo test test-slow lint lint-py lint-rtl regs bench bench-jobs bench-instructions sim train sweep nn-oppoint regress regress-fmnist mutate clean check-iverilog check-chromium
 
 all: test
 
@@ -112,6 +112,11 @@ regress-fmnist: $(STAMP)
 # Outputs (mutate.json, JUnit, logs, report.html) in out/mutate/.
 mutate: $(STAMP)
 	$(PY) -m hxtb.verif.mutate --baseline $(DASK_OPTS)
+
+# Instructions per VMM of the co-simulation and of its C++ ceiling under valgrind (load-independent;
+# bench/bench_instructions.py, about 2 minutes).
+bench-instructions: $(STAMP)
+	$(PY) bench/bench_instructions.py
 
 # The job layer against a plain process pool and the replaced hand-written pool (bench/bench_jobs.py;
 # OLD=dir: a checkout of the old pool's commit with its .venv, else its recorded numbers).
