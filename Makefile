@@ -114,7 +114,7 @@ mutate: $(STAMP)
 	$(PY) -m hxtb.verif.mutate --baseline $(DASK_OPTS)
 
 # Instructions per VMM of the co-simulation and of its C++ ceiling under valgrind (load-independent;
-# bench/bench_instructions.py, about 2 minutes).
+# bench/bench_instructions.py, 1.5-2.5 minutes).
 bench-instructions: $(STAMP)
 	$(PY) bench/bench_instructions.py
 

@@ -197,11 +197,14 @@ def test_a_run_sees_exactly_its_knobs() -> None:
     from hxtb.build import knob_env
 
     job = TbConfig(num_vmms=12, fast_vpi=False).to_env()
-    drop, note = knob_env(job, {"HX_FAST_VPI": "1", "HX_NUM_VMMS": "12", "HX_SEED": "3",
-                                "PATH": "/bin"})
-    assert drop == {"HX_FAST_VPI"}
-    assert note.startswith("note: HX_FAST_VPI=1 in the environment not used: this run's knobs "
-                           "are HX_FAST_VPI=0 HX_NUM_VMMS=12"), note
+    environ = {"HX_FAST_VPI": "1", "HX_NUM_VMMS": "12", "HX_PROFILE": "default", "HX_SEED": "3",
+               "PATH": "/bin"}
+    drop, note = knob_env(job, environ)
+    # the job's own knobs are applied over the environment (not dropped: that would leave the
+    # simulator at the default); a knob the job does not set is dropped
+    assert drop == {"HX_PROFILE"}
+    assert note.startswith("note: HX_FAST_VPI=1, HX_PROFILE=default in the environment not "
+                           "used: this run's knobs are HX_FAST_VPI=0 HX_NUM_VMMS=12"), note
     assert knob_env(job, {"HX_FAST_VPI": "0"}) == (set(), "")
     drop, note = knob_env({}, {"HX_PROFILE": "fast", "HX_SOAK": ""})
     assert drop == {"HX_PROFILE"} and "knobs are the defaults" in note
@@ -222,3 +225,31 @@ def test_malformed_knob_stops_a_cosim_command_before_work(tmp_path: Path) -> Non
     assert res.stderr.strip().splitlines() == [
         "hxsim demo: error: HX_FAST_VPI='maybe': expected 1/true/yes or 0/false/no"]
     assert res.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_runner_env_has_the_jobs_knobs_over_the_environment() -> None:
+    """What the simulator process gets: cocotb's copy of os.environ, then the run's knobs over
+    it, then the exported knobs the run does not set removed (a job that sets fast_vpi=false
+    runs with it even when HX_FAST_VPI=1 is exported; an exported HX_PROFILE the job does not
+    set is gone, so the job's default applies)."""
+    from hxtb.build import _Guarded, knob_env
+
+    run_env = TbConfig(num_vmms=12, fast_vpi=False).to_env()
+    environ = {"HX_FAST_VPI": "1", "HX_PROFILE": "default", "HX_NUM_VMMS": "3", "PATH": "/bin"}
+    g = _Guarded()
+    g.env = dict(environ)  # what cocotb's runner copies
+    drop, _ = knob_env(run_env, environ)
+    g.hx_env, g.hx_unset, g.hx_dry = run_env, frozenset(drop), True
+    g._execute_cmds([], ".")
+    assert g.env["HX_FAST_VPI"] == "0" and g.env["HX_NUM_VMMS"] == "12"
+    assert "HX_PROFILE" not in g.env and g.env["PATH"] == "/bin"
+    assert TbConfig.from_env(g.env) == TbConfig(num_vmms=12, fast_vpi=False)
+
+
+def test_regress_names_exported_knobs_it_does_not_use() -> None:
+    from hxtb.build import exported_knobs_note
+
+    note = exported_knobs_note({"HX_NUM_VMMS": "3", "HX_SEED": "1", "HX_SOAK": ""})
+    assert note.startswith("note: HX_NUM_VMMS=3 in the environment not used: testplan jobs run "
+                           "with their own knobs"), note
+    assert exported_knobs_note({"HX_SEED": "1", "PATH": "/bin"}) == ""

@@ -196,21 +196,35 @@ class _Guarded:
 
 
 def knob_env(run_env: dict[str, str], environ: Mapping[str, str]) -> tuple[set[str], str]:
-    """The knob variables (``HX_*`` of ``TbConfig``) of ``environ`` that a run must not see, and
-    a note naming them ('' if none): a run's knobs are exactly its ``TbConfig`` (``run_env``
-    holds those that differ from the defaults). cocotb's runner copies ``os.environ`` over the
-    variables it is given, so an exported knob would otherwise change a testplan job of
-    ``make test`` / ``make regress`` behind its back (``make sim`` reads the environment into its
-    ``TbConfig`` first, so there nothing is dropped)."""
-    drop = {var for var in KNOB_VARS
-            if environ.get(var, "") != "" and run_env.get(var) != environ[var]}
+    """The knob variables (``HX_*`` of ``TbConfig``, simulator side) of ``environ`` that a run
+    must not see, and a note naming every exported knob the run does not use ('' if none): a
+    run's knobs are exactly its ``TbConfig`` (``run_env`` holds those that differ from the
+    defaults; the runner applies them over the environment). cocotb's runner copies
+    ``os.environ`` over the variables it is given, so an exported knob would otherwise change a
+    testplan job of ``make test`` / ``make regress`` behind its back (``make sim`` reads the
+    environment into its ``TbConfig`` first, so there nothing is dropped)."""
+    exported = {var for var in KNOB_VARS if environ.get(var, "") != ""}
+    drop = {var for var in exported if var not in run_env}
+    unused = sorted(var for var in exported if run_env.get(var) != environ[var])
     note = ""
-    if drop:
+    if unused:
         mine = " ".join(f"{k}={v}" for k, v in sorted(run_env.items()) if k in KNOB_VARS)
-        note = (f"note: {', '.join(f'{v}={environ[v]}' for v in sorted(drop))} in the "
-                f"environment not used: this run's knobs are {mine or 'the defaults'} "
-                f"(make sim reads knobs from the environment)")
+        note = (f"note: {', '.join(f'{v}={environ[v]}' for v in unused)} in the environment not "
+                f"used: this run's knobs are {mine or 'the defaults'} (make sim reads knobs from "
+                f"the environment)")
     return drop, note
+
+
+def exported_knobs_note(environ: Mapping[str, str] | None = None) -> str:
+    """For a command that runs testplan jobs (``make regress``, ``make mutate``): a note naming
+    the knob variables exported in ``environ`` (default ``os.environ``), which its jobs do not
+    use (``knob_env``), or ''."""
+    env = os.environ if environ is None else environ
+    shown = sorted(v for v in KNOB_VARS if env.get(v, ""))
+    if not shown:
+        return ""
+    return (f"note: {', '.join(f'{v}={env[v]}' for v in shown)} in the environment not used: "
+            f"testplan jobs run with their own knobs (make sim reads knobs from the environment)")
 
 
 def _runner(sim: str) -> Any:

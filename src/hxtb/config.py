@@ -100,6 +100,7 @@ class TbConfig:
                 continue
             try:
                 kw[f.name] = _parse(f.name, raw)
+                cls(**{f.name: kw[f.name]})  # its own range check, named by its variable
             except ValueError as exc:
                 raise ValueError(f"{var}={raw!r}: {exc}") from None
         try:
@@ -150,9 +151,15 @@ KNOB_VARS = frozenset(f.metadata["env"] for f in dataclasses.fields(TbConfig)
 
 def _parse(name: str, raw: str) -> Any:
     if name in ("num_vmms", "stat_n", "stat_k", "progress"):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError("expected an integer") from None
     if name == "backpressure":
-        return float(raw)
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError("expected a number") from None
     if name in ("soak", "fast_vpi"):
         if raw.lower() in ("1", "true", "yes"):
             return True
@@ -162,7 +169,11 @@ def _parse(name: str, raw: str) -> Any:
     if name in ("cov_part", "bench_out", "rtl_dir"):
         return Path(raw)
     if name == "seed":
-        return "random" if raw == "random" else int(raw)
+        if raw == "random":
+            return "random"
+        if not raw.isdigit():
+            raise ValueError("expected a non-negative integer or random")
+        return int(raw)
     if name == "profile" and raw not in PROFILES:
         raise ValueError(f"one of {', '.join(PROFILES)}")
     return raw

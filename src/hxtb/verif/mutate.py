@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{m.name:32s} {m.file:24s} {m.what}")
         return EXIT_OK
     try:
+        if note := build.exported_knobs_note():
+            print(note, file=sys.stderr)
         with sigterm_raises():
             return run(a, spec, job, muts)
     except KeyboardInterrupt:

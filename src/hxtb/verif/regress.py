@@ -317,7 +317,8 @@ def plan_jobs(a: argparse.Namespace) -> list[Job]:
 def parser() -> argparse.ArgumentParser:
     ap = HxParser(prog="python -m hxtb.verif.regress", description=__doc__.split("\n\n")[0],
                   parents=[jobs.cluster_options(jobs_alias=True)])
-    ap.add_argument("--seed", type=nonneg, default=int(os.environ.get("SEED") or 5),
+    # a string default goes through ``type`` too: a bad $SEED is refused like a bad --seed
+    ap.add_argument("--seed", type=nonneg, default=os.environ.get("SEED") or "5",
                     help="regression seed of every job (default: $SEED, else 5)")
     ap.add_argument("--soak", type=int, default=None,
                     help="VMMs of the Verilator soak (default: the testplan's)")
@@ -358,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         print("[regress] no job selected")
         return EXIT_CHECK_FAILED
     try:
+        if note := build.exported_knobs_note():
+            print(note, file=sys.stderr)
         with sigterm_raises():
             return run(a, spec, todo)
     except KeyboardInterrupt:
