@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import numpy as np
 import pytest
@@ -212,3 +213,24 @@ def test_expanded_conv1d_checks_its_input_as_conv1d() -> None:
         expanded_conv1d(torch.zeros(3, 20), w, num_expansions=2, mock=True)
     y = expanded_conv1d(torch.ones(2, 3, 20), w, num_expansions=2, mock=True)
     assert tuple(y.shape) == (2, 4, 16)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda f, x, w: f.conv1d(x, w, stride=0, mock=True), "stride"),
+    (lambda f, x, w: f.conv1d(x, w, stride=1.5, mock=True), "stride"),
+    (lambda f, x, w: f.expanded_conv1d(x, w, stride=-1, mock=True), "stride"),
+    (lambda f, x, w: f.expanded_conv1d(x, w, num_expansions=1.5, mock=True), "num_expansions"),
+    (lambda f, x, w: f.expanded_conv1d(x, w, num_expansions=True, mock=True), "num_expansions"),
+    (lambda f, x, w: f.conv1d(x, w, num_sends=1.5, mock=True), "num_sends"),
+    (lambda f, x, w: f.conv1d(x, w, wait_between_events=-1, mock=True), "wait_between_events"),
+    (lambda f, x, w: f.conv1d(x, w[0], mock=True), "weight"),
+    (lambda f, x, w: f.conv1d(x, w, bias=torch.zeros(3), mock=True), "bias"),
+])
+def test_functional_arguments_are_checked_by_name(call: Any, message: str) -> None:
+    """Strides, expansions, sends, waits, weight and bias shapes: a ValueError naming the
+    argument (were a ZeroDivisionError, truncation of 1.5 to 1, an unpacking error or a torch
+    RuntimeError)."""
+    from hxsim.nn import functional as f
+
+    with pytest.raises(ValueError, match=f"^{message}"):
+        call(f, torch.ones(2, 3, 20), torch.zeros(4, 3, 5))

@@ -28,6 +28,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from hxsim._regmap import T_EVENT_WAIT_MAX, T_EVENT_WAIT_MIN
+from hxsim.checks import check_int
 from hxsim.golden import INT8_MAX, INT8_MIN, TILE_COLS, TILE_ROWS, W_MAX, X_MAX
 from hxsim.nn.chip import DEFAULT_WAIT_BETWEEN_EVENTS, Chip, MockParameter
 from hxsim.timing import Timing
@@ -66,7 +68,17 @@ def check_input(x: object, name: str = "input") -> torch.Tensor:
     return x
 
 
-def _check_conv(input: object, weight: torch.Tensor, dims: int) -> torch.Tensor:
+def _check_conv(input: object, weight: torch.Tensor, dims: int,
+                bias: torch.Tensor | None = None) -> torch.Tensor:
+    """The input of a ``dims``-d convolution, checked against ``weight`` ``[O, C, k...]`` and
+    ``bias`` ``[O]``; ``ValueError`` naming the argument."""
+    if not isinstance(weight, torch.Tensor) or weight.dim() != dims + 2:
+        raise ValueError(f"weight: expected a {dims + 2}-d tensor [O, C_in, kernel...], got "
+                         f"{tuple(weight.shape) if isinstance(weight, torch.Tensor) else weight!r}")
+    if bias is not None and (not isinstance(bias, torch.Tensor)
+                             or tuple(bias.shape) != (weight.shape[0],)):
+        raise ValueError(f"bias: expected shape ({weight.shape[0]},), got "
+                         f"{tuple(bias.shape) if isinstance(bias, torch.Tensor) else bias!r}")
     x = check_input(input)
     if x.dim() != dims + 2:
         raise ValueError(f"input: expected a batched {dims + 2}-d tensor [B, C, ...], got shape "
@@ -162,14 +174,14 @@ def matmul(x: torch.Tensor, w: torch.Tensor, num_sends: int | None = None,
     (0..31 after rounding) times ``w[K, N]`` (-63..63) -> ``[..., N]`` (int8 values as floats in
     chip/mock mode). ``num_sends`` None means 1. Float mode: ``gain * num_sends * x @ w``."""
     check_input(x)
-    n = 1 if num_sends is None else int(num_sends)
-    if not 1 <= n <= 63:
-        raise ValueError(f"num_sends: expected 1..63, got {num_sends}")
+    n = 1 if num_sends is None else check_int(num_sends, "num_sends", 1, 63)
+    wait = check_int(wait_between_events, "wait_between_events", T_EVENT_WAIT_MIN,
+                     T_EVENT_WAIT_MAX)
     m = resolve_mode(mock, mode)
     p = _parameter(chip, mock_parameter)
     if m == "float":
         return (p.gain * n) * (x @ w)
-    out: torch.Tensor = _Mac.apply(x, w, n, int(wait_between_events), m, chip, p)
+    out: torch.Tensor = _Mac.apply(x, w, n, wait, m, chip, p)
     return out
 
 
@@ -264,10 +276,11 @@ def conv1d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """``input[B, C, L]`` (padded already, as hxtorch's layer pads) with ``weight[O, C, k]`` ->
     ``[B, O, P]``: one VMM row per output position (patches ordered (C, k)); ``bias[O]`` added
     digitally (``add``)."""
-    _check_conv(input, weight, 1)
+    _check_conv(input, weight, 1, bias)
     o, c, k = weight.shape
-    p = _conv_out(input.shape[-1], k, int(stride))
-    patches = input.unfold(-1, k, int(stride))[..., :p, :]          # [B, C, P, k]
+    st = check_int(stride, "stride", 1, 1 << 20)
+    p = _conv_out(input.shape[-1], k, st)
+    patches = input.unfold(-1, k, st)[..., :p, :]                   # [B, C, P, k]
     rows = patches.permute(0, 2, 1, 3).reshape(input.shape[0], p, c * k)
     y = matmul(rows, weight.reshape(o, c * k).t(), num_sends, wait_between_events, mock,
                mode=mode, chip=chip, mock_parameter=mock_parameter).transpose(1, 2)
@@ -296,11 +309,10 @@ def expanded_conv1d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tenso
     ``E * stride`` (zero-padded at the end). Same result shape as ``conv1d``; the values differ
     only by which synapses and columns compute them (and the noise draws). Raises ``ValueError``
     as ``conv1d`` for an unbatched input or a channel count that differs from the weight's."""
-    _check_conv(input, weight, 1)
+    _check_conv(input, weight, 1, bias)
     o, c, k = weight.shape
-    s, e = int(stride), int(num_expansions)
-    if e < 1:
-        raise ValueError(f"num_expansions: expected >= 1, got {num_expansions}")
+    s = check_int(stride, "stride", 1, 1 << 20)
+    e = check_int(num_expansions, "num_expansions", 1, 1 << 20)
     p = _conv_out(input.shape[-1], k, s)
     groups = math.ceil(p / e)
     win = (e - 1) * s + k
@@ -326,9 +338,12 @@ def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None 
     """``input[B, C, H, W]`` (padded already) with ``weight[O, C, kh, kw]`` -> ``[B, O, OH, OW]``:
     one VMM row per output position, patches (``F.unfold``) ordered (C, kh, kw), positions
     row-major; ``bias[O]`` added digitally."""
-    _check_conv(input, weight, 2)
+    _check_conv(input, weight, 2, bias)
     o, c, kh, kw = weight.shape
-    st = (stride, stride) if isinstance(stride, int) else tuple(stride)
+    pair = (stride, stride) if isinstance(stride, int | np.integer) else tuple(stride)
+    if len(pair) != 2:
+        raise ValueError(f"stride: expected an int or two ints, got {stride!r}")
+    st = (check_int(pair[0], "stride", 1, 1 << 20), check_int(pair[1], "stride", 1, 1 << 20))
     oh = _conv_out(input.shape[-2], kh, st[0])
     ow = _conv_out(input.shape[-1], kw, st[1])
     cols = F.unfold(input, (kh, kw), stride=st)                       # [B, C*kh*kw, L]
