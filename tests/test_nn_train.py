@@ -73,9 +73,18 @@ def test_twin_of_a_measured_chip_predicts_its_accuracy(data: tuple) -> None:
     ({"batch_size": True}, "batch_size"), ({"shuffle_seed": -1}, "shuffle_seed"),
     ({"shuffle_seed": "3"}, "shuffle_seed"), ({"lr": float("inf")}, "lr"),
     ({"lr": float("nan")}, "lr"), ({"lr_final": 0.0}, "lr_final"),
-    ({"logit_scale": "0.1"}, "logit_scale")])
+    ({"logit_scale": "0.1"}, "logit_scale"), ({"shuffle_seed": 2**70}, "shuffle_seed")])
 def test_train_config_refuses_bad_fields(kw: dict, field: str) -> None:
     """Every field checked on construction, named in the error (a float epoch count was cut, a
     string seed or an infinite learning rate accepted)."""
     with pytest.raises(ValueError, match=f"TrainConfig.{field}"):
         TrainConfig(**kw)
+
+
+def test_train_config_takes_numpy_scalars() -> None:
+    import numpy as np
+
+    cfg = TrainConfig(epochs=np.int64(2), lr=np.float32(0.5),  # type: ignore[arg-type]
+                      shuffle_seed=np.uint32(7))  # type: ignore[arg-type]
+    assert (type(cfg.epochs), type(cfg.lr), type(cfg.shuffle_seed)) == (int, float, int)
+    assert cfg.epochs == 2 and cfg.lr == 0.5 and cfg.shuffle_seed == 7

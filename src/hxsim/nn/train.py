@@ -44,14 +44,21 @@ class TrainConfig:
     shuffle_seed: int = 1
 
     def __post_init__(self) -> None:
-        check_int(self.epochs, "TrainConfig.epochs", 0, 1_000_000)
-        check_int(self.batch_size, "TrainConfig.batch_size", 1, 10_000_000)
+        # numpy scalars are taken and stored as Python numbers (the config goes to JSON)
+        object.__setattr__(self, "epochs", check_int(self.epochs, "TrainConfig.epochs", 0,
+                                                     1_000_000))
+        object.__setattr__(self, "batch_size", check_int(self.batch_size,
+                                                         "TrainConfig.batch_size", 1, 10_000_000))
         check_seed(self.shuffle_seed, "TrainConfig.shuffle_seed")
+        # torch.Generator.manual_seed takes a signed 64-bit seed
+        object.__setattr__(self, "shuffle_seed", check_int(
+            self.shuffle_seed, "TrainConfig.shuffle_seed", 0, 2**63 - 1))
         for name in ("lr", "lr_final", "logit_scale"):
             v = getattr(self, name)
-            if (isinstance(v, bool) or not isinstance(v, int | float)
+            if (isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.number)
                     or not (math.isfinite(v) and v > 0)):
                 raise ValueError(f"TrainConfig.{name}: expected a finite number > 0, got {v!r}")
+            object.__setattr__(self, name, float(v))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
