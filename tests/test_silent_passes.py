@@ -61,7 +61,7 @@ def test_complete_run_passes(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "env", "message"), [
     (["--vmms", "0"], {}, "make sim: error: --vmms: num_vmms 0: too small"),
-    ([], {"HX_NUM_VMMS": "0"}, "make sim: error: testbench knobs from the environment: num_vmms 0"),
+    ([], {"HX_NUM_VMMS": "0"}, "make sim: error: HX_NUM_VMMS='0': num_vmms 0: too small"),
     (["--test", "test_vmm_nonexistent"], {}, "test_vmm_nonexistent"),
 ])
 def test_make_sim_that_would_check_nothing_is_refused(args: list[str], env: dict[str, str],
