@@ -277,8 +277,12 @@ def _wait_for_main(proc: subprocess.Popen[str], timeout: float = 60.0) -> None:
 
 def _kill_after(args: list[str], sig: int, delay: float,
                 cwd: Path) -> subprocess.CompletedProcess[str]:
+    # The child starts with SIGINT's default action, as from a terminal: a test run started in
+    # the background by a non-interactive shell (`... &`) has SIGINT ignored, which the child
+    # would inherit (Python keeps an inherited SIG_IGN), and Ctrl-C would then change nothing.
     proc = subprocess.Popen(PY + args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for_main(proc)
     time.sleep(delay)
     # Stopped while the signal is sent, so it is handled at this point of the run however
