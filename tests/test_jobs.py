@@ -528,7 +528,7 @@ def test_regress_sigterm_ends_cleanly(tmp_path: Path) -> None:
     import time
 
     env = {**os.environ, "PYTHONPATH": str(Path(jobs.__file__).parents[1])}
-    tag = f"sigterm-{os.getpid()}"
+    tag = f"sigterm-{os.getpid()}"  # the output directory's name
     proc = subprocess.Popen(
         [sys.executable, "-m", "hxtb.verif.regress", "--tier", "quick", "--only", "regs",
          "--sims", "verilator", "--workers", "1", "--no-progress", "--out",
@@ -541,10 +541,38 @@ def test_regress_sigterm_ends_cleanly(tmp_path: Path) -> None:
             break
         assert time.monotonic() < deadline, "regress did not start"
     time.sleep(2.0)
+    family = _descendants(proc.pid)  # the Dask worker (and its simulator, if started by now)
+    assert family, "regress started no worker process: nothing would be checked"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, (proc.returncode, err[-2000:])
     assert "terminated" in err and "Traceback" not in err, err[-2000:]
     assert "leaked" not in err, err[-2000:]
-    left = subprocess.run(["pgrep", "-f", tag], capture_output=True, text=True).stdout.split()
-    assert not [p for p in left if int(p) != os.getpid()], f"processes left: {left}"
+    deadline = time.monotonic() + 10
+    while (alive := [p for p in family if _running(p)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive, f"processes left: {alive}"
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc's children lists)."""
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(kids - out)
+            out |= kids
+    return out
+
+
+def _running(pid: int) -> bool:
+    """``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False

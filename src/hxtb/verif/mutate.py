@@ -40,11 +40,7 @@ from hxsim import jobs
 from hxsim.cli import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
-    EXIT_INTERRUPT,
     EXIT_OK,
-    EXIT_TERMINATED,
-    Terminated,
-    sigterm_raises,
 )
 from hxsim.cli.common import HxParser, nonneg
 from hxsim.outputs import write_text_atomic
@@ -59,6 +55,7 @@ from hxtb.verif.regress import (
     Record,
     prepare_out,
     record_of,
+    run_command,
     run_job,
     scratch_root,
     write_job_files,
@@ -179,20 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         for m in muts:
             print(f"{m.name:32s} {m.file:24s} {m.what}")
         return EXIT_OK
-    try:
-        if note := build.exported_knobs_note():
-            print(note, file=sys.stderr)
-        with sigterm_raises():
-            return run(a, spec, job, muts)
-    except KeyboardInterrupt:
-        print(f"{ap.prog}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPT
-    except Terminated:
-        print(f"{ap.prog}: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
-    except OSError as exc:
-        print(f"{ap.prog}: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_command(ap.prog, lambda: run(a, spec, job, muts))
 
 
 def run(a: argparse.Namespace, spec: jobs.ClusterSpec, job: Job, muts: list[Mutation]) -> int:

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -358,19 +359,26 @@ def main(argv: list[str] | None = None) -> int:
     if not todo:
         print("[regress] no job selected")
         return EXIT_CHECK_FAILED
+    return run_command(ap.prog, lambda: run(a, spec, todo))
+
+
+def run_command(prog: str, body: Callable[[], int]) -> int:
+    """The job-running part of ``make regress`` / ``make mutate``: a note naming exported knobs
+    the jobs do not use, then ``body()``; Ctrl-C exits 130 and SIGTERM 143 with one line each (the
+    Dask cluster closed on the way out), an OSError 2 with its message."""
     try:
         if note := build.exported_knobs_note():
             print(note, file=sys.stderr)
         with sigterm_raises():
-            return run(a, spec, todo)
+            return body()
     except KeyboardInterrupt:
-        print(f"{ap.prog}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPT
     except Terminated:
-        print(f"{ap.prog}: terminated", file=sys.stderr)
+        print(f"{prog}: terminated", file=sys.stderr)
         return EXIT_TERMINATED
     except OSError as exc:
-        print(f"{ap.prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
