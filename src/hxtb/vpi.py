@@ -251,9 +251,8 @@ class _CocotbPort(Port):
 class _VpiPort(Port):
     def __init__(self, vec: Vector) -> None:
         self.v = vec
-        self.get = vec.read_int  # type: ignore[method-assign]
 
-    def get(self) -> int:  # replaced per instance by the vector's read_int
+    def get(self) -> int:
         return self.v.read_int()
 
     def set(self, value: int) -> None:

@@ -352,36 +352,23 @@ module tb_top #(
     end
   end
 
-  // ---------------------------------------------------------------- CapMem change tracker
-  // Set by reset (cells back to their reset values) and by every write through hx_capmem's write
-  // port (the cells change only there); cleared at the end of each baseline `cadc_start_o`
-  // cycle, during which the bridge reads it and, when set, the CapMem outputs.
-  reg capmem_dirty_q;
+  // ---------------------------------------------------------------- CapMem and DAC change trackers
+  // Each flag is set by reset and by every use of its block's own write port (the values change
+  // only there, as the SRAM rows only through the SRAM's port): `capmem_dirty_q` by hx_capmem's,
+  // `dac_dirty_q` by the DAC offset registers' (`u_drv.we_i`). Cleared at the end of each
+  // baseline `cadc_start_o` cycle, during which the bridge reads them and, where set, the CapMem
+  // outputs or `dac_offset_o` (a write in that same cycle keeps the flag set).
+  reg  capmem_dirty_q;
+  reg  dac_dirty_q;
+  wire baseline_start = cadc_start_o && !cadc_sel_o;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       capmem_dirty_q <= 1'b1;
-    end else if (u_dut.u_capmem.we_i) begin
-      capmem_dirty_q <= 1'b1;
-    end else if (cadc_start_o && !cadc_sel_o) begin
-      capmem_dirty_q <= 1'b0;
-    end
-  end
-
-  // ---------------------------------------------------------------- DAC offset change tracker
-  // Set by reset and by every use of the DAC offset registers' own write port (`u_drv.we_i`:
-  // the offsets change only there, as the SRAM rows only through the SRAM's port); cleared at
-  // the end of each baseline `cadc_start_o` cycle, during which the bridge reads it and, when
-  // set, `dac_offset_o`.
-  reg dac_dirty_q;
-
-  always @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      dac_dirty_q <= 1'b1;
-    end else if (u_dut.u_drv.we_i) begin
-      dac_dirty_q <= 1'b1;
-    end else if (cadc_start_o && !cadc_sel_o) begin
-      dac_dirty_q <= 1'b0;
+      dac_dirty_q    <= 1'b1;
+    end else begin
+      capmem_dirty_q <= u_dut.u_capmem.we_i || (capmem_dirty_q && !baseline_start);
+      dac_dirty_q    <= u_dut.u_drv.we_i || (dac_dirty_q && !baseline_start);
     end
   end
 
