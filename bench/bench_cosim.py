@@ -173,8 +173,8 @@ def main() -> int:
     w = med[("verilator", "cosim")]
     print("Python wake-ups per VMM (verilator cosim, short loop): "
           f"AXI {w['axi_wakeups_per_vmm']:.1f}, vector port {w['vport_wakeups_per_vmm']:.1f}, "
-          f"bridge {w['bridge_wakeups'] / args.vmms_verilator:.1f}, wait for busy 2 (one edge of "
-          "tb_top's wait_busy, then the clock edge; no timer)")
+          f"bridge {w['bridge_wakeups'] / args.vmms_verilator:.1f}, wait for busy 1 (the falling "
+          "edge of tb_top's wait_busy_o: a wake port of the simulator loop, no timer)")
     cos = med[("verilator", "cosim")]["cpu_vmm_per_s"]
     ceil = med[("verilator", "ceiling, C++ harness")]["cpu_vmm_per_s"]
     t_all, t_rtl = 1e6 / cos, 1e6 / ceil

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, cast
 import cocotb
 import numpy as np
 import numpy.typing as npt
-from cocotb.triggers import ReadOnly, RisingEdge, Timer
+from cocotb.triggers import ReadOnly, RisingEdge, Timer, Trigger
 
 import hxsim
 from hxsim.capmem import COLUMN_CELLS, CapMemConfig
@@ -41,6 +41,7 @@ from hxsim.regmap import (
 from hxsim.types import I64, U8
 from hxtb import config
 from hxtb.vpi import U32, VpiAccess
+from hxtb.wake import WakePorts
 
 EV_PER_PAGE = 128
 EV_BITS = 48
@@ -253,7 +254,7 @@ class AnalogBridge:
     the simulator's VPI directly (``hxtb.vpi``) when the process has it, else through cocotb."""
 
     def __init__(self, dut: Any, chip: hxsim.ChipInstance, fast_vpi: bool | None = None,
-                 vpi: VpiAccess | None = None) -> None:
+                 vpi: VpiAccess | None = None, wake: WakePorts | None = None) -> None:
         self.log = logging.getLogger("hxtb.bridge")
         self.dut = dut
         self.chip = chip
@@ -266,7 +267,8 @@ class AnalogBridge:
             self.log.warning("bridge: this simulator process exports no VPI functions; "
                              "reading and writing through cocotb (slower)")
         self.recorder = EventRecorder(self.sig)
-        self.start_rise = RisingEdge(dut.cadc_start_o)
+        self.start_rise: Trigger = (wake.edge("cadc_start_o", rising=True) if wake is not None
+                                    else RisingEdge(dut.cadc_start_o))
         self.read_only = ReadOnly()
         self.settle = Timer(1, unit="ns")
         self.capmem_reader = CapMemReader(self.sig)

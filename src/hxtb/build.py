@@ -335,7 +335,10 @@ def build(sim: str, ideal: bool = False, waves: bool = False, rtl: Path | None =
     if sim == "verilator":
         vlt = [*sorted(rtl_dir(rtl).glob("*.vlt")), TB_PUBLIC]
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "--x-assign", "fast",
-                      "-CFLAGS", f"-DHX_CLOCK_HALF={CLOCK_HALF_PS}", *[str(v) for v in vlt]]
+                      "-CFLAGS", f"-DHX_CLOCK_HALF={CLOCK_HALF_PS}",
+                      # tb_main's wake-port functions, for ctypes (hxtb.wake)
+                      "-LDFLAGS", "-Wl,--export-dynamic-symbol=hx_wake_*",
+                      *[str(v) for v in vlt]]
     # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the precompiled-header
     # compile of larger models ("Vtop__pch.h.fast: linker input file not found"); a make
     # command-line variable (via MAKEFLAGS) restores gcc's "-include". The same way the model is

@@ -67,6 +67,10 @@ class TbConfig:
         "HX_FAST_VPI", "signal access through the simulator's VPI directly (hxtb.vpi): the "
         "bridge's, and under Verilator the bus drivers' (AXI master, vector-port driver, wait "
         "guard); false: through cocotb's handles (the same values, slower)", True)
+    wake_ports: bool = _knob(
+        "HX_WAKE_PORTS", "under Verilator, the testbench's waits on tb_top's cadc_start_o, "
+        "wait_busy_o and wait_irq_o are watched by the simulator's main loop (hxtb.wake); "
+        "false: cocotb edge triggers (value-change callbacks; the same cycles, slower)", True)
     seed: int | Literal["random"] | None = _knob(
         "HX_SEED", "host side: the regression seed of every test (an int, or random); None: a "
         "fixed seed per test name", None, host=True)
@@ -160,7 +164,7 @@ def _parse(name: str, raw: str) -> Any:
             return float(raw)
         except ValueError:
             raise ValueError("expected a number") from None
-    if name in ("soak", "fast_vpi"):
+    if name in ("soak", "fast_vpi", "wake_ports"):
         if raw.lower() in ("1", "true", "yes"):
             return True
         if raw.lower() in ("0", "false", "no"):

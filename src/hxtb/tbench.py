@@ -33,6 +33,7 @@ from cocotb.triggers import (
     RisingEdge,
     SimTimeoutError,
     Timer,
+    Trigger,
 )
 
 import hxsim
@@ -43,6 +44,7 @@ from hxtb.agents.axil import AxilAgent, axil_bus
 from hxtb.agents.vport import VectorPortDriver, VportBus
 from hxtb.bridge import AnalogBridge, VmmObservation
 from hxtb.vpi import VpiAccess, port
+from hxtb.wake import WakePorts
 
 CLK_NS = 8
 
@@ -95,15 +97,18 @@ class WaitGuard:
 
     LIMIT_MAX = 2**32 - 1
 
-    def __init__(self, dut: Any, vpi: VpiAccess | None = None) -> None:
+    def __init__(self, dut: Any, vpi: VpiAccess | None = None,
+                 wake: WakePorts | None = None) -> None:
         self.kick = port(dut.wd_kick_i, vpi)
         self.limit = port(dut.wd_limit_i, vpi)
         self._kick = 0
         self._limit = 0
         self.kick.set(0)
         self.limit.set(0)
-        self.busy_fall = FallingEdge(dut.wait_busy)
-        self.irq_rise = RisingEdge(dut.wait_irq)
+        self.busy_fall: Trigger = (wake.edge("wait_busy_o", rising=False) if wake is not None
+                                   else FallingEdge(dut.wait_busy_o))
+        self.irq_rise: Trigger = (wake.edge("wait_irq_o", rising=True) if wake is not None
+                                  else RisingEdge(dut.wait_irq_o))
 
     def arm(self, max_cycles: int) -> None:
         """Restart the guard with a limit of ``max_cycles`` clock cycles (1 .. 2**32 - 1;
@@ -148,6 +153,10 @@ class Testbench:
         self.vpi = VpiAccess.open(config.get().fast_vpi)
         drv_vpi = self.vpi if cocotb.SIM_NAME.lower().startswith("verilator") else None
         self.drivers_direct = drv_vpi is not None
+        self.wake = WakePorts.open(config.get().wake_ports)
+        # edges of model signals wake Python after a complete evaluation (Verilator), or in the
+        # middle of it (event-driven simulators): see ``after_wake``
+        self.settled_on_wake = cocotb.SIM_NAME.lower().startswith("verilator")
         self.axil = AxilAgent(self.axil_bus, dut.clk_i, vpi=drv_vpi)
         self.vbus = VportBus.from_dut(dut, dut.clk_i)
         self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure,
@@ -155,8 +164,9 @@ class Testbench:
         self.ideal_hdl = int(dut.IDEAL_ARRAY.value) != 0
         self.chip = chip if chip is not None else hxsim.ChipInstance(hxsim.ChipParams.ideal())
         self.bridge: AnalogBridge | None = (
-            None if self.ideal_hdl else AnalogBridge(dut, self.chip, vpi=self.vpi))
-        self.guard = WaitGuard(dut, drv_vpi)
+            None if self.ideal_hdl
+            else AnalogBridge(dut, self.chip, vpi=self.vpi, wake=self.wake))
+        self.guard = WaitGuard(dut, drv_vpi, self.wake)
         self._busy = port(dut.u_dut.busy, drv_vpi)
         self._timing: dict[str, int] | None = None
         dut.cross_codes_i.value = 0
@@ -246,6 +256,16 @@ class Testbench:
     async def start_vmm(self) -> None:
         await self.axil.write_ok(regmap.CTRL, regmap.CTRL_START)
 
+    async def after_wake(self) -> None:
+        """After a wake on an edge of a signal the model sets (the wait guard's, ``cadc_start_o``):
+        return at a point where the model's values are settled and writes are sampled at the next
+        rising clock edge. Under Verilator that is the wake itself (edges of model signals are
+        seen after a complete evaluation of the clock edge; writes are applied before the next
+        one); event-driven simulators (Icarus) wake in the middle of the edge's evaluation, so
+        there this waits for the next rising clock edge."""
+        if not self.settled_on_wake:
+            await self.clk_edge
+
     async def wait_done(self, max_cycles: int) -> None:
         """Wait for the done interrupt (rising ``irq_o``), then return after a clock edge;
         ``SimTimeoutError`` if it does not rise within ``max_cycles`` cycles."""
@@ -273,7 +293,7 @@ class Testbench:
         await self.guard.busy_fall
         if self._busy.get():
             raise SimTimeoutError(f"hx_top still busy after {max_cycles} cycles")
-        await self.clk_edge
+        await self.after_wake()
         y_u, errs = await self.read_cols(regmap.VA_RESULT)
         if any(errs):
             raise AssertionError("result load refused")

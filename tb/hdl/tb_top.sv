@@ -81,7 +81,11 @@ module tb_top #(
   // wait guard of the testbench (no Python timer per wait): toggling `wd_kick_i` restarts a cycle
   // counter; `wd_expired` is set once it reaches `wd_limit_i` (0: never). See `wait_busy`.
   input  wire            wd_kick_i,
-  input  wire [31:0]     wd_limit_i
+  input  wire [31:0]     wd_limit_i,
+  // the guard's two wake signals (see `wait_busy`); under Verilator the simulator's main loop
+  // (tb_main.cpp) watches them and cadc_start_o itself ("wake ports", docs/cosim.md)
+  output wire            wait_busy_o,
+  output wire            wait_irq_o
 );
 
   localparam integer EvPerPage = 128;
@@ -399,6 +403,8 @@ module tb_top #(
   wire        irq_rise = irq_o && !wd_q[3];
   wire        wait_busy = (u_dut.busy || wd_fresh) && !wd_expired;
   wire        wait_irq = !wd_fresh && (irq_rise || wd_q[0] || wd_q[1]);
+  assign wait_busy_o = wait_busy;
+  assign wait_irq_o  = wait_irq;
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -184,7 +184,7 @@ async def serve(conn: Connection, open_bus: OpenBus) -> None:
 # ---- inside the simulator ----------------------------------------------------------------------
 async def wait_done(tb: Any, max_cycles: int) -> bool:
     """Wait until hx_top is not busy and holds a result, at most ``max_cycles`` clock cycles
-    (one trigger: the falling edge of tb_top's ``wait_busy``, which falls with ``busy`` or on a
+    (one trigger: the falling edge of tb_top's ``wait_busy_o``, which falls with ``busy`` or on a
     hang; ``hxtb.tbench.WaitGuard``; no polling, no timer). Returns after a rising clock edge."""
     top = tb.dut.u_dut
     try:
@@ -194,9 +194,9 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
                            "to wait on") from exc
     tb.guard.arm(max_cycles)
     await tb.guard.busy_fall
-    # read at the next edge: the settled values of the cycle in which busy fell (on a hang busy
-    # is still high there: False)
-    await tb.clk_edge
+    # the settled values of the cycle in which busy fell (on a hang busy is still high there:
+    # False)
+    await tb.after_wake()
     return bool(int(done.value)) and not int(busy.value)
 
 

@@ -402,3 +402,101 @@ async def test_verif_adc_never_trips(dut: Any) -> None:
                                f"{int(np.count_nonzero(held[bad]))}), first {bad[0]}: got "
                                f"{got[bad[0]]}, expected {exp[bad[0]]}")
     assert not any(res.errs)
+
+
+@cocotb.test()
+async def test_verif_sim_loop(dut: Any) -> None:
+    """The simulator loop's wake points (docs/cosim.md "The clock"), under Verilator's main loop
+    (tb/hdl/tb_main.cpp):
+
+    * the wake ports (``hxtb.wake``: cadc_start_o rising, wait_busy_o falling, wait_irq_o
+      rising) fire in the same time steps as cocotb's edge triggers on the same signals, read the
+      same settled values there, and were used (their fire count rose); with the knob
+      ``wake_ports`` off the testbench has none and waits on cocotb's triggers;
+    * while the loop skips its idle VPI calls (no value-change callback registered during a
+      VMM), a Timer still fires at its exact time, NextTimeStep at the next time step, a write in
+      ReadWrite is read back in the ReadOnly of the same time step, and a value-change trigger
+      registered then fires at the signal's edge."""
+    from cocotb.triggers import FallingEdge, NextTimeStep, ReadWrite, Timer
+    from cocotb.utils import get_sim_time
+
+    from hxtb import config
+    from hxtb.tbench import CLK_NS
+    from hxtb.wake import WakeEdge
+
+    tb, rng = await _setup(dut, bp=0.0)
+    t = hxsim.Timing()
+    w, x = await _load(tb, rng, t)
+    vt = vmm_timing(t, x)
+    _, _, y = ideal_codes(x, w, t.num_sends, np.zeros(256, dtype=np.int64))
+    wake = tb.wake
+    # each wake edge and cocotb's trigger on the same signal, recorded side by side over one
+    # VMM: (time in ps, the VMM-relative cycle) at every firing
+    pairs = {"cadc_start_o": (True, RisingEdge(dut.cadc_start_o)),
+             "wait_busy_o": (False, FallingEdge(dut.wait_busy_o)),
+             "wait_irq_o": (True, RisingEdge(dut.wait_irq_o))}
+    seen: dict[tuple[str, str], list[tuple[float, int]]] = {}
+
+    async def record(key: tuple[str, str], trig: Any) -> None:
+        out = seen.setdefault(key, [])
+        while True:
+            await trig
+            out.append((get_sim_time("ps"), int(dut.rel_cycle.value)))
+
+    tasks: list[Any] = []
+    if not config.get().wake_ports:
+        assert wake is None, "knob wake_ports off, but the testbench has wake ports"
+        assert not isinstance(tb.guard.busy_fall, WakeEdge), "wake_ports off: the guard uses one"
+        dut._log.info("wake ports off (knob): the testbench waits on cocotb's triggers")
+    else:
+        assert wake is not None, "Verilator build without wake ports (tb_main.cpp not used?)"
+        assert isinstance(tb.guard.busy_fall, WakeEdge), "the guard does not use the wake port"
+        for name, (rising, cocotb_trig) in pairs.items():
+            tasks.append(cocotb.start_soon(record((name, "wake"), wake.edge(name, rising))))
+            tasks.append(cocotb.start_soon(record((name, "cocotb"), cocotb_trig)))
+    fired0 = wake.fired if wake is not None else 0
+    await tb.start_vmm()
+    await tb.wait_done(vt.total_cycles + 200)
+    await tb.clk_edge
+    for task in tasks:
+        task.cancel()
+    if wake is not None:
+        for name in pairs:
+            a, b = seen[(name, "wake")], seen[(name, "cocotb")]
+            assert a == b, f"{name}: wake port fired at {a}, cocotb's trigger at {b} (ps, cycle)"
+        assert len(seen[("cadc_start_o", "wake")]) == 2, "two conversions per VMM expected"
+        assert seen[("wait_busy_o", "wake")] and seen[("wait_irq_o", "wake")], \
+            "the wait guard's edges did not fire"
+        assert wake.fired > fired0, "no wake port fired"
+    res = await tb.read_back(tb.stamps())
+    assert not any(res.errs) and np.array_equal(res.y, y), "VMM result wrong"
+
+    # cocotb's other triggers while the loop is idle (during a VMM)
+    await tb.start_vmm()
+    await tb.cycles(10)  # past the VMM's cycle 0 (rel_cycle restarts there)
+    c0, t0 = int(dut.rel_cycle.value), get_sim_time("ps")
+    await Timer(100 * CLK_NS, "ns")
+    assert get_sim_time("ps") - t0 == 100 * CLK_NS * 1000, "Timer fired at the wrong time"
+    assert int(dut.rel_cycle.value) - c0 == 100, "100 cycles expected within the Timer"
+    t1 = get_sim_time("ps")
+    await NextTimeStep()
+    assert 0 < get_sim_time("ps") - t1 <= CLK_NS * 1000 // 2, "NextTimeStep: not the next step"
+    await ReadWrite()
+    t2 = get_sim_time("ps")
+    # (the guard's limit: used only after the next kick, and the guard writes its own value then)
+    old = int(dut.wd_limit_i.value)
+    dut.wd_limit_i.value = old ^ 0x5A5A
+    await ReadOnly()
+    assert get_sim_time("ps") == t2, "ReadOnly not in the ReadWrite's time step"
+    assert int(dut.wd_limit_i.value) == old ^ 0x5A5A, "ReadWrite write not seen in ReadOnly"
+    await tb.clk_edge
+    dut.wd_limit_i.value = old
+    # a value-change trigger registered now: the conversions still to come (the baseline may
+    # lie ahead, the result conversion does)
+    sels: list[int] = []
+    while not sels or sels[-1] != 1:
+        await RisingEdge(dut.cadc_start_o)
+        sels.append(int(dut.cadc_sel_o.value))
+        assert len(sels) <= 2, f"cadc_start_o rose {len(sels)} times, select bits {sels}"
+    await tb.after_wake()
+    await _check_result(tb, w, x, t, "after the trigger checks")

@@ -41,11 +41,14 @@ class _VmmTestBase(uvm_test):
         bridge = self.tb.bridge
         access = "none" if bridge is None else "direct VPI" if bridge.sig.fast else "cocotb"
         drivers = "direct VPI" if self.tb.drivers_direct else "cocotb"
+        waits = "wake ports" if self.tb.wake is not None else "cocotb triggers"
         self.logger.info("seed %d, %d VMMs, profile %s, back-pressure %.2f, signal access: "
-                         "bridge %s, bus drivers %s", seed, self.n, cfg.profile,
-                         cfg.backpressure, access, drivers)
+                         "bridge %s, bus drivers %s; waits: %s", seed, self.n, cfg.profile,
+                         cfg.backpressure, access, drivers, waits)
         if bridge is not None and bridge.sig.fast != cfg.fast_vpi:
             raise AssertionError(f"knob fast_vpi={cfg.fast_vpi} but the bridge uses {access}")
+        if self.tb.wake is not None and not cfg.wake_ports:
+            raise AssertionError("knob wake_ports=false but the testbench waits on wake ports")
         self.env = VmmEnv("env", self, EnvCfg(tb=self.tb, predictor=RegModelPredictor(ref),
                                               num_vmms=self.n))
 
