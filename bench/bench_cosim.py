@@ -16,14 +16,21 @@ Rows (each the median of ``--reps`` interleaved runs; the load average is printe
   IDEAL_ARRAY = 0) driven by the harness, which writes the crossing codes itself.
 
 VMMs/s and cycles/s are given per CPU second of the simulator process (what the machine's other
-load does not change) and per wall-clock second. Targets (issue #12): Verilator cosim >= 300
+load changes least) and per wall-clock second. Targets (issue #12): Verilator cosim >= 300
 VMMs/s and >= 75 % of the C++ ceiling; the last line says whether they are met (the exit status
 does not depend on it: this is a measurement).
 
+The ratio to the ceiling is measured in pairs: the machine's two vCPUs are shared with other
+tenants and its speed drifts by up to +-30 % within seconds, more than the runs of one rep lie
+apart. So each Verilator cosim run does its short loop in 4 chunks and runs the ceiling harness
+(300 VMMs, ~0.3 s) right before and after each chunk (knob ``bench_harness``); a pair is a
+chunk's rate and the mean of the two harness runs around it, and the verdict uses the median
+ratio of all pairs (printed with its range, beside the ratio of the separate medians).
+
 The last lines: Python wake-ups per VMM of the short loop (each is one return from the simulator
-into Python); CPU time per VMM = the RTL as the ceiling harness runs it + the testbench (the
-difference of the two medians), and the CPU time inside the bridge's two wake-ups per VMM; the
-verdict against the targets.
+into Python); the paired ratio; CPU time per VMM = the RTL as the ceiling harness runs it + the
+testbench (the difference of the two medians), and the CPU time inside the bridge's two
+wake-ups per VMM; the verdict against the targets.
 
 Usage: python bench/bench_cosim.py [--vmms-verilator N] [--vmms-icarus N] [--harness-vmms N]
                                    [--reps R] [--clock-ab]
@@ -82,17 +89,19 @@ def run_harness(exe: Path, vmms: int) -> dict[str, float]:
             "cycles_per_vmm": d["cycles_per_vmm"]}
 
 
-def run_cocotb(sim: str, ideal: bool, vmms: int, tmp: Path, tag: str) -> dict[str, Any]:
+def run_cocotb(sim: str, ideal: bool, vmms: int, tmp: Path, tag: str,
+               harness: Path | None = None) -> dict[str, Any]:
     out = tmp / f"{sim}-{int(ideal)}-{tag}.json"
     build.run(sim, "bench_vmm", tmp / f"{sim}-{int(ideal)}-{tag}", 1,
-              TbConfig(num_vmms=vmms, bench_out=out), modules=build.test_modules("bench"),
-              ideal=ideal, check=True)
+              TbConfig(num_vmms=vmms, bench_out=out, bench_harness=harness),
+              modules=build.test_modules("bench"), ideal=ideal, check=True)
     data: dict[str, Any] = json.loads(out.read_text())
     return data
 
 
 def median_row(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return {k: statistics.median(r[k] for r in runs) for k, v in runs[0].items()
+            if isinstance(v, (int, float))}
 
 
 def main() -> int:
@@ -127,6 +136,7 @@ def main() -> int:
         print(f"icarus: SKIPPED ({build.ICARUS_MISSING})")
 
     rows: dict[tuple[str, str], list[dict[str, float]]] = {}
+    pairs: list[dict[str, float]] = []
     loads: list[float] = []
 
     def add(sim: str, name: str, r: dict[str, float]) -> None:
@@ -137,7 +147,9 @@ def main() -> int:
             for rep in range(reps):
                 loads.append(os.getloadavg()[0])
                 tag = str(rep)
-                both = run_cocotb(sim, False, n, Path(td), tag)
+                both = run_cocotb(sim, False, n, Path(td), tag,
+                                  exe[False] if sim == "verilator" else None)
+                pairs += both["short"]["paired"]
                 add(sim, "cosim", both["short"])
                 add(sim, "cosim, full read-back", both["full"])
                 hdl = run_cocotb(sim, True, n, Path(td), tag)
@@ -177,14 +189,21 @@ def main() -> int:
           "edge of tb_top's wait_busy_o: a wake port of the simulator loop, no timer)")
     cos = med[("verilator", "cosim")]["cpu_vmm_per_s"]
     ceil = med[("verilator", "ceiling, C++ harness")]["cpu_vmm_per_s"]
+    ratios = sorted(p["cosim_cpu_vmm_per_s"] / p["ceiling_cpu_vmm_per_s"] for p in pairs)
+    paired = statistics.median(ratios)
+    print(f"paired: the short loop in {len(ratios)} chunks, the ceiling harness run right before "
+          f"and after each (the machine's speed drifts within seconds; a pair does not see "
+          f"it): cosim / ceiling median {paired:.0%}, range {ratios[0]:.0%}-{ratios[-1]:.0%}; "
+          f"the medians of the separate runs above give {cos / ceil:.0%}")
     t_all, t_rtl = 1e6 / cos, 1e6 / ceil
     print(f"CPU time per VMM (verilator cosim, short loop): {t_all:.0f} us = the RTL as the "
           f"ceiling runs it {t_rtl:.0f} us + the testbench {t_all - t_rtl:.0f} us (the "
           f"difference of the two medians), of which the bridge's two wake-ups (status read, "
           f"model, codes write; CPU time inside them) {w['bridge_us_per_vmm']:.0f} us")
     print(f"verilator cosim {cos:.0f} VMMs/s (target >= {TARGET_VMM_S:.0f}): "
-          f"{'met' if cos >= TARGET_VMM_S else 'NOT met'}; {cos / ceil:.0%} of the C++ ceiling "
-          f"(target >= {TARGET_RATIO:.0%}): {'met' if cos >= TARGET_RATIO * ceil else 'NOT met'}")
+          f"{'met' if cos >= TARGET_VMM_S else 'NOT met'}; {paired:.0%} of the C++ ceiling "
+          f"(paired median; target >= {TARGET_RATIO:.0%}): "
+          f"{'met' if paired >= TARGET_RATIO else 'NOT met'}")
     return 0
 
 

@@ -529,7 +529,11 @@ class ChipInstance:
         else:
             np.floor(v, out=v)
             v += self._baseline_int
-            np.clip(v, 0.0, 255.0, out=out, casting="unsafe")
+            # clip to 0..255 (np.minimum/np.maximum: the ufuncs np.clip ends in, without its
+            # four Python-level wrappers; this runs twice per VMM in the co-simulation's bridge)
+            np.minimum(v, 255.0, out=v)
+            np.maximum(v, 0.0, out=v)
+            np.copyto(out, v, casting="unsafe")
         return out
 
     def _conversion(self, signal: F64 | None, dt_cycles: I64 | None,

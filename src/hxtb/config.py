@@ -63,6 +63,10 @@ class TbConfig:
         "HX_COV_PART", "file this simulator process writes its coverage hits to at the end of "
         "its run (JSON; None: no coverage dump)", None)
     bench_out: Path | None = _knob("HX_BENCH_OUT", "JSON result file of bench_vmm", None)
+    bench_harness: Path | None = _knob(
+        "HX_BENCH_HARNESS", "bench_vmm: the C++ harness of the same build (bench/harness), run "
+        "right before and after each chunk of the short loop, so that the ceiling is measured "
+        "within a second of the co-simulation (bench_cosim.py sets it)", None)
     fast_vpi: bool = _knob(
         "HX_FAST_VPI", "signal access through the simulator's VPI directly (hxtb.vpi): the "
         "bridge's, and under Verilator the bus drivers' (AXI master, vector-port driver, wait "
@@ -170,7 +174,7 @@ def _parse(name: str, raw: str) -> Any:
         if raw.lower() in ("0", "false", "no"):
             return False
         raise ValueError("expected 1/true/yes or 0/false/no")
-    if name in ("cov_part", "bench_out", "rtl_dir"):
+    if name in ("cov_part", "bench_out", "bench_harness", "rtl_dir"):
         return Path(raw)
     if name == "seed":
         if raw == "random":

@@ -97,7 +97,7 @@ class Vector:
         ctypes.memmove(self._pairs_ptr, ptr, self._nbytes)
         a, b = self._aval, self._pairs[:, 1]
         np.copyto(a, self._pairs[:, 0])
-        if b.any():
+        if np.count_nonzero(b):  # (cheaper than b.any(): no ufunc reduction)
             a &= ~b
         return a
 
@@ -140,7 +140,7 @@ class Vector:
         """Whether the value read last (``read``/``read_int``) had X or Z bits."""
         if self.words <= 2:
             return any(self._small[i].bval for i in range(min(self.words, 2)))
-        return bool(self._pairs[:, 1].any())
+        return np.count_nonzero(self._pairs[:, 1]) > 0
 
     def write(self, words: U32, inertial: bool) -> None:
         """Write ``words`` (``self.words`` uint32, least significant first); bits above the
@@ -265,8 +265,38 @@ class _VpiPort(Port):
         return value
 
 
+class _SimObjPort(Port):
+    """A signal of at most 32 bits through cocotb's simulator object (``handle._handle``, the C
+    extension under cocotb's handle layer): the same GPI calls cocotb's ``handle.value = v``
+    ends in under Verilator with trusted inertial writes (a deposit: ``vpi_put_value`` with
+    ``vpiInertialDelay``), without its Python layers; a C method call is about 5x cheaper than a
+    ctypes call (callgrind: ~7,700 instructions per ctypes call into the VPI)."""
+
+    def __init__(self, sim: Any, bits: int) -> None:
+        self._set = sim.set_signal_val_int
+        self._get = sim.get_signal_val_long
+        self._mask = (1 << bits) - 1
+
+    def get(self) -> int:
+        return int(self._get()) & self._mask  # (a 32-bit value may come back negative)
+
+    def set(self, value: int) -> None:
+        self._set(_DEPOSIT, value)
+
+    def get_defined(self, what: str) -> int:
+        return self.get()  # (Verilator only: two-state, no X/Z)
+
+
+# cocotb's GPI action for a deposit (cocotb.handle._GPISetAction.DEPOSIT)
+_DEPOSIT = 0
+
+
 def port(handle: Any, vpi: VpiAccess | None) -> Port:
-    """``handle`` (a cocotb signal handle) as a ``Port``: through ``vpi`` when given."""
+    """``handle`` (a cocotb signal handle) as a ``Port``: through ``vpi`` when given (signals of
+    up to 32 bits through cocotb's simulator object, wider ones through the VPI directly)."""
     if vpi is None:
         return _CocotbPort(handle)
+    sim = getattr(handle, "_handle", None)
+    if len(handle) <= 32 and hasattr(sim, "set_signal_val_int"):
+        return _SimObjPort(sim, len(handle))
     return _VpiPort(vpi.vector(handle._path))
