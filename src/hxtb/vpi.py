@@ -140,7 +140,7 @@ class Vector:
         """Whether the value read last (``read``/``read_int``) had X or Z bits."""
         if self.words <= 2:
             return any(self._small[i].bval for i in range(min(self.words, 2)))
-        return np.count_nonzero(self._pairs[:, 1]) > 0
+        return bool(np.count_nonzero(self._pairs[:, 1]))
 
     def write(self, words: U32, inertial: bool) -> None:
         """Write ``words`` (``self.words`` uint32, least significant first); bits above the
