@@ -32,6 +32,9 @@ into Python); the paired ratio; CPU time per VMM = the RTL as the ceiling harnes
 testbench (the difference of the two medians), and the CPU time inside the bridge's two
 wake-ups per VMM; the verdict against the targets.
 
+The builds' and the simulators' output goes to out/bench/*.log (the last lines of a failing one
+are printed).
+
 Usage: python bench/bench_cosim.py [--vmms-verilator N] [--vmms-icarus N] [--harness-vmms N]
                                    [--reps R] [--clock-ab]
 --clock-ab adds a cosim row built with cocotb's own main loop and clock driver (HX_VERILATOR_MAIN).
@@ -46,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +93,29 @@ def run_harness(exe: Path, vmms: int) -> dict[str, float]:
             "cycles_per_vmm": d["cycles_per_vmm"]}
 
 
+LOG_DIR = ROOT / "out" / "bench"  # the simulators' and compilers' output of the last run
+
+
+def logged(log: Path, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """``fn(*args, log_file=log, **kw)``, its output in ``log`` instead of the tables; on an
+    error the log's last lines go to stderr, naming the log."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return fn(*args, log_file=log, **kw)
+    except BaseException:
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        print(f"bench_cosim.py: {what} failed; the last lines of {log}:", file=sys.stderr)
+        print("\n".join(lines[-40:]), file=sys.stderr)
+        raise
+
+
 def run_cocotb(sim: str, ideal: bool, vmms: int, tmp: Path, tag: str,
                harness: Path | None = None) -> dict[str, Any]:
     out = tmp / f"{sim}-{int(ideal)}-{tag}.json"
-    build.run(sim, "bench_vmm", tmp / f"{sim}-{int(ideal)}-{tag}", 1,
-              TbConfig(num_vmms=vmms, bench_out=out, bench_harness=harness),
-              modules=build.test_modules("bench"), ideal=ideal, check=True)
+    name = f"{sim}-{'ideal' if ideal else 'bridge'}-{tag}"
+    logged(LOG_DIR / f"{name}.log", f"the {sim} bench run {name}", build.run, sim, "bench_vmm",
+           tmp / name, 1, TbConfig(num_vmms=vmms, bench_out=out, bench_harness=harness),
+           modules=build.test_modules("bench"), ideal=ideal, check=True)
     data: dict[str, Any] = json.loads(out.read_text())
     return data
 
@@ -122,16 +143,19 @@ def main() -> int:
     print("building (Verilator: co-simulation, IDEAL_ARRAY=1, C++ harness x2) ...", flush=True)
     exe = {ideal: build_harness(ideal) for ideal in (False, True)}
     for ideal in (False, True):
-        build.build("verilator", ideal)
+        logged(LOG_DIR / f"build-verilator-{int(ideal)}.log", "the Verilator build",
+               build.build, "verilator", ideal)
     if args.clock_ab:
         os.environ[build.MAIN_ENV] = "cocotb"
-        build.build("verilator", False)
+        logged(LOG_DIR / "build-verilator-cocotbmain.log", "the Verilator build (cocotb's "
+               "main loop)", build.build, "verilator", False)
         del os.environ[build.MAIN_ENV]
     sims = [("verilator", args.vmms_verilator, args.reps)]
     if build.have_iverilog():
         sims.append(("icarus", args.vmms_icarus, 1))
         for ideal in (False, True):
-            build.build("icarus", ideal)
+            logged(LOG_DIR / f"build-icarus-{int(ideal)}.log", "the Icarus build",
+                   build.build, "icarus", ideal)
     else:
         print(f"icarus: SKIPPED ({build.ICARUS_MISSING})")
 
