@@ -23,13 +23,14 @@ Seeds are fixed per test and printed.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from test_regmodel import error_path_program
 
-from hxsim import ChipInstance, ChipParams
+from hxsim import ChipInstance, ChipParams, regmap
 from hxsim.bringup import vectors
 from hxsim.bringup.data import MeasuredData
 from hxsim.cli import main
@@ -37,7 +38,7 @@ from hxsim.device import ModelDevice
 from hxsim.regmodel import HxTopRegModel
 from hxsim.timing import Timing
 from hxtb import build
-from hxtb.session.client import CosimDevice
+from hxtb.session.client import CosimDevice, CosimError
 
 pytestmark = pytest.mark.sim
 
@@ -156,6 +157,8 @@ def test_cosim_failure_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
         raise RuntimeError(f"no {sim} here")
 
     monkeypatch.setattr(build, "build", no_build)
+    # (a failed session keeps its work directory for its logs: make it under tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert main(["characterize", "--repetitions", "1", "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert "co-simulation (verilator)" in err and "building tb_top failed (no verilator here)" \
@@ -198,3 +201,19 @@ def test_error_paths_match_the_register_model() -> None:
     assert len(model.mismatches) == 13  # the refused accesses, nothing else
     for (op, a), (_, b) in zip(model.reads, cos.reads, strict=True):
         assert a == b, op.get("name")
+
+
+@pytest.mark.parametrize("op", [
+    {"op": "axi_write", "addr": 0x1028, "data": 1},                      # 13 bits, port 12
+    {"op": "vload", "addr": 0x10000 + regmap.VA_DAC, "expect": None},   # 17 bits, port 16
+], ids=["axi_addr", "vector_addr"])
+def test_addresses_beyond_the_port_are_refused(op: dict[str, int | None],
+                                               tmp_path: Path) -> None:
+    """An address wider than the bus port is refused by the register model and by the
+    co-simulation alike (the drivers' ports check the width; writing only the low bits would
+    alias another register)."""
+    with pytest.raises(ValueError, match="0x1"):
+        HxTopRegModel(ChipInstance(ChipParams.ideal(), 0, 0)).execute([op])
+    with CosimDevice(ChipInstance(ChipParams.ideal(), 0, 0), workdir=tmp_path) as dev, \
+            pytest.raises(CosimError, match="does not fit (12|16) bits"):
+        dev.execute([op])

@@ -80,8 +80,13 @@ MAIN_ENV = "HX_VERILATOR_MAIN"
 
 
 def cocotb_main() -> bool:
-    """True when the Verilator build uses cocotb's main loop (``HX_VERILATOR_MAIN=cocotb``)."""
-    return os.environ.get(MAIN_ENV, "") == "cocotb"
+    """True when the Verilator build uses cocotb's main loop (``HX_VERILATOR_MAIN=cocotb``;
+    empty or unset: tb_main.cpp). ValueError for any other value."""
+    value = os.environ.get(MAIN_ENV, "")
+    if value not in ("", "cocotb"):
+        raise ValueError(f"{MAIN_ENV}={value!r}: cocotb (cocotb's main loop and clock) or "
+                         f"unset (tb/hdl/tb_main.cpp)")
+    return value == "cocotb"
 
 
 def test_modules(*names: str) -> str:

@@ -93,6 +93,10 @@ class TbConfig:
                 raise ValueError(f"{name} {v}: too small")
         if self.progress < 0:
             raise ValueError(f"progress {self.progress}: >= 0")
+        h = self.bench_harness
+        if h is not None and not (h.is_file() and os.access(h, os.X_OK)):
+            raise ValueError(f"bench_harness {h}: not an executable file (the C++ harness "
+                             f"bench_cosim.py builds, sim_build/harness-bridge/harness)")
 
     # ---- environment <-> config
     @classmethod

@@ -37,6 +37,7 @@ def main() -> int:
     try:
         plan = testplan.load()
         cfg = config.get()
+        build.cocotb_main()  # a malformed HX_VERILATOR_MAIN
     except ValueError as exc:  # a malformed testplan or knob (TestplanError is a ValueError)
         ap.exit(2, f"make sim: error: {exc}\n")
     tests = [t for t in args.test.split("|") if t]

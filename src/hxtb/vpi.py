@@ -272,15 +272,21 @@ class _SimObjPort(Port):
     ``vpiInertialDelay``), without its Python layers; a C method call is about 5x cheaper than a
     ctypes call (callgrind: ~7,700 instructions per ctypes call into the VPI)."""
 
-    def __init__(self, sim: Any, bits: int) -> None:
+    def __init__(self, sim: Any, bits: int, name: str) -> None:
         self._set = sim.set_signal_val_int
         self._get = sim.get_signal_val_long
         self._mask = (1 << bits) - 1
+        self.name = name
+        self.bits = bits
 
     def get(self) -> int:
         return int(self._get()) & self._mask  # (a 32-bit value may come back negative)
 
     def set(self, value: int) -> None:
+        """Deposit ``value`` (0 .. 2**bits - 1; ValueError otherwise, as cocotb's handle and the
+        direct-VPI port refuse it: the simulator would keep only the low bits)."""
+        if not 0 <= value <= self._mask:
+            raise ValueError(f"write of {self.name}: {value} does not fit {self.bits} bits")
         self._set(_DEPOSIT, value)
 
     def get_defined(self, what: str) -> int:
@@ -298,5 +304,5 @@ def port(handle: Any, vpi: VpiAccess | None) -> Port:
         return _CocotbPort(handle)
     sim = getattr(handle, "_handle", None)
     if len(handle) <= 32 and hasattr(sim, "set_signal_val_int"):
-        return _SimObjPort(sim, len(handle))
+        return _SimObjPort(sim, len(handle), handle._path)
     return _VpiPort(vpi.vector(handle._path))

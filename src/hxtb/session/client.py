@@ -139,6 +139,9 @@ class CosimDevice:
         from hxtb import config
 
         config.TbConfig.from_env()  # a malformed HX_* knob: ValueError naming it, before any work
+        from hxtb import build
+
+        build.cocotb_main()  # (and a malformed HX_VERILATOR_MAIN)
         self.chip = chip
         self.simulator = simulator
         self.name = f"cosim ({simulator})"

@@ -31,15 +31,27 @@ HARNESS_VMMS = 300  # VMMs per harness run (about 0.3 s)
 
 
 def harness_rate(exe: Path, vmms: int) -> float:
-    """VMMs per CPU second of one run of the C++ harness ``exe`` (bench/harness/harness.cpp)."""
-    res = subprocess.run([str(exe), str(vmms)], check=True, capture_output=True, text=True)
-    return float(json.loads(res.stdout.strip().splitlines()[-1])["cpu_vmm_per_s"])
+    """VMMs per CPU second of one run of the C++ harness ``exe`` (bench/harness/harness.cpp:
+    its last output line is a JSON object with ``cpu_vmm_per_s``); RuntimeError naming the
+    knob when ``exe`` fails or prints something else."""
+    res = subprocess.run([str(exe), str(vmms)], capture_output=True, text=True)
+    lines = res.stdout.strip().splitlines()
+    try:
+        if res.returncode != 0:
+            raise ValueError(f"exit status {res.returncode}")
+        return float(json.loads(lines[-1])["cpu_vmm_per_s"])
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        raise RuntimeError(f"bench_harness {exe}: not the C++ harness of bench/harness ({exc}; "
+                           f"last output line: {lines[-1] if lines else '(none)'!r})") from None
 
 
 @cocotb.test()
 async def bench_vmm(dut: Any) -> None:
     cfg = config.get()
     n = cfg.vmms(20)
+    if cfg.bench_harness is not None and not cocotb.SIM_NAME.lower().startswith("verilator"):
+        raise RuntimeError(f"bench_harness: the ceiling pairs belong to the Verilator "
+                           f"co-simulation (this is {cocotb.SIM_NAME})")
     rng = np.random.default_rng(1)
     w = rng.integers(-63, 64, size=(128, 256))
     x = rng.integers(1, 32, size=128)   # dense: 128 events
