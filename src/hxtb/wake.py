@@ -10,7 +10,8 @@ on two edges (the bridge on ``cadc_start_o``, the test on the wait guard's ``wai
 
 So the co-simulation's Verilator main loop (tb/hdl/tb_main.cpp) watches these three tb_top
 outputs itself (a byte compare per evaluation) and calls back into Python, through ctypes, when an
-armed edge happens. ``WakeEdge`` is the cocotb trigger for one of them: awaiting it arms the port,
+armed edge happens. ``WakeEdge`` is the cocotb trigger for one of them: awaiting it arms the port
+(a bit of the loop's exported ``hx_wake_armed``, set in place: a store, not a ctypes call),
 and the callback fires the trigger exactly as cocotb fires its own triggers from a simulator
 callback (``GPITrigger._react``: the waiting tasks run, then cocotb's event loop). The read and
 write points are those of a value-change callback in the same place of the loop: after the
@@ -40,6 +41,7 @@ class WakeEdge(GPITrigger):
         super().__init__()
         self._ports = ports
         self.index = index
+        self.bit = 1 << index
         self.name = name
         self.rising = rising
 
@@ -65,12 +67,8 @@ class WakePorts:
         self._find = lib.hx_wake_find
         self._find.argtypes = (ctypes.c_char_p, ctypes.c_int)
         self._find.restype = ctypes.c_int
-        self._arm_c = lib.hx_wake_arm
-        self._arm_c.argtypes = (ctypes.c_uint32,)
-        self._arm_c.restype = None
-        self._disarm_c = lib.hx_wake_disarm
-        self._disarm_c.argtypes = (ctypes.c_uint32,)
-        self._disarm_c.restype = None
+        # the loop's armed bits, set and cleared in place (a store, not a call)
+        self._bits = ctypes.c_uint32.in_dll(lib, "hx_wake_armed")
         self._edges: dict[tuple[str, bool], WakeEdge] = {}
         self._armed: dict[int, WakeEdge] = {}
         self.fired = 0  # edges delivered (a count for tests and the bench)
@@ -110,12 +108,12 @@ class WakePorts:
 
     def _arm(self, trig: WakeEdge) -> None:
         self._armed[trig.index] = trig
-        self._arm_c(1 << trig.index)
+        self._bits.value |= trig.bit
 
     def _disarm(self, trig: WakeEdge) -> None:
         if self._armed.get(trig.index) is trig:
             del self._armed[trig.index]
-            self._disarm_c(1 << trig.index)
+            self._bits.value &= ~trig.bit
 
     def _fire(self, bits: int) -> int:
         """Called by the simulator loop with the fired ports (already disarmed there). Returns

@@ -51,6 +51,11 @@ static const char* const kTraceName = "dump.vcd";
 
 extern "C" void vlog_startup_routines_bootstrap(void);
 
+// Bit i: wake port i armed. Exported: the testbench sets and clears bits in place (hxtb.wake;
+// a ctypes store is far cheaper than a ctypes call), only while its callback is connected.
+extern "C" uint32_t hx_wake_armed;
+uint32_t hx_wake_armed = 0;
+
 namespace {
 
 uint64_t g_time = 0;  // simulation time in precision units
@@ -76,7 +81,6 @@ struct WakePort {
 };
 WakePort g_wake[3];
 constexpr uint32_t kWakePorts = sizeof(g_wake) / sizeof(g_wake[0]);
-uint32_t g_wake_armed = 0;                  // bit i: port i armed
 int (*g_wake_cb)(uint32_t fired) = nullptr;  // the testbench; non-zero return ends the run
 
 void wake_init(Vtop* top) {
@@ -95,11 +99,11 @@ bool wake_check() {
     const CData v = *p.sig;
     if (v != p.prev) {
       p.prev = v;
-      if ((g_wake_armed >> i & 1) && (v != 0) == p.rising) fired |= 1u << i;
+      if ((hx_wake_armed >> i & 1) && (v != 0) == p.rising) fired |= 1u << i;
     }
   }
-  if (!fired) return false;
-  g_wake_armed &= ~fired;
+  if (!fired || !g_wake_cb) return false;
+  hx_wake_armed &= ~fired;
   if (g_wake_cb(fired) != 0) {
     std::fprintf(stderr, "tb_main: the testbench's wake-port callback failed; ending the run\n");
     Verilated::gotFinish(true);
@@ -194,13 +198,8 @@ int hx_wake_find(const char* name, int rising) {
 // The function called with the fired ports' bits (replaces the previous one; nullptr disarms all).
 void hx_wake_connect(int (*cb)(uint32_t)) {
   g_wake_cb = cb;
-  if (!cb) g_wake_armed = 0;
+  if (!cb) hx_wake_armed = 0;
 }
-// Arm / disarm ports (bit i = port i). Arming without a connected callback is ignored.
-void hx_wake_arm(uint32_t bits) {
-  if (g_wake_cb) g_wake_armed |= bits & ((1u << kWakePorts) - 1);
-}
-void hx_wake_disarm(uint32_t bits) { g_wake_armed &= ~bits; }
 }
 
 int main(int argc, char** argv) {
