@@ -262,6 +262,29 @@ def load_mismatch(where: str, op: Op, lanes: list[int], err: bool) -> str | None
 Request = tuple[str, tuple[Any, ...]]
 
 
+#: the widest address of each bus port (AXI4-Lite awaddr/araddr[11:0], vreq_addr_i[15:0])
+AXI_ADDR_MAX = 0xFFF
+VEC_ADDR_MAX = 0xFFFF
+
+
+def check_addresses(ops: list[Op]) -> None:
+    """Refuse a program whose op addresses a port beyond its width: ``ValueError`` with the
+    register model's message (``AXI address 0x1028: expected 0..0xfff``; ``vector address ...:
+    expected 0..0xffff``). A device that drives real ports (the co-simulation) calls it before
+    it starts, so that every device refuses such a program alike and at once."""
+    for op in ops:
+        kind = op.get("op")
+        if kind in ("axi_write", "axi_read"):
+            what, top = "AXI", AXI_ADDR_MAX
+        elif kind in ("vstore", "vload"):
+            what, top = "vector", VEC_ADDR_MAX
+        else:
+            continue
+        addr = int(op["addr"])
+        if not 0 <= addr <= top:
+            raise ValueError(f"{what} address {addr:#x}: expected 0..{top:#x}")
+
+
 def interpret(ops: list[Op], check: bool = True,
               max_mismatches: int = 20) -> Generator[Request, Any, ExecResult]:
     """The op decoder shared by every target: a generator that yields one ``Request`` per bus

@@ -138,6 +138,26 @@ class AxilAgent:
         if self._master is not None or addr & 3:
             r = await self.master.read(addr, 4)
             return int.from_bytes(r.data, "little"), int(r.resp)
+        return await self._lean_read(addr)
+
+    async def read_beat(self, addr: int) -> tuple[int, int]:
+        """One read beat with ARADDR = ``addr`` as given (its two low bits too): what a register
+        program's ``axi_read`` means (the slave decodes words, docs/interfaces.md section 4),
+        where ``read`` would hand an unaligned address to cocotbext-axi, which reads bytes.
+        Returns (data, resp); RuntimeError once cocotbext-axi's master has taken over."""
+        if self._master is not None:
+            raise RuntimeError("AxilAgent.read_beat: cocotbext-axi's master drives this bus")
+        return await self._lean_read(addr)
+
+    async def write_beat(self, addr: int, data: int, strb: int = 0xF) -> int:
+        """One write beat with AWADDR = ``addr`` as given, WDATA = ``data``, WSTRB = ``strb``:
+        what a register program's ``axi_write`` means (see ``read_beat``). Returns resp."""
+        if self._master is not None:
+            raise RuntimeError("AxilAgent.write_beat: cocotbext-axi's master drives this bus")
+        return await self._lean_write(addr, data & 0xFFFF_FFFF, strb)
+
+    async def _lean_read(self, addr: int) -> tuple[int, int]:
+        """AR, then R (ARADDR as given)."""
         if self._rbusy:
             raise RuntimeError("AxilAgent.read: another read is in flight (use .master for "
                                "outstanding accesses)")

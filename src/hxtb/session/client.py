@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from hxsim.array import ChipInstance
-from hxsim.bringup.program import ExecResult, Op
+from hxsim.bringup.program import ExecResult, Op, check_addresses
 from hxsim.capmem import CapMemConfig
 from hxsim.device import DeviceUnavailable, VmmBatch, check_capmem, check_vmm_args
 from hxsim.timing import Timing
@@ -354,7 +354,9 @@ class CosimDevice:
 
     def execute(self, ops: list[Op], check: bool = True) -> ExecResult:
         """Run a raw register-level program in the co-simulation: reads (referring to ``ops``)
-        and mismatches as ``hxsim.regmodel.HxTopRegModel.execute`` gives them."""
+        and mismatches as ``hxsim.regmodel.HxTopRegModel.execute`` gives them. An address
+        beyond its port raises ``ValueError`` before the simulator starts (as the model does)."""
+        check_addresses(ops)
         self.start()
         t0 = time.perf_counter()
         reply = self._request(Execute(ops, check, self.chip.noise_state))

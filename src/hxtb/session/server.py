@@ -201,15 +201,17 @@ async def wait_done(tb: Any, max_cycles: int) -> bool:
 
 
 def testbench_bus(tb: Any) -> Bus:
-    """The testbench's agents as a ``Bus``: AXI4-Lite through cocotbext-axi (OKAY?), vector
+    """The testbench's agents as a ``Bus``: AXI4-Lite beats of the lean master (OKAY?), vector
     accesses through the vector-port driver (err?), ``wait_done`` on ``busy``'s falling edge."""
     from hxsim import regmap
 
+    # one beat each, the address as the program gives it (an unaligned one names its word, as
+    # in the register model; cocotbext-axi would split it into byte accesses)
     async def axi_write(addr: int, data: int) -> bool:
-        return bool(await tb.axil.write(addr, data) == regmap.OKAY)
+        return bool(await tb.axil.write_beat(addr, data) == regmap.OKAY)
 
     async def axi_read(addr: int) -> tuple[int, bool]:
-        data, resp = await tb.axil.read(addr)
+        data, resp = await tb.axil.read_beat(addr)
         return int(data), resp == regmap.OKAY
 
     async def vstore(addr: int, lanes: list[int]) -> bool:
