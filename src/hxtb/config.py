@@ -63,10 +63,6 @@ class TbConfig:
         "HX_COV_PART", "file this simulator process writes its coverage hits to at the end of "
         "its run (JSON; None: no coverage dump)", None)
     bench_out: Path | None = _knob("HX_BENCH_OUT", "JSON result file of bench_vmm", None)
-    bench_harness: Path | None = _knob(
-        "HX_BENCH_HARNESS", "bench_vmm: the C++ harness of the same build (bench/harness), run "
-        "right before and after each chunk of the short loop, so that the ceiling is measured "
-        "within a second of the co-simulation (bench_cosim.py sets it)", None)
     fast_vpi: bool = _knob(
         "HX_FAST_VPI", "signal access through the simulator's VPI directly (hxtb.vpi): the "
         "bridge's, and under Verilator the bus drivers' (AXI master, vector-port driver, wait "
@@ -93,10 +89,6 @@ class TbConfig:
                 raise ValueError(f"{name} {v}: too small")
         if self.progress < 0:
             raise ValueError(f"progress {self.progress}: >= 0")
-        h = self.bench_harness
-        if h is not None and not (h.is_file() and os.access(h, os.X_OK)):
-            raise ValueError(f"bench_harness {h}: not an executable file (the C++ harness "
-                             f"bench_cosim.py builds, sim_build/harness-bridge/harness)")
 
     # ---- environment <-> config
     @classmethod
@@ -178,7 +170,7 @@ def _parse(name: str, raw: str) -> Any:
         if raw.lower() in ("0", "false", "no"):
             return False
         raise ValueError("expected 1/true/yes or 0/false/no")
-    if name in ("cov_part", "bench_out", "bench_harness", "rtl_dir"):
+    if name in ("cov_part", "bench_out", "rtl_dir"):
         return Path(raw)
     if name == "seed":
         if raw == "random":

@@ -4,16 +4,13 @@ The same loop runs on the bridge build (IDEAL_ARRAY = 0: crossing codes from Pyt
 the HDL-only build (IDEAL_ARRAY = 1: pure-HDL ideal array), so the two rates compare the bridge's
 cost. Weights are put into the SRAM by a backdoor write of ``u_sram.mem`` (the bench measures
 VMMs, not loading). Knobs (``hxtb.config``): ``num_vmms`` (default 20), ``bench_out`` (JSON
-result file), ``bench_harness`` (the C++ harness run between chunks of the short loop: pairs of
-co-simulation and ceiling rates measured within a second of each other).
+result file).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 import cocotb
@@ -26,36 +23,11 @@ from hxsim.outputs import write_text_atomic
 from hxtb import config
 from hxtb.tbench import CLK_NS, Testbench
 
-CHUNKS = 4          # chunks of the short loop when the harness is run between them
-HARNESS_VMMS = 300  # VMMs per harness run (about 0.3 s)
-WARM_VMMS = 5       # untimed VMMs before each chunk (the harness run left the caches cold)
-
-
-def harness_rate(exe: Path, vmms: int) -> float:
-    """VMMs per CPU second of one run of the C++ harness ``exe`` (bench/harness/harness.cpp:
-    its last output line is a JSON object with ``cpu_vmm_per_s``); RuntimeError naming the
-    knob when ``exe`` fails or prints something else."""
-    # (close_fds=False and an absolute path let subprocess use posix_spawn: no fork of this
-    # large process, whose pages would be copy-on-write afterwards and fault on every write)
-    res = subprocess.run([str(exe.resolve()), str(vmms)], capture_output=True, text=True,
-                         close_fds=False)
-    lines = res.stdout.strip().splitlines()
-    try:
-        if res.returncode != 0:
-            raise ValueError(f"exit status {res.returncode}")
-        return float(json.loads(lines[-1])["cpu_vmm_per_s"])
-    except (ValueError, IndexError, KeyError, TypeError) as exc:
-        raise RuntimeError(f"bench_harness {exe}: not the C++ harness of bench/harness ({exc}; "
-                           f"last output line: {lines[-1] if lines else '(none)'!r})") from None
-
 
 @cocotb.test()
 async def bench_vmm(dut: Any) -> None:
     cfg = config.get()
     n = cfg.vmms(20)
-    if cfg.bench_harness is not None and not cocotb.SIM_NAME.lower().startswith("verilator"):
-        raise RuntimeError(f"bench_harness: the ceiling pairs belong to the Verilator "
-                           f"co-simulation (this is {cocotb.SIM_NAME})")
     rng = np.random.default_rng(1)
     w = rng.integers(-63, 64, size=(128, 256))
     x = rng.integers(1, 32, size=128)   # dense: 128 events
@@ -86,34 +58,17 @@ async def bench_vmm(dut: Any) -> None:
         wake0 = tb.bridge.wakeups if tb.bridge else 0
         busy0 = tb.bridge.busy_s if tb.bridge else 0.0
         axi0, vec0 = tb.axil.wakeups, tb.vdrv.wakeups
-        # the short loop in chunks with the C++ harness run before and after each (knob
-        # bench_harness): the machine's speed drifts within seconds, the pairs do not see it
-        harness = cfg.bench_harness if loop == "short" else None
-        sizes = [len(c) for c in np.array_split(np.arange(n), min(n, CHUNKS))] if harness else [n]
-        wall = cpu = cycles = 0.0
-        pairs: list[dict[str, float]] = []
-        ceiling = harness_rate(harness, HARNESS_VMMS) if harness else 0.0
-        for size in sizes:
-            if harness:  # (after the harness ran, caches are cold: warm up untimed)
-                for _ in range(WARM_VMMS):
-                    await tb.run_vmm_y(vt.total_cycles + 200)
-            t0_sim = get_sim_time("ns")
-            t0, c0 = time.perf_counter(), time.process_time()
-            for _ in range(size):
-                if loop == "short":
-                    y = await tb.run_vmm_y(vt.total_cycles + 200)
-                else:
-                    y = (await tb.run_vmm(vt.total_cycles + 200, read_raw=False)).y
-                if not np.array_equal(y, y_exp):
-                    raise AssertionError(f"bench VMM result wrong ({loop} loop)")
-            dw, dc = time.perf_counter() - t0, time.process_time() - c0
-            wall, cpu = wall + dw, cpu + dc
-            cycles += (get_sim_time("ns") - t0_sim) / CLK_NS
-            if harness:
-                after = harness_rate(harness, HARNESS_VMMS)
-                pairs.append({"cosim_cpu_vmm_per_s": size / dc,
-                              "ceiling_cpu_vmm_per_s": (ceiling + after) / 2})
-                ceiling = after
+        t0_sim = get_sim_time("ns")
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            if loop == "short":
+                y = await tb.run_vmm_y(vt.total_cycles + 200)
+            else:
+                y = (await tb.run_vmm(vt.total_cycles + 200, read_raw=False)).y
+            if not np.array_equal(y, y_exp):
+                raise AssertionError(f"bench VMM result wrong ({loop} loop)")
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        cycles = (get_sim_time("ns") - t0_sim) / CLK_NS
         out[loop] = {"wall_s": wall, "vmm_per_s": n / wall, "cycles": cycles,
                      "cycles_per_s": cycles / wall, "cpu_s": cpu, "cpu_vmm_per_s": n / cpu,
                      "cpu_cycles_per_s": cycles / cpu, "cycles_per_vmm": cycles / n,
@@ -121,8 +76,7 @@ async def bench_vmm(dut: Any) -> None:
                      "bridge_us_per_vmm": ((tb.bridge.busy_s if tb.bridge else 0.0) - busy0)
                      / n * 1e6,
                      "axi_wakeups_per_vmm": (tb.axil.wakeups - axi0) / n,
-                     "vport_wakeups_per_vmm": (tb.vdrv.wakeups - vec0) / n,
-                     "paired": pairs}
+                     "vport_wakeups_per_vmm": (tb.vdrv.wakeups - vec0) / n}
     dut._log.info("bench: %s", out)
     if cfg.bench_out is not None:
         write_text_atomic(cfg.bench_out, json.dumps(out))
