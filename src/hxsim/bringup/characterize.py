@@ -94,9 +94,11 @@ class CharacterizationResult:
                  f"|mean y| <= {self.linear_limit:g} LSB",
                  "  input  slope [LSB/w]  ideal slope  ratio   offset [LSB]  residual rms  points"]
         for k, lv in enumerate(self.levels):
-            ratio = self.slope[k] / self.slope_ideal[k] if self.slope_ideal[k] else float("nan")
+            # (input 0: the ideal slope is 0 and a ratio is undefined: "-")
+            ratio = (f"{self.slope[k] / self.slope_ideal[k]:5.3f}" if self.slope_ideal[k]
+                     else f"{'-':>5}")
             lines.append(f"  {lv:5d}  {self.slope[k]:13.4f}  {self.slope_ideal[k]:11.4f}  "
-                         f"{ratio:5.3f}  {self.offset[k]:12.3f}  {self.residual_rms[k]:12.3f}  "
+                         f"{ratio}  {self.offset[k]:12.3f}  {self.residual_rms[k]:12.3f}  "
                          f"{self.points_used[k]:6d}")
         lines.append(f"  noise (std over repetitions, pooled): {self.noise:.3f} LSB")
         return "\n".join(lines)

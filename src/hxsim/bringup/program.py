@@ -295,7 +295,7 @@ def interpret(ops: list[Op], check: bool = True,
     vmm = -1
     for k, op in enumerate(ops):
         kind = op.get("op")
-        where = f"op {k} (vmm {vmm})"
+        where = f"op {k} (vmm {vmm})" if vmm >= 0 else f"op {k} (before the first VMM)"
         msg: str | None = None
         if kind == "mark":
             vmm = int(op["vmm"])
