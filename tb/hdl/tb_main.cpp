@@ -21,6 +21,11 @@
 // extra evaluation (the one before the inertial write is applied) plus a timer callback; here one
 // evaluation per half period remains when Python does not write. With N = 0 the loop drives no
 // clock (cocotb's clock driver can then be used as before).
+//
+// It also adds the wake ports (three tb_top outputs watched here for the testbench, so that no VPI
+// value-change callback stays registered during a VMM; hxtb.wake) and skips the VPI calls that
+// cannot find work while no callback has run Python (PyState). docs/cosim.md, "Wake ports and
+// the idle loop".
 
 #include <algorithm>
 #include <cstdint>
