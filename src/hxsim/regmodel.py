@@ -40,7 +40,14 @@ from typing import Any
 import numpy as np
 
 from hxsim.array import ChipInstance
-from hxsim.bringup.program import ExecResult, Op, from_lanes_int8, interpret, to_lanes
+from hxsim.bringup.program import (
+    ExecResult,
+    Op,
+    check_address,
+    from_lanes_int8,
+    interpret,
+    to_lanes,
+)
 from hxsim.capmem import CapMemConfig
 from hxsim.golden import (
     GOLDEN_GAIN,
@@ -112,15 +119,8 @@ _CAPMEM_RANGE = (WINDOWS[0].field.lo or 0, WINDOWS[0].field.hi or 0)
 _BYTE_MASKS = tuple(sum(0xFF << (8 * b) for b in range(4) if s >> b & 1) for s in range(16))
 
 
-def _check_vec_addr(addr: int) -> None:
-    """The vector port's address is 16 bits wide (vreq_addr_i[15:0])."""
-    if not 0 <= addr <= 0xFFFF:
-        raise ValueError(f"vector address {addr:#x}: expected 0..0xffff")
-
-
 def _check_axi(addr: int, data: int | None = None, strb: int = 0xF) -> None:
-    if not 0 <= addr < 0x1000:
-        raise ValueError(f"AXI address {addr:#x}: expected 0..0xfff")
+    check_address("axi", addr)
     if data is not None and not 0 <= data <= 0xFFFF_FFFF:
         raise ValueError(f"AXI write data {data:#x} at {addr:#05x}: expected 0..0xffffffff")
     if not 0 <= strb <= 0xF:
@@ -380,7 +380,7 @@ class HxTopRegModel:
         lane > 31), WEIGHT_RANGE (synapse or DAC lane > 63), BAD_VEC_ADDR (unmapped or
         load-only). Raises ``ValueError`` for lanes that are not 128 bytes and for an address
         outside the port's 16 bits."""
-        _check_vec_addr(addr)
+        check_address("vector", addr)
         v = np.asarray(lanes, dtype=np.int64)
         if v.shape != (LANES,) or v.min() < 0 or v.max() > 255:
             raise ValueError(f"vstore: expected {LANES} lanes 0..255 at 0x{addr:03x}")
@@ -399,7 +399,7 @@ class HxTopRegModel:
         """Vector load: (128 lanes, err); NO_RESULT for a result vector before any result,
         BAD_VEC_ADDR for unmapped addresses (data 0). Raises ``ValueError`` for an address
         outside the port's 16 bits."""
-        _check_vec_addr(addr)
+        check_address("vector", addr)
         if VA_SYN <= addr < _SYN_END:
             r, h = divmod(addr - VA_SYN, 2)
             return self.sram[r, h::2].tolist(), False

@@ -247,6 +247,13 @@ class CapMemReader:
         return CapMemConfig(q, c)
 
 
+def settled_on_wake() -> bool:
+    """Whether this simulator wakes Python on an edge of a model signal only after a complete
+    evaluation (Verilator: values settled, writes applied before the next clock edge) rather
+    than in the middle of it (event-driven simulators such as Icarus)."""
+    return cocotb.SIM_NAME.lower().startswith("verilator")
+
+
 class AnalogBridge:
     """Drives tb_top's ``cross_codes_i`` from an ``hxsim.ChipInstance`` event session.
 
@@ -375,19 +382,19 @@ class AnalogBridge:
         applied in the same time step, before the next clock edge). Event-driven simulators
         (Icarus) wake the bridge in the middle of the edge's evaluation: it reads in ReadOnly and
         writes 1 ns later."""
-        settled_on_wake = cocotb.SIM_NAME.lower().startswith("verilator")
+        settled = settled_on_wake()
         while True:
             await self.start_rise
-            if not settled_on_wake:
+            if not settled:
                 await self.read_only
             t0 = thread_time()
             self.wakeups += 1
             stat = self.read_stat()
             codes = self.on_baseline(stat) if stat.sel == 0 else self.on_result(stat)
             self.obs.conversions.append(Conversion(stat.sel, stat.cycle, codes))
-            if not settled_on_wake:
+            if not settled:
                 self.busy_s += thread_time() - t0
                 await self.settle
                 t0 = thread_time()
-            self.write_codes(codes, direct=settled_on_wake)
+            self.write_codes(codes, direct=settled)
             self.busy_s += thread_time() - t0

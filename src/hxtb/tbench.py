@@ -42,7 +42,7 @@ from hxsim.types import I64
 from hxtb import config
 from hxtb.agents.axil import AxilAgent, axil_bus
 from hxtb.agents.vport import VectorPortDriver, VportBus
-from hxtb.bridge import AnalogBridge, VmmObservation
+from hxtb.bridge import AnalogBridge, VmmObservation, settled_on_wake
 from hxtb.vpi import VpiAccess, port
 from hxtb.wake import WakePorts
 
@@ -151,12 +151,10 @@ class Testbench:
         # off; the bus drivers use it only under Verilator, whose cocotb writes are the same
         # inertial puts (other simulators: cocotb's scheduled writes), the bridge everywhere.
         self.vpi = VpiAccess.open(config.get().fast_vpi)
-        drv_vpi = self.vpi if cocotb.SIM_NAME.lower().startswith("verilator") else None
+        self.settled_on_wake = settled_on_wake()
+        drv_vpi = self.vpi if self.settled_on_wake else None
         self.drivers_direct = drv_vpi is not None
         self.wake = WakePorts.open(config.get().wake_ports)
-        # edges of model signals wake Python after a complete evaluation (Verilator), or in the
-        # middle of it (event-driven simulators): see ``after_wake``
-        self.settled_on_wake = cocotb.SIM_NAME.lower().startswith("verilator")
         self.axil = AxilAgent(self.axil_bus, dut.clk_i, vpi=drv_vpi)
         self.vbus = VportBus.from_dut(dut, dut.clk_i)
         self.vdrv = VectorPortDriver(self.vbus, random.Random(seed ^ 0x5A5A), backpressure,

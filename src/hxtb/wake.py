@@ -121,12 +121,6 @@ class WakePorts:
         are handled by cocotb's tasks and never get here)."""
         try:
             armed = self._armed
-            if bits & (bits - 1) == 0:  # one port (the usual case)
-                trig = armed.pop(bits.bit_length() - 1, None)
-                if trig is not None:
-                    self.fired += 1
-                    trig._react()
-                return 0
             fired = [armed.pop(i) for i in range(bits.bit_length())
                      if bits >> i & 1 and i in armed]
             self.fired += len(fired)

@@ -267,22 +267,23 @@ AXI_ADDR_MAX = 0xFFF
 VEC_ADDR_MAX = 0xFFFF
 
 
+def check_address(kind: str, addr: int) -> None:
+    """Refuse an address beyond the port of a ``kind`` op (``axi_write``/``axi_read``: AXI,
+    12 bits; ``vstore``/``vload``: vector port, 16 bits): ``ValueError`` ``AXI address 0x1028:
+    expected 0..0xfff`` / ``vector address ...: expected 0..0xffff``."""
+    what, top = ("AXI", AXI_ADDR_MAX) if kind.startswith("axi") else ("vector", VEC_ADDR_MAX)
+    if not 0 <= addr <= top:
+        raise ValueError(f"{what} address {addr:#x}: expected 0..{top:#x}")
+
+
 def check_addresses(ops: list[Op]) -> None:
-    """Refuse a program whose op addresses a port beyond its width: ``ValueError`` with the
-    register model's message (``AXI address 0x1028: expected 0..0xfff``; ``vector address ...:
-    expected 0..0xffff``). A device that drives real ports (the co-simulation) calls it before
-    it starts, so that every device refuses such a program alike and at once."""
+    """``check_address`` for every bus op of a program. A device that drives real ports (the
+    co-simulation) calls it before it starts, so that every device refuses such a program alike
+    and at once (the register model checks each access as it comes)."""
     for op in ops:
         kind = op.get("op")
-        if kind in ("axi_write", "axi_read"):
-            what, top = "AXI", AXI_ADDR_MAX
-        elif kind in ("vstore", "vload"):
-            what, top = "vector", VEC_ADDR_MAX
-        else:
-            continue
-        addr = int(op["addr"])
-        if not 0 <= addr <= top:
-            raise ValueError(f"{what} address {addr:#x}: expected 0..{top:#x}")
+        if kind in ("axi_write", "axi_read", "vstore", "vload"):
+            check_address(str(kind), int(op["addr"]))
 
 
 def interpret(ops: list[Op], check: bool = True,
