@@ -235,3 +235,28 @@ def test_unaligned_addresses_name_their_word() -> None:
         cos = dev.execute(ops)
     assert model.mismatches == [] and cos.mismatches == []
     assert [v for _, v in cos.reads] == [v for _, v in model.reads] == [9, regmap.ID_VALUE]
+
+
+@pytest.mark.parametrize("kind,addr", [("axi_write", 0x1028), ("vload", 0x10000)])
+def test_replay_refuses_an_address_beyond_its_port_before_any_device(
+        kind: str, addr: int, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """replay-vectors reads the file first: an address beyond its port is refused there, naming
+    the file, line and field (exit 2), and no simulator is built or started."""
+    vec = tmp_path / "v.jsonl"
+    assert main(["export-vectors", "--out", str(vec), "--vmms", "1", "--seed", "3"]) == 0
+    records = [json.loads(ln) for ln in vec.read_text().splitlines()[:-1]]
+    k = next(i for i, op in enumerate(records) if op.get("op") == kind)
+    records[k]["addr"] = addr
+    bad = tmp_path / "bad.jsonl"
+    vectors.save(records, bad)
+    capsys.readouterr()
+
+    def no_build(sim: str) -> None:
+        raise AssertionError("a simulator was built for a refused file")
+
+    monkeypatch.setattr(build, "build", no_build)
+    assert main(["replay-vectors", str(bad), "--device", "cosim"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(bad) in err and f"line {k + 1}" in err \
+        and "'addr'" in err, err

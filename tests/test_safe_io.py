@@ -386,7 +386,7 @@ def _resave(vector_bytes: bytes, path: Path, edit: object) -> None:
     ("data", 5.5, "an integer 0..4294967295"),
     ("data", "5", "an integer 0..4294967295"),
     ("data", True, "an integer 0..4294967295"),
-    ("addr", "0x20", "an integer 0..4294967295"),
+    ("addr", "0x20", "an integer 0..4095"),
 ])
 def test_vector_field_types_axi_write(vector_bytes: bytes, tmp_path: Path, key: str,
                                       value: object, allowed: str) -> None:

@@ -152,18 +152,18 @@ def _check_op(f: _Fields, kind: str, matrices: dict[int, list[dict[str, Any]]],
               declared: int) -> None:
     o = f.obj
     if kind == "axi_write":
-        f.integer("addr", 0, _U32)
+        f.integer("addr", 0, prog.AXI_ADDR_MAX)
         f.integer("data", 0, _U32)
     elif kind == "axi_read":
-        f.integer("addr", 0, _U32)
+        f.integer("addr", 0, prog.AXI_ADDR_MAX)
         f.text("name")
         if o.get("expect") is not None:
             f.integer("expect", 0, _U32)
     elif kind == "vstore":
-        f.integer("addr", 0, _U32)
+        f.integer("addr", 0, prog.VEC_ADDR_MAX)
         f.ints("lanes", prog.LANES, 0, 255)
     elif kind == "vload":
-        f.integer("addr", 0, _U32)
+        f.integer("addr", 0, prog.VEC_ADDR_MAX)
         f.text("name")
         f.ints("expect", prog.LANES, 0, 255, null=True)
     elif kind == "wait_done":
